@@ -1,0 +1,63 @@
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from firstcall.accounts.models import ApiKey, AuditEvent, Organisation
+
+
+def get_or_create_organisation(name_or_slug: str) -> Organisation:
+    organisation = Organisation.objects.filter(slug=name_or_slug).first()
+    if organisation is None:
+        organisation = Organisation.objects.filter(name=name_or_slug).first()
+    if organisation is None:
+        organisation = Organisation.objects.create(name=name_or_slug)
+    return organisation
+
+
+def create_api_key(organisation: Organisation, *, name: str, scopes: list[str], lead_source=None) -> tuple[ApiKey, str]:
+    """Create a key and return it with the raw secret, which is never stored and cannot be shown again."""
+    unknown = set(scopes) - ApiKey.KNOWN_SCOPES
+    if unknown:
+        raise ValueError(f"Unknown scope(s): {', '.join(sorted(unknown))}")
+    raw_key = "fc_" + secrets.token_urlsafe(32)
+    api_key = ApiKey.objects.create(
+        organisation=organisation,
+        name=name,
+        prefix=raw_key[:10],
+        key_hash=ApiKey.hash_key(raw_key),
+        scopes=sorted(set(scopes)),
+        lead_source=lead_source,
+    )
+    record_audit(organisation, "api_key.created", detail={"key": api_key.prefix, "scopes": api_key.scopes})
+    return api_key, raw_key
+
+
+def find_api_key(raw_key: str | None) -> ApiKey | None:
+    if not raw_key:
+        return None
+    api_key = (
+        ApiKey.objects.select_related("organisation", "lead_source")
+        .filter(key_hash=ApiKey.hash_key(raw_key.strip()), revoked_at__isnull=True)
+        .first()
+    )
+    return api_key
+
+
+def touch_api_key(api_key: ApiKey) -> None:
+    # One write a minute at most: the timestamp is for "last used", not an access log.
+    now = timezone.now()
+    if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() > 60:
+        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+
+
+def record_audit(organisation, action: str, *, actor=None, detail=None, ip_address=None) -> AuditEvent:
+    return AuditEvent.objects.create(
+        organisation=organisation, actor=actor, action=action, detail=detail or {}, ip_address=ip_address
+    )
+
+
+@transaction.atomic
+def revoke_api_key(api_key: ApiKey, *, actor=None) -> None:
+    ApiKey.objects.filter(pk=api_key.pk).update(revoked_at=timezone.now())
+    record_audit(api_key.organisation, "api_key.revoked", actor=actor, detail={"key": api_key.prefix})

@@ -1,0 +1,13 @@
+"""The REST API (django-ninja): OpenAPI schema at /api/v1/openapi.json, docs at /api/v1/docs."""
+
+from ninja import NinjaAPI
+
+from firstcall.leads.api import router as leads_router
+
+api = NinjaAPI(
+    title="FirstCall API",
+    version="1",
+    description="Lead intake and lead data. Authenticate with an API key in the X-Api-Key header.",
+    urls_namespace="api",
+)
+api.add_router("/", leads_router)

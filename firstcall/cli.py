@@ -1,0 +1,24 @@
+"""The `firstcall` command: demo, serve, worker, assess, and every Django management command."""
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "firstcall.settings")
+    if len(argv) > 1 and argv[1] == "assess":
+        # The assessment engine needs no database: answer without starting Django.
+        from firstcall.eligibility.cli import main as assess_main
+
+        return assess_main(argv[2:], sys.stdin, sys.stdout)
+    from django.core.management import execute_from_command_line
+
+    if len(argv) == 1:
+        argv.append("help")
+    execute_from_command_line(["firstcall", *argv[1:]])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

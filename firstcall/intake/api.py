@@ -1,0 +1,91 @@
+"""POST /api/v1/leads: the JSON intake endpoint. Every request is recorded before it is judged."""
+
+from django.conf import settings
+from django.http import HttpRequest, JsonResponse
+
+from firstcall.accounts.models import ApiKey
+from firstcall.accounts.services import find_api_key, touch_api_key
+from firstcall.intake.json_api import submission_from_json
+from firstcall.intake.ratelimit import is_rate_limited
+from firstcall.intake.recording import client_ip, record_request
+from firstcall.intake.schemas import LeadIn
+from firstcall.leads import services as lead_services
+from firstcall.leads.models import Channel, IntakeRecord
+from firstcall.lib.jsonsafe import UnsafeJson, loads_object
+
+
+def _refuse(record: IntakeRecord, status: int, detail: str, **extra) -> JsonResponse:
+    lead_services.reject_intake(record, reasons=[detail], field_errors=extra.get("errors"))
+    return JsonResponse({"detail": detail, "intake_record_id": record.pk, **extra}, status=status)
+
+
+CREATE_LEAD_OPENAPI = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": LeadIn.model_json_schema(ref_template="#/components/schemas/{model}")
+            }
+        },
+    },
+    "parameters": [{"in": "header", "name": "X-Api-Key", "required": True, "schema": {"type": "string"}}],
+    "responses": {
+        "201": {"description": "Lead created or merged: {id, result: created|merged}"},
+        "401": {"description": "Missing or unknown API key"},
+        "403": {"description": "Key may not create leads, or its source is inactive"},
+        "413": {"description": "Body over the size limit"},
+        "422": {"description": "Field errors: {detail, errors: {field: [messages]}}"},
+        "429": {"description": "Rate limited"},
+    },
+}
+
+
+def create_lead(request: HttpRequest):
+    record, body = record_request(request, channel=Channel.API)
+    api_key = find_api_key(request.headers.get("X-Api-Key"))
+    if api_key is None:
+        record.is_signature_valid = False
+        record.save(update_fields=["is_signature_valid"])
+        return _refuse(record, 401, "Missing or unknown API key (send it in the X-Api-Key header).")
+    record.organisation = api_key.organisation
+    record.source = api_key.lead_source
+    record.is_signature_valid = True
+    record.save(update_fields=["organisation", "source", "is_signature_valid"])
+    touch_api_key(api_key)
+    if not (api_key.has_scope(ApiKey.SCOPE_LEADS_CREATE) or api_key.has_scope(ApiKey.SCOPE_LEADS_WRITE)):
+        return _refuse(record, 403, "This API key may not create leads.")
+    if api_key.lead_source is not None and not api_key.lead_source.is_active:
+        return _refuse(record, 403, "This lead source is paused.")
+    if is_rate_limited(f"api:{api_key.pk}", settings.INTAKE_RATE_LIMIT_PER_MINUTE):
+        return _refuse(record, 429, "Too many requests; retry after a minute.")
+    if record.is_body_truncated:
+        return _refuse(record, 413, f"Body is over the {settings.INTAKE_MAX_BODY_BYTES}-byte limit.")
+    if "json" not in record.content_type.lower():
+        return _refuse(record, 415, "Send the lead as JSON (Content-Type: application/json).")
+    try:
+        data = loads_object(body)
+    except (UnsafeJson, UnicodeDecodeError) as error:
+        return _refuse(record, 400, str(error))
+    submission = submission_from_json(
+        data, client_ip=client_ip(request), user_agent=request.headers.get("User-Agent", "")
+    )
+    result = lead_services.capture(
+        submission, organisation=api_key.organisation, intake_record=record, source=api_key.lead_source
+    )
+    if not result.is_accepted:
+        return JsonResponse(
+            {"detail": "Some fields need fixing.", "errors": result.errors, "intake_record_id": record.pk},
+            status=422,
+        )
+    return JsonResponse(
+        {
+            "id": result.lead.pk,
+            "lead_id": result.lead.pk,
+            "result": result.outcome,
+            "created": result.outcome == lead_services.CREATED,
+            "merged": result.outcome == lead_services.MERGED,
+            "idempotent_replay": result.is_replay,
+            "intake_record_id": record.pk,
+        },
+        status=201,
+    )

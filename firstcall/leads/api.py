@@ -1,0 +1,175 @@
+"""Reading leads over the API: only what the key's organisation owns, only with a read scope."""
+
+from datetime import datetime
+
+from django.db.models import Q
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+from ninja.security import APIKeyHeader
+
+from firstcall.accounts.models import ApiKey
+from firstcall.accounts.services import find_api_key, touch_api_key
+from firstcall.intake.api import CREATE_LEAD_OPENAPI, create_lead
+from firstcall.leads.models import Lead
+
+
+class ReadKey(APIKeyHeader):
+    param_name = "X-Api-Key"
+
+    def authenticate(self, request: HttpRequest, key: str | None):
+        api_key = find_api_key(key)
+        if api_key is None:
+            return None
+        if not api_key.has_scope(ApiKey.SCOPE_LEADS_READ):
+            raise HttpError(403, "This API key may not read leads (it needs the leads:read scope).")
+        touch_api_key(api_key)
+        return api_key
+
+
+router = Router(tags=["leads"], auth=ReadKey())
+# Intake shares the /leads path with listing, so both live on one router; the intake view reads its own body.
+router.post("/leads", auth=None, summary="Create or merge a lead", openapi_extra=CREATE_LEAD_OPENAPI)(create_lead)
+
+
+class LeadOut(Schema):
+    id: int
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+    zip: str
+    county: str
+    state: str
+    time_zone: str
+    preferred_language: str
+    purpose: str
+    loan_type: str
+    property_type: str
+    property_use: str
+    purchase_price: str | None
+    property_value: str | None
+    down_payment: str | None
+    loan_balance: str | None
+    credit_score_low: int | None
+    credit_score_high: int | None
+    credit_band: str
+    timeframe: str
+    first_time_buyer: bool | None
+    veteran: bool | None
+    source_id: int | None
+    owner_id: int | None
+    pipeline: str
+    stage: str
+    score: int | None
+    score_tier: str
+    is_test: bool
+    consent: dict
+    utm: dict
+    vendor_lead_id: str
+    inquiries: int
+    created_at: datetime
+    updated_at: datetime
+
+
+def _money(value) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def lead_to_dict(lead: Lead) -> dict:
+    return {
+        "id": lead.pk,
+        "first_name": lead.first_name,
+        "last_name": lead.last_name,
+        "email": lead.email,
+        "phone": lead.phone,
+        "zip": lead.zip_code,
+        "county": lead.county,
+        "state": lead.state,
+        "time_zone": lead.time_zone,
+        "preferred_language": lead.preferred_language,
+        "purpose": lead.purpose,
+        "loan_type": lead.loan_type,
+        "property_type": lead.property_type,
+        "property_use": lead.property_use,
+        "purchase_price": _money(lead.purchase_price),
+        "property_value": _money(lead.property_value),
+        "down_payment": _money(lead.down_payment),
+        "loan_balance": _money(lead.loan_balance),
+        "credit_score_low": lead.credit_score_low,
+        "credit_score_high": lead.credit_score_high,
+        "credit_band": lead.credit_band,
+        "timeframe": lead.timeframe,
+        "first_time_buyer": lead.first_time_buyer,
+        "veteran": lead.veteran,
+        "source_id": lead.source_id,
+        "owner_id": lead.owner_id,
+        "pipeline": lead.pipeline.name,
+        "stage": lead.stage.name,
+        "score": lead.score,
+        "score_tier": lead.score_tier,
+        "is_test": lead.is_test,
+        "consent": {"sms": lead.consent_sms, "email": lead.consent_email, "calls": lead.consent_calls},
+        "utm": lead.utm,
+        "vendor_lead_id": lead.vendor_lead_id,
+        "inquiries": lead.inquiry_count,
+        "created_at": lead.created_at,
+        "updated_at": lead.updated_at,
+    }
+
+
+class LeadFilters(Schema):
+    source: int | None = None
+    stage: str | None = None
+    owner: int | None = None
+    loan_type: str | None = None
+    purpose: str | None = None
+    q: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+class LeadPage(Schema):
+    count: int
+    results: list[LeadOut]
+
+
+@router.get("/leads", response=LeadPage, summary="List leads of the key's organisation")
+def list_leads(request: HttpRequest, filters: Query[LeadFilters]):
+    api_key: ApiKey = request.auth
+    leads = Lead.objects.filter(organisation=api_key.organisation).select_related("pipeline", "stage")
+    if filters.source is not None:
+        leads = leads.filter(source_id=filters.source)
+    if filters.stage:
+        leads = leads.filter(stage__name__iexact=filters.stage)
+    if filters.owner is not None:
+        leads = leads.filter(owner_id=filters.owner)
+    if filters.loan_type:
+        leads = leads.filter(loan_type=filters.loan_type)
+    if filters.purpose:
+        leads = leads.filter(purpose=filters.purpose)
+    if filters.created_after:
+        leads = leads.filter(created_at__gte=filters.created_after)
+    if filters.created_before:
+        leads = leads.filter(created_at__lt=filters.created_before)
+    if filters.q:
+        term = filters.q.strip()
+        leads = leads.filter(
+            Q(first_name__icontains=term) | Q(last_name__icontains=term) | Q(email__icontains=term)
+            | Q(phone__contains=term)
+        )  # fmt: skip
+    limit = max(1, min(filters.limit, 500))
+    offset = max(0, filters.offset)
+    return {"count": leads.count(), "results": [lead_to_dict(lead) for lead in leads[offset : offset + limit]]}
+
+
+@router.get("/leads/{lead_id}", response=LeadOut, summary="One lead of the key's organisation")
+def get_lead(request: HttpRequest, lead_id: int):
+    api_key: ApiKey = request.auth
+    lead = get_object_or_404(
+        Lead.objects.select_related("pipeline", "stage"), pk=lead_id, organisation=api_key.organisation
+    )
+    return lead_to_dict(lead)

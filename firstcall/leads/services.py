@@ -1,0 +1,393 @@
+"""The one door: every channel's submission becomes a lead (or an inquiry on one) here, exactly once."""
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from firstcall.accounts.models import Organisation, User
+from firstcall.leads.models import Consent, IdempotencyKey, Inquiry, IntakeRecord, Lead, LeadSource
+from firstcall.leads.submission import (
+    LeadSubmission,
+    NormalisedLead,
+    SubmissionInvalid,
+    content_fingerprint,
+    normalise,
+)
+from firstcall.pipeline.models import Pipeline, Stage, TimelineEvent
+from firstcall.pipeline.services import ensure_default_pipelines, first_stage, record_event
+
+logger = logging.getLogger(__name__)
+
+CREATED = "created"
+MERGED = "merged"
+REJECTED = "rejected"
+
+# Scenario fields a returning borrower may update; contact identity fields are never overwritten by a merge.
+UPDATABLE_FIELDS = [
+    "purpose", "loan_type", "property_type", "property_use", "purchase_price", "property_value", "down_payment",
+    "loan_balance", "credit_score_low", "credit_score_high", "credit_band", "timeframe", "first_time_buyer",
+    "veteran", "annual_income", "monthly_debts", "employment_type", "has_real_estate_agent", "zip_code", "county",
+    "state", "time_zone", "contact_preference",
+]  # fmt: skip
+FILL_IF_BLANK_FIELDS = ["first_name", "last_name", "email", "phone"]
+ENCRYPTED_FIELDS = {"annual_income", "monthly_debts"}
+
+
+@dataclass
+class CaptureResult:
+    outcome: str
+    intake_record: IntakeRecord
+    lead: Lead | None = None
+    is_replay: bool = False
+    match_reason: str = ""
+    errors: dict = field(default_factory=dict)
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.outcome in (CREATED, MERGED)
+
+
+@dataclass
+class Match:
+    lead: Lead
+    reason: str
+
+
+def capture(
+    submission: LeadSubmission,
+    *,
+    organisation: Organisation,
+    intake_record: IntakeRecord,
+    source: LeadSource | None = None,
+    actor: User | None = None,
+) -> CaptureResult:
+    """Validate, normalise, apply idempotency, deduplicate, record consent and the timeline; return the lead.
+
+    The intake record must already be saved (it is the proof the request arrived); this function settles it.
+    """
+    try:
+        normalised = normalise(submission)
+    except SubmissionInvalid as invalid:
+        reject_intake(intake_record, reasons=["Invalid fields"], field_errors=invalid.errors,
+                      unknown_fields=submission.unknown_fields)  # fmt: skip
+        return CaptureResult(outcome=REJECTED, intake_record=intake_record, errors=invalid.errors)
+
+    received_at = intake_record.received_at or timezone.now()
+    scope = f"src{source.pk}" if source else f"org{organisation.pk}"
+    if normalised.external_id:
+        idempotency_key = f"{scope}:ext:{normalised.external_id}"
+    else:
+        idempotency_key = f"{scope}:{content_fingerprint(normalised, received_at.date().isoformat())}"
+
+    with transaction.atomic():
+        _lock_identities(organisation, [idempotency_key, normalised.email, normalised.phone])
+        previous = (
+            IdempotencyKey.objects.select_related("lead").filter(organisation=organisation, key=idempotency_key).first()
+        )
+        if previous is not None:
+            IntakeRecord.objects.filter(pk=intake_record.pk).update(
+                status=IntakeRecord.Status.DUPLICATE,
+                lead=previous.lead,
+                idempotency_key=idempotency_key,
+                processed_at=timezone.now(),
+                reasons=[f"Repeat delivery of intake record #{previous.first_intake_record_id}"],
+                unknown_fields=submission.unknown_fields,
+                is_test=submission.is_test,
+            )
+            intake_record.refresh_from_db()
+            return CaptureResult(
+                outcome=previous.first_outcome, intake_record=intake_record, lead=previous.lead, is_replay=True
+            )
+
+        match = find_match(organisation, normalised)
+        if match is None:
+            lead = _create_lead(organisation, source, normalised, submission, received_at)
+            outcome, match_reason = CREATED, ""
+        elif match.lead.stage.is_closed and not organisation.reopen_closed_leads:
+            lead = _create_lead(organisation, source, normalised, submission, received_at, previous_lead=match.lead)
+            outcome, match_reason = CREATED, f"{match.reason}; previous lead #{match.lead.pk} is closed, linked"
+        else:
+            lead = match.lead
+            _merge_into(lead, normalised, match.reason, actor)
+            outcome, match_reason = MERGED, match.reason
+
+        inquiry = Inquiry.objects.create(
+            lead=lead,
+            source=source,
+            intake_record=intake_record,
+            received_at=received_at,
+            match_reason=match_reason,
+            data=normalised.as_json(),
+            utm=normalised.utm,
+        )
+        _record_consent(lead, submission, inquiry, received_at)
+        IdempotencyKey.objects.create(
+            organisation=organisation,
+            key=idempotency_key,
+            lead=lead,
+            first_intake_record=intake_record,
+            first_outcome=outcome,
+        )
+        intake_record.status = IntakeRecord.Status.ACCEPTED if outcome == CREATED else IntakeRecord.Status.MERGED
+        intake_record.lead = lead
+        intake_record.idempotency_key = idempotency_key
+        intake_record.processed_at = timezone.now()
+        intake_record.reasons = [match_reason] if match_reason else []
+        intake_record.field_errors = {}
+        intake_record.unknown_fields = submission.unknown_fields
+        intake_record.is_test = intake_record.is_test or submission.is_test
+        intake_record.organisation = organisation
+        intake_record.save()
+        after_capture(lead, outcome)
+
+    return CaptureResult(outcome=outcome, intake_record=intake_record, lead=lead, match_reason=match_reason)
+
+
+def after_capture(lead: Lead, outcome: str) -> None:
+    """Hooks that later stages of the spine add to (scoring, routing, first touch), inside the capture transaction."""
+    from firstcall.routing.services import on_lead_captured
+
+    on_lead_captured(lead, outcome)
+
+
+def reject_intake(intake_record: IntakeRecord, *, reasons: list[str], field_errors=None, unknown_fields=None,
+                  status=IntakeRecord.Status.REJECTED) -> IntakeRecord:  # fmt: skip
+    intake_record.status = status
+    intake_record.reasons = reasons
+    intake_record.field_errors = field_errors or {}
+    if unknown_fields is not None:
+        intake_record.unknown_fields = unknown_fields
+    intake_record.processed_at = timezone.now()
+    intake_record.save(
+        update_fields=["status", "reasons", "field_errors", "unknown_fields", "processed_at"]
+    )
+    return intake_record
+
+
+def find_match(organisation: Organisation, lead: NormalisedLead) -> Match | None:
+    """Indexed lookups in order of confidence: email, then mobile number, then name and ZIP.
+
+    Among leads that match, an open one wins over a closed one, and the most recent wins among equals."""
+    candidates = []
+    if lead.email:
+        candidates.append(("same email address", Lead.objects.filter(organisation=organisation, email=lead.email)))
+    if lead.phone:
+        candidates.append(("same mobile number", Lead.objects.filter(organisation=organisation, phone=lead.phone)))
+    if lead.name_key and lead.zip_code:
+        candidates.append((
+            "same name and ZIP code",
+            Lead.objects.filter(organisation=organisation, name_key=lead.name_key, zip_code=lead.zip_code),
+        ))  # fmt: skip
+    closed_match = None
+    for reason, queryset in candidates:
+        found = list(queryset.select_related("stage").order_by("-created_at", "-id")[:5])
+        for candidate in found:
+            if not candidate.stage.is_closed:
+                return Match(candidate, reason)
+        if found and closed_match is None:
+            closed_match = Match(found[0], reason)
+    return closed_match
+
+
+def _lock_identities(organisation: Organisation, identities: list[str]) -> None:
+    """Serialise concurrent captures of the same borrower or delivery.
+
+    SQLite already runs one writer at a time (IMMEDIATE transactions); PostgreSQL gets transaction-scoped
+    advisory locks, taken in a fixed order so two captures can never deadlock."""
+    if connection.vendor != "postgresql":
+        return
+    keys = sorted({_lock_number(f"{organisation.pk}:{identity}") for identity in identities if identity})
+    with connection.cursor() as cursor:
+        for key in keys:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def _lock_number(text: str) -> int:
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big", signed=True)
+
+
+def pipeline_for_purpose(organisation: Organisation, purpose: str) -> Pipeline:
+    pipelines = ensure_default_pipelines(organisation)
+    if purpose in ("rate_term_refinance", "cash_out_refinance"):
+        return pipelines[Pipeline.Kind.REFINANCE]
+    if purpose == "heloc":
+        return pipelines[Pipeline.Kind.HELOC]
+    return pipelines[Pipeline.Kind.PURCHASE]
+
+
+def _create_lead(organisation, source, normalised: NormalisedLead, submission: LeadSubmission, received_at,
+                 previous_lead=None) -> Lead:  # fmt: skip
+    pipeline = pipeline_for_purpose(organisation, normalised.purpose)
+    referral_partner = None
+    if normalised.referral_partner_email:
+        referral_partner = User.objects.filter(
+            organisation=organisation, role=User.Role.PARTNER, email__iexact=normalised.referral_partner_email
+        ).first()
+    lead = Lead.objects.create(
+        organisation=organisation,
+        source=source,
+        first_name=normalised.first_name,
+        last_name=normalised.last_name,
+        email=normalised.email,
+        phone=normalised.phone,
+        other_phones=normalised.other_phones,
+        name_key=normalised.name_key,
+        preferred_language=normalised.preferred_language,
+        contact_preference=normalised.contact_preference,
+        zip_code=normalised.zip_code,
+        county=normalised.county,
+        state=normalised.state,
+        time_zone=normalised.time_zone,
+        purpose=normalised.purpose,
+        loan_type=normalised.loan_type,
+        property_type=normalised.property_type,
+        property_use=normalised.property_use,
+        purchase_price=normalised.purchase_price,
+        property_value=normalised.property_value,
+        down_payment=normalised.down_payment,
+        loan_balance=normalised.loan_balance,
+        credit_score_low=normalised.credit_score_low,
+        credit_score_high=normalised.credit_score_high,
+        credit_band=normalised.credit_band,
+        timeframe=normalised.timeframe,
+        first_time_buyer=normalised.first_time_buyer,
+        veteran=normalised.veteran,
+        annual_income=normalised.annual_income,
+        monthly_debts=normalised.monthly_debts,
+        employment_type=normalised.employment_type,
+        has_real_estate_agent=normalised.has_real_estate_agent,
+        notes=normalised.notes,
+        utm=normalised.utm,
+        utm_source=normalised.utm.get("utm_source", "")[:120],
+        utm_campaign=normalised.utm.get("utm_campaign", "")[:120],
+        gclid=normalised.gclid,
+        vendor_lead_id=normalised.external_id,
+        referral_partner=referral_partner,
+        pipeline=pipeline,
+        stage=first_stage(pipeline),
+        is_test=submission.is_test,
+        created_at=received_at,
+        updated_at=received_at,
+        last_inquiry_at=received_at,
+        previous_lead=previous_lead,
+    )
+    source_name = source.name if source else "manual entry"
+    record_event(
+        lead,
+        TimelineEvent.Kind.CREATED,
+        f"Lead created from {source_name}",
+        data={"source_id": source.pk if source else None, "previous_lead_id": getattr(previous_lead, "pk", None)},
+    )
+    return lead
+
+
+def _merge_into(lead: Lead, normalised: NormalisedLead, reason: str, actor) -> None:
+    changes: dict[str, list] = {}
+    for field_name in FILL_IF_BLANK_FIELDS:
+        new_value = getattr(normalised, field_name)
+        if new_value and not getattr(lead, field_name):
+            changes[field_name] = ["", new_value]
+            setattr(lead, field_name, new_value)
+    if normalised.phone and normalised.phone != lead.phone and normalised.phone not in lead.other_phones:
+        lead.other_phones = [*lead.other_phones, normalised.phone]
+        changes["other_phones"] = ["", normalised.phone]
+    for field_name in UPDATABLE_FIELDS:
+        new_value = getattr(normalised, field_name)
+        if new_value in (None, "", "unknown", "not_sure", "any"):
+            continue
+        old_value = getattr(lead, field_name)
+        if isinstance(new_value, Decimal) and old_value is not None:
+            old_value = Decimal(old_value)
+        if old_value != new_value:
+            shown_old = "(encrypted)" if field_name in ENCRYPTED_FIELDS else _jsonable(old_value)
+            shown_new = "(encrypted)" if field_name in ENCRYPTED_FIELDS else _jsonable(new_value)
+            changes[field_name] = [shown_old, shown_new]
+            setattr(lead, field_name, new_value)
+    lead.name_key = lead.name_key or normalised.name_key
+    now = timezone.now()
+    lead.last_inquiry_at = now
+    lead.updated_at = now
+    lead.inquiry_count = (lead.inquiry_count or 0) + 1
+    reopened = False
+    if lead.stage.is_closed:
+        lead.pipeline = pipeline_for_purpose(lead.organisation, lead.purpose)
+        lead.stage = first_stage(lead.pipeline)
+        lead.closed_at = None
+        lead.lost_reason = ""
+        reopened = True
+    lead.save()
+    record_event(lead, TimelineEvent.Kind.MERGED, f"New inquiry merged ({reason})", data={"reason": reason})
+    if reopened:
+        record_event(lead, TimelineEvent.Kind.REOPENED, "Lead reopened by a new inquiry", data={"reason": reason})
+    if changes:
+        record_event(
+            lead,
+            TimelineEvent.Kind.FIELD_CHANGED,
+            "Updated from new inquiry: " + ", ".join(sorted(changes)),
+            actor=actor,
+            data={"changes": changes},
+        )
+
+
+def _jsonable(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _record_consent(lead: Lead, submission: LeadSubmission, inquiry: Inquiry, received_at) -> None:
+    consent = submission.consent
+    if consent is None:
+        return
+    granted_channels = [
+        channel for channel, granted in
+        [("sms", consent.sms), ("email", consent.email), ("calls", consent.calls)] if granted
+    ]  # fmt: skip
+    if not granted_channels:
+        return
+    Consent.objects.bulk_create(
+        Consent(
+            lead=lead,
+            channel=channel,
+            is_granted=True,
+            disclosure_text=consent.text[:5000],
+            recorded_at=received_at,
+            ip_address=consent.ip or None,
+            user_agent=consent.user_agent[:500],
+            page_url=consent.page_url[:1000],
+            trusted_form_url=consent.trusted_form_url[:500],
+            leadid_token=consent.leadid_token[:100],
+            inquiry=inquiry,
+            how=f"{inquiry.source.get_channel_display() if inquiry.source else 'manual'} submission",
+        )
+        for channel in granted_channels
+    )
+    Lead.objects.filter(pk=lead.pk).update(**{f"consent_{channel}": True for channel in granted_channels})
+    for channel in granted_channels:
+        setattr(lead, f"consent_{channel}", True)
+    record_event(
+        lead,
+        TimelineEvent.Kind.CONSENT_RECORDED,
+        "Consent recorded for " + ", ".join(granted_channels),
+        data={"channels": granted_channels, "has_trusted_form": bool(consent.trusted_form_url),
+              "has_leadid": bool(consent.leadid_token)},  # fmt: skip
+    )
+
+
+@transaction.atomic
+def revoke_consent(lead: Lead, channel: str, *, how: str, actor=None) -> None:
+    Consent.objects.create(lead=lead, channel=channel, is_granted=False, how=how[:200])
+    Lead.objects.filter(pk=lead.pk).update(**{f"consent_{channel}": False})
+    setattr(lead, f"consent_{channel}", False)
+    record_event(lead, TimelineEvent.Kind.CONSENT_REVOKED, f"Consent for {channel} revoked ({how})", actor=actor)
+
+
+def current_stage_is(lead: Lead, outcome: str) -> bool:
+    return lead.stage.outcome == outcome
+
+
+__all__ = ["capture", "CaptureResult", "find_match", "reject_intake", "revoke_consent", "Stage"]

@@ -1,0 +1,209 @@
+"""FirstCall settings: one module, every knob read from the environment.
+
+SQLite is the embedded default; set DATABASE_URL for PostgreSQL.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(os.environ.get("FIRSTCALL_DATA_DIR", BASE_DIR.parent / "var"))
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("FIRSTCALL_DEBUG", False)
+# A development key is generated per data directory so that nothing secret lives in the repository.
+SECRET_KEY = env("FIRSTCALL_SECRET_KEY")
+if not SECRET_KEY:
+    from firstcall.lib.secrets import local_secret_key
+
+    SECRET_KEY = local_secret_key(DATA_DIR)
+
+ALLOWED_HOSTS = env_list("FIRSTCALL_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
+CSRF_TRUSTED_ORIGINS = env_list("FIRSTCALL_CSRF_TRUSTED_ORIGINS")
+SITE_URL = env("FIRSTCALL_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
+    "firstcall.accounts",
+    "firstcall.pipeline",
+    "firstcall.leads",
+    "firstcall.intake",
+    "firstcall.routing",
+    "firstcall.messaging",
+    "firstcall.eligibility",
+    "firstcall.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "firstcall.urls"
+WSGI_APPLICATION = "firstcall.wsgi.application"
+ASGI_APPLICATION = "firstcall.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------------------
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATABASE_URL = env("DATABASE_URL", f"sqlite:///{DATA_DIR / 'firstcall.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("FIRSTCALL_DB_CONN_MAX_AGE", 60))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers run beside the single writer; IMMEDIATE takes the write lock at BEGIN so two writers
+    # queue on the busy timeout instead of failing mid-transaction with "database is locked".
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;",
+    }
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")}
+IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- Background work ------------------------------------------------------------------------------------
+TASK_BACKEND = env("FIRSTCALL_TASK_BACKEND", "database")
+if TASK_BACKEND == "rq":
+    INSTALLED_APPS.append("django_tasks_rq")
+    RQ_QUEUES = {"default": {"URL": env("REDIS_URL", "redis://127.0.0.1:6379/0")}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+elif TASK_BACKEND == "immediate":
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+WORKER_POLL_INTERVAL = float(env("FIRSTCALL_WORKER_POLL_INTERVAL", "0.2"))
+
+# --- Cache (rate limits) --------------------------------------------------------------------------------
+if env("REDIS_CACHE_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_CACHE_URL")}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Internationalisation and time ----------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static and media -----------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = DATA_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+# --- Security -------------------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env_int("FIRSTCALL_SESSION_SECONDS", 8 * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_SECURE = env_bool("FIRSTCALL_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# The key that encrypts sensitive borrower fields at rest (income, debts); derived from SECRET_KEY unless set.
+FIELD_ENCRYPTION_KEY = env("FIRSTCALL_FIELD_ENCRYPTION_KEY")
+
+# --- Intake ---------------------------------------------------------------------------------------------
+INTAKE_MAX_BODY_BYTES = env_int("FIRSTCALL_INTAKE_MAX_BODY_BYTES", 64 * 1024)
+INTAKE_RATE_LIMIT_PER_MINUTE = env_int("FIRSTCALL_INTAKE_RATE_LIMIT_PER_MINUTE", 600)
+FORM_RATE_LIMIT_PER_MINUTE = env_int("FIRSTCALL_FORM_RATE_LIMIT_PER_MINUTE", 20)
+TRUST_X_FORWARDED_FOR = env_bool("FIRSTCALL_TRUST_X_FORWARDED_FOR", False)
+META_GRAPH_URL = env("FIRSTCALL_META_GRAPH_URL", "https://graph.facebook.com/v21.0").rstrip("/")
+META_GRAPH_TIMEOUT_SECONDS = float(env("FIRSTCALL_META_GRAPH_TIMEOUT_SECONDS", "5"))
+
+# --- Messaging ------------------------------------------------------------------------------------------
+EMAIL_BACKEND = env("FIRSTCALL_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env("FIRSTCALL_SMTP_HOST", "127.0.0.1")
+EMAIL_PORT = env_int("FIRSTCALL_SMTP_PORT", 25)
+EMAIL_HOST_USER = env("FIRSTCALL_SMTP_USER")
+EMAIL_HOST_PASSWORD = env("FIRSTCALL_SMTP_PASSWORD")
+EMAIL_USE_TLS = env_bool("FIRSTCALL_SMTP_TLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env("FIRSTCALL_FROM_EMAIL", "FirstCall <no-reply@localhost>")
+# "demo" keeps messages in the in-app outbox; "smtp" sends email; "twilio" posts SMS to SMS_API_URL.
+EMAIL_PROVIDER = env("FIRSTCALL_EMAIL_PROVIDER", "demo")
+SMS_PROVIDER = env("FIRSTCALL_SMS_PROVIDER", "demo")
+SMS_API_URL = env("FIRSTCALL_SMS_API_URL", "https://api.twilio.com").rstrip("/")
+SMS_ACCOUNT_SID = env("FIRSTCALL_SMS_ACCOUNT_SID")
+SMS_AUTH_TOKEN = env("FIRSTCALL_SMS_AUTH_TOKEN")
+SMS_FROM_NUMBER = env("FIRSTCALL_SMS_FROM_NUMBER")
+
+# --- Logging: never log request bodies or borrower fields -----------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("FIRSTCALL_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,30 @@
+"""Periodic sweeps: find overdue work in the domain tables and do or re-enqueue it, so a lost task is only a
+delay. Each sweep must be idempotent and safe to run from several workers at once (claims are atomic)."""
+
+import logging
+from importlib import import_module
+
+from django.db import close_old_connections
+
+logger = logging.getLogger(__name__)
+
+SWEEPS = [
+    "firstcall.intake.meta.tasks.sweep_pending_fetches",
+]
+
+
+def run_sweeps() -> dict[str, int]:
+    done = {}
+    for dotted in SWEEPS:
+        module_name, function_name = dotted.rsplit(".", 1)
+        try:
+            sweep = getattr(import_module(module_name), function_name)
+        except (ImportError, AttributeError):
+            continue
+        try:
+            done[dotted] = sweep() or 0
+        except Exception:  # a broken sweep must not stop the others or the worker
+            logger.exception("Sweep %s failed", dotted)
+        finally:
+            close_old_connections()
+    return done

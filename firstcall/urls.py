@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from firstcall.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("", include("firstcall.intake.urls")),
+    path("", include("firstcall.web.urls")),
+]

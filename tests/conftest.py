@@ -1,0 +1,136 @@
+"""Shared fixtures: one organisation with named people (owner, teammate, outsider), and sources per channel."""
+
+import socket
+
+import pytest
+from django.conf import settings
+
+from firstcall.accounts.models import Organisation, Team, User
+from firstcall.leads.sources import create_source
+from firstcall.pipeline.services import ensure_default_pipelines
+
+only_postgres = pytest.mark.skipif(not settings.IS_POSTGRES, reason="needs PostgreSQL row locks")
+
+
+@pytest.fixture(autouse=True)
+def _block_outside_network(monkeypatch):
+    """Tests may talk to loopback only: a stray call to a real provider fails loudly instead of leaking."""
+    real_connect = socket.socket.connect
+
+    def guarded_connect(sock, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and host not in ("127.0.0.1", "localhost", "::1") and not host.startswith("/"):
+            raise RuntimeError(f"Tests must not reach outside the machine (tried {host})")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def organisation(db):
+    org = Organisation.objects.create(name="Acme Home Loans", postal_address="1 Main St, Tampa, FL 33602")
+    ensure_default_pipelines(org)
+    return org
+
+
+@pytest.fixture
+def other_organisation(db):
+    org = Organisation.objects.create(name="Other Lender")
+    ensure_default_pipelines(org)
+    return org
+
+
+@pytest.fixture
+def team(organisation):
+    return Team.objects.create(organisation=organisation, name="Tampa branch")
+
+
+def make_user(organisation, username, role=User.Role.LOAN_OFFICER, **fields):
+    user = User.objects.create_user(
+        username=username,
+        password="correct horse battery staple",
+        organisation=organisation,
+        role=role,
+        first_name=fields.pop("first_name", username.title()),
+        email=fields.pop("email", f"{username}@acme.test"),
+        **fields,
+    )
+    return user
+
+
+@pytest.fixture
+def admin_user(organisation):
+    return make_user(organisation, "adele", role=User.Role.ADMIN)
+
+
+@pytest.fixture
+def manager(organisation, team):
+    user = make_user(organisation, "maria", role=User.Role.MANAGER)
+    user.managed_teams.add(team)
+    return user
+
+
+@pytest.fixture
+def owner(organisation, team):
+    user = make_user(organisation, "olivia", nmls_id="100001", licensed_states=["FL", "GA"], phone="+18135550101")
+    user.teams.add(team)
+    return user
+
+
+@pytest.fixture
+def teammate(organisation, team):
+    user = make_user(organisation, "theo", nmls_id="100002", licensed_states=["FL", "TX"], phone="+18135550102")
+    user.teams.add(team)
+    return user
+
+
+@pytest.fixture
+def outsider(other_organisation):
+    return make_user(other_organisation, "oscar", nmls_id="200001", licensed_states=["FL"])
+
+
+@pytest.fixture
+def api_source(organisation):
+    source, issued = create_source(organisation, channel="api", name="Website API")
+    source.raw_api_key = issued["api_key"]
+    return source
+
+
+@pytest.fixture
+def borrower_payload():
+    return {
+        "first_name": "ana",
+        "last_name": "LOPEZ",
+        "email": "Ana.Lopez@Example.com",
+        "phone": "(813) 555-0199",
+        "zip": "33602",
+        "purpose": "purchase",
+        "loan_type": "FHA",
+        "credit_band": "Good",
+        "purchase_price": "$350,000",
+        "down_payment": "12,250",
+        "timeframe": "30_days",
+        "first_time_buyer": "yes",
+        "veteran": False,
+        "external_id": "VENDOR-1001",
+        "utm": {"source": "google", "campaign": "fha-tampa"},
+        "consent": {
+            "sms": True,
+            "email": True,
+            "calls": True,
+            "text": "By checking this box I agree to be contacted by Acme Home Loans...",
+            "ip": "203.0.113.7",
+            "user_agent": "Mozilla/5.0",
+            "page_url": "https://acme.test/apply",
+            "trusted_form_url": "https://cert.trustedform.com/0123456789abcdef0123456789abcdef01234567",
+            "leadid_token": "12345678-1234-1234-1234-123456789012",
+        },
+        "favorite_color": "blue",
+    }
