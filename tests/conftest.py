@@ -134,3 +134,25 @@ def borrower_payload():
         },
         "favorite_color": "blue",
     }
+
+
+def drain_task_queue() -> None:
+    """Run a real django-tasks-db worker until the queue holds nothing ready, in this process."""
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="pytest-worker",
+        excluded_queue_names=[],
+    ).run()
+
+
+@pytest.fixture
+def run_worker(db):
+    """Call run_worker() to execute every queued task that is due, with the real database worker."""
+    return drain_task_queue
