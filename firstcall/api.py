@@ -2,6 +2,7 @@
 
 from ninja import NinjaAPI
 
+from firstcall.eligibility.api import router as assessments_router
 from firstcall.leads.api import router as leads_router
 
 api = NinjaAPI(
@@ -11,3 +12,4 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/", leads_router)
+api.add_router("/", assessments_router)

@@ -60,7 +60,9 @@ INSTALLED_APPS = [
     "firstcall.intake",
     "firstcall.routing",
     "firstcall.messaging",
+    "firstcall.cadences",
     "firstcall.eligibility",
+    "firstcall.reports",
     "firstcall.web",
 ]
 
@@ -110,12 +112,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")}
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
+if IS_POSTGRES:
+    # One test database per test process, so parallel runs on one server never collide.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
+
+if env_bool("FIRSTCALL_TEST_FAST_HASHER"):
+    # Only for test servers started by the test suite, whose users were created with the fast hasher.
+    PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+    ]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -177,6 +189,8 @@ FIELD_ENCRYPTION_KEY = env("FIRSTCALL_FIELD_ENCRYPTION_KEY")
 INTAKE_MAX_BODY_BYTES = env_int("FIRSTCALL_INTAKE_MAX_BODY_BYTES", 64 * 1024)
 INTAKE_RATE_LIMIT_PER_MINUTE = env_int("FIRSTCALL_INTAKE_RATE_LIMIT_PER_MINUTE", 600)
 FORM_RATE_LIMIT_PER_MINUTE = env_int("FIRSTCALL_FORM_RATE_LIMIT_PER_MINUTE", 20)
+WEB_FORM_TOKEN_MAX_AGE_SECONDS = env_int("FIRSTCALL_WEB_FORM_TOKEN_MAX_AGE_SECONDS", 7200)
+CSV_IMPORT_MAX_BYTES = env_int("FIRSTCALL_CSV_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 TRUST_X_FORWARDED_FOR = env_bool("FIRSTCALL_TRUST_X_FORWARDED_FOR", False)
 META_GRAPH_URL = env("FIRSTCALL_META_GRAPH_URL", "https://graph.facebook.com/v21.0").rstrip("/")
 META_GRAPH_TIMEOUT_SECONDS = float(env("FIRSTCALL_META_GRAPH_TIMEOUT_SECONDS", "5"))
@@ -197,6 +211,11 @@ SMS_API_URL = env("FIRSTCALL_SMS_API_URL", "https://api.twilio.com").rstrip("/")
 SMS_ACCOUNT_SID = env("FIRSTCALL_SMS_ACCOUNT_SID")
 SMS_AUTH_TOKEN = env("FIRSTCALL_SMS_AUTH_TOKEN")
 SMS_FROM_NUMBER = env("FIRSTCALL_SMS_FROM_NUMBER")
+SMS_API_TIMEOUT_SECONDS = float(env("FIRSTCALL_SMS_API_TIMEOUT_SECONDS", "10"))
+SMS_STATUS_CALLBACK_URL = env("FIRSTCALL_SMS_STATUS_CALLBACK_URL")
+MESSAGING_MAX_ATTEMPTS = env_int("FIRSTCALL_MESSAGING_MAX_ATTEMPTS", 6)
+MESSAGING_SEND_LEASE_SECONDS = env_int("FIRSTCALL_MESSAGING_SEND_LEASE_SECONDS", 120)
+MESSAGING_SWEEP_GRACE_SECONDS = env_int("FIRSTCALL_MESSAGING_SWEEP_GRACE_SECONDS", 60)
 
 # --- Logging: never log request bodies or borrower fields -----------------------------------------------
 LOGGING = {
@@ -205,5 +224,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("FIRSTCALL_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # httpx logs every request URL at INFO, and URLs can carry phone numbers.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }

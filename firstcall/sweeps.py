@@ -9,7 +9,12 @@ from django.db import close_old_connections
 logger = logging.getLogger(__name__)
 
 SWEEPS = [
+    "firstcall.messaging.services.sweep_due_messages",
     "firstcall.intake.meta.tasks.sweep_pending_fetches",
+    "firstcall.routing.services.sweep_expired_offers",
+    "firstcall.routing.services.sweep_sla_breaches",
+    "firstcall.cadences.services.sweep_due_steps",
+    "firstcall.intake.csv_import.tasks.sweep_stalled_imports",
 ]
 
 

@@ -7,5 +7,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("firstcall.intake.urls")),
+    path("", include("firstcall.routing.urls")),
+    path("", include("firstcall.cadences.urls")),
+    path("", include("firstcall.messaging.urls")),
+    path("", include("firstcall.eligibility.urls")),
+    path("", include("firstcall.reports.urls")),
     path("", include("firstcall.web.urls")),
 ]

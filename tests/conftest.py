@@ -27,6 +27,12 @@ def _block_outside_network(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Real hashing costs ~0.3 s per user; tests create many users and are not testing PBKDF2."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_rate_limits():
     from django.core.cache import cache
 
@@ -153,6 +159,12 @@ def drain_task_queue() -> None:
 
 
 @pytest.fixture
-def run_worker(db):
-    """Call run_worker() to execute every queued task that is due, with the real database worker."""
+def run_worker(db, monkeypatch):
+    """Call run_worker() to execute every queued task that is due, with the real database worker.
+
+    The worker closes stale connections between tasks; inside a test that would close the connection holding
+    the test's transaction, so that one call is switched off here."""
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
     return drain_task_queue

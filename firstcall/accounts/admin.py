@@ -8,6 +8,36 @@ from firstcall.accounts.models import ApiKey, AuditEvent, Organisation, Team, Us
 class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "first_name", "last_name", "organisation", "role", "nmls_id", "is_active"]
     list_filter = ["role", "organisation"]
+    actions = ["reset_two_factor"]
+
+    # Role, team, activation and permission changes go to the security audit log. Many-to-many fields are
+    # saved after the user row, so the "before" is taken in save_model and compared in save_related.
+    def save_model(self, request, obj, form, change):
+        from firstcall.accounts.audit import access_snapshot
+
+        request._access_before = access_snapshot(User.objects.get(pk=obj.pk)) if change else None
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        from firstcall.accounts.audit import access_snapshot, record_access_changes
+        from firstcall.intake.recording import client_ip
+
+        user = form.instance
+        before = getattr(request, "_access_before", None) or {}
+        after = access_snapshot(user)
+        ip_address = client_ip(request)
+        created = not change
+        record_access_changes(user, before, after, actor=request.user, ip_address=ip_address, created=created)
+
+    @admin.action(description="Reset two-factor sign-in (lost phone)")
+    def reset_two_factor(self, request, queryset):
+        from firstcall.accounts.two_factor import disable_two_factor
+        from firstcall.intake.recording import client_ip
+
+        ip_address = client_ip(request)
+        reset = sum(disable_two_factor(user, actor=request.user, ip_address=ip_address) for user in queryset)
+        self.message_user(request, f"Two-factor reset for {reset} person(s); they set it up at next sign-in.")
     fieldsets = DjangoUserAdmin.fieldsets + (
         ("FirstCall", {"fields": ["organisation", "role", "teams", "managed_teams", "nmls_id", "licensed_states",
                                   "loan_types", "languages", "phone", "photo_url", "time_zone", "working_hours",
@@ -29,6 +59,9 @@ class ApiKeyAdmin(admin.ModelAdmin):
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
     list_display = ["created_at", "organisation", "actor", "action"]
+
+    def has_add_permission(self, request):
+        return False
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -28,6 +28,17 @@ class Organisation(models.Model):
         )
     )
     scoring_config = models.JSONField(default=dict, blank=True)
+    # {"mon": ["09:00", "18:00"], ...} in the organisation's time zone; a missing day is closed.
+    business_hours = models.JSONField(default=dict, blank=True)
+    holiday_country = models.CharField(max_length=2, default="US", blank=True)
+    holiday_subdivision = models.CharField(max_length=10, blank=True)
+    # Breach ladder: [{"after_minutes": 0, "action": "realert"}, {"after_minutes": 10, "action": "reassign"},
+    # {"after_minutes": 20, "action": "notify_manager"}], minutes counted from respond_by.
+    sla_escalation = models.JSONField(default=list, blank=True)
+    first_touch_enabled = models.BooleanField(default=True)
+    sms_from_number = models.CharField(max_length=20, blank=True)
+    # Admins and managers always need two-factor sign-in; this extends it to every role in the organisation.
+    require_two_factor_for_everyone = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self):
@@ -81,6 +92,10 @@ class User(AbstractUser):
     open_lead_capacity = models.PositiveIntegerField(null=True, blank=True)
     routing_weight = models.PositiveIntegerField(default=1)
     accepts_leads = models.BooleanField(default=True)
+    # For referral partners: the loan officer their referrals should go to when eligible.
+    preferred_loan_officer = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="referring_partners"
+    )
 
     def __str__(self):
         return self.get_full_name() or self.username
@@ -133,7 +148,8 @@ class ApiKey(models.Model):
 class AuditEvent(models.Model):
     """Append-only security log: sign-ins, exports, permission changes, API key use."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, null=True, blank=True)
+    # SET_NULL, not CASCADE: deleting an organisation or a person must not erase the security history.
+    organisation = models.ForeignKey(Organisation, on_delete=models.SET_NULL, null=True, blank=True)
     actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True)
     action = models.CharField(max_length=64)
     detail = models.JSONField(default=dict, blank=True)
@@ -142,6 +158,11 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            # The /audit/ page (one organisation, newest first) and lockout counts (one action in a window).
+            models.Index(fields=["organisation", "-created_at"], name="audit_org_recent"),
+            models.Index(fields=["action", "-created_at"], name="audit_action_recent"),
+        ]
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
@@ -153,3 +174,57 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Audit events are append-only")
+
+
+class Notification(models.Model):
+    """An in-app alert for one person (new lead, claim offer, SLA breach), shown live on their screens."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    kind = models.CharField(max_length=30)
+    title = models.CharField(max_length=200)
+    body = models.CharField(max_length=500, blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at", "-created_at"], name="notification_inbox")]
+
+    def __str__(self):
+        return self.title
+
+
+class TwoFactorDevice(models.Model):
+    """A person's TOTP authenticator (RFC 6238). The secret is stored encrypted; each code works once."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="two_factor_device")
+    secret_encrypted = models.TextField()
+    # Null until the person proves the authenticator works by entering a code from it.
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The last 30-second time step accepted: a code for this step or an earlier one is refused (no replay).
+    last_used_step = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"Authenticator of {self.user}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class RecoveryCode(models.Model):
+    """A one-time code for signing in without the authenticator. Only a SHA-256 hash of the code is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "code_hash"], name="recovery_code_lookup")]
+
+    def __str__(self):
+        return f"Recovery code of {self.user} ({'used' if self.used_at else 'unused'})"

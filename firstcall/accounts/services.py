@@ -45,10 +45,13 @@ def find_api_key(raw_key: str | None) -> ApiKey | None:
 
 
 def touch_api_key(api_key: ApiKey) -> None:
-    # One write a minute at most: the timestamp is for "last used", not an access log.
+    # One write a minute at most: the timestamp is for "last used", not an access log. The first use of each
+    # day also writes one audit row (accounts.audit.record_api_key_use), never one per request.
     now = timezone.now()
     if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() > 60:
-        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        from firstcall.accounts.audit import record_api_key_use
+
+        record_api_key_use(api_key, now=now)
 
 
 def record_audit(organisation, action: str, *, actor=None, detail=None, ip_address=None) -> AuditEvent:

@@ -63,7 +63,8 @@ def create_lead(request: HttpRequest):
     if "json" not in record.content_type.lower():
         return _refuse(record, 415, "Send the lead as JSON (Content-Type: application/json).")
     try:
-        data = loads_object(body)
+        # The API's caller can fix and resend, so text that is not text is refused rather than cleaned.
+        data = loads_object(body, refuse_unpaired_surrogates=True)
     except (UnsafeJson, UnicodeDecodeError) as error:
         return _refuse(record, 400, str(error))
     submission = submission_from_json(

@@ -44,7 +44,9 @@ def redact_body(text: str, content_type: str) -> str:
     return text
 
 
-_QUERY_SECRET = re.compile(r"([?&](?:%s)=)[^&]*" % "|".join(SECRET_BODY_KEYS), re.IGNORECASE)
+_QUERY_SECRET = re.compile(
+    r"([?&](?:%s)=)[^&]*" % "|".join([*SECRET_BODY_KEYS, r"hub\.verify_token"]), re.IGNORECASE
+)
 
 
 def redact_query(path: str) -> str:
@@ -77,7 +79,8 @@ def record_request(request: HttpRequest, *, channel: str, source=None, organisat
     limit = limit or settings.INTAKE_MAX_BODY_BYTES
     body, size, truncated = read_body_limited(request, limit)
     content_type = request.META.get("CONTENT_TYPE", "")[:200]
-    text = body.decode("utf-8", errors="replace")
+    # PostgreSQL text cannot hold NUL; the raw bytes still go to the parser untouched.
+    text = body.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
     record = IntakeRecord.objects.create(
         organisation=organisation or (source.organisation if source else None),
         source=source,

@@ -162,6 +162,15 @@ class Lead(models.Model):
     score_tier = models.CharField(max_length=10, blank=True)
     inquiry_count = models.PositiveIntegerField(default=1)
 
+    # Speed to lead: the clock starts at capture; only a person's contact stops it.
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    respond_by = models.DateTimeField(null=True, blank=True, db_index=True)
+    first_touch_at = models.DateTimeField(null=True, blank=True, help_text="First automatic message sent")
+    first_human_contact_at = models.DateTimeField(null=True, blank=True)
+    sla_status = models.CharField(max_length=10, blank=True, help_text="pending, met or breached")
+    sla_breached_at = models.DateTimeField(null=True, blank=True)
+    sla_escalation_step = models.PositiveSmallIntegerField(default=0)
+
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(default=timezone.now)
     last_inquiry_at = models.DateTimeField(default=timezone.now)
@@ -201,6 +210,7 @@ class IntakeRecord(models.Model):
         DUPLICATE = "duplicate", "Duplicate delivery"
         REJECTED = "rejected", "Rejected"
         PENDING_RETRY = "pending_retry", "Pending retry"
+        PROCESSED = "processed", "Processed (no lead of its own)"
 
     organisation = models.ForeignKey(
         "accounts.Organisation", on_delete=models.CASCADE, null=True, blank=True, related_name="intake_records"
@@ -230,6 +240,8 @@ class IntakeRecord(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
     processed_at = models.DateTimeField(null=True, blank=True)
     replay_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replays")
+    # A delivery that carried several leads (a Meta notification) is the parent of one record per lead.
+    parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children")
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -302,3 +314,20 @@ class Consent(models.Model):
 
     def __str__(self):
         return f"{self.channel} {'granted' if self.is_granted else 'revoked'} at {self.recorded_at:%Y-%m-%d %H:%M}"
+
+
+class LeadScore(models.Model):
+    """Every score a lead has had, with its reasons: the history behind lead.score."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="scores")
+    points = models.PositiveSmallIntegerField()
+    tier = models.CharField(max_length=10)
+    reasons = models.JSONField(default=list)
+    trigger = models.CharField(max_length=40)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-computed_at", "-id"]
+
+    def __str__(self):
+        return f"{self.points} ({self.tier})"

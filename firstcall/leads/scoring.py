@@ -10,8 +10,9 @@ settings merge key by key over the defaults, bracket lists and scalars replace t
 Decisions documented here:
 - Credit: when a self-reported range is given (``credit_score_low``/``high``), the **low** end is scored,
   because borrowers pick ranges and lenders price on the lower middle score. Only the high end given -> it
-  is used. No scores -> ``credit_band``. Bands (configurable): excellent 740+, good 680-739, fair 620-679,
-  poor below 620.
+  is used. No scores -> ``credit_band``. The band vocabulary is ``firstcall.lib.credit.CREDIT_BANDS`` (what
+  intake stores): excellent 740+, very_good 700-739, good 660-699, fair 620-659, poor 580-619, bad below 580
+  (620 is the usual conventional floor, 580 FHA's 3.5%-down floor); floors and points are configurable.
 - Timeframe vocabulary matches ``Lead.Timeframe``: asap, 30_days, 90_days, 6_months, 12_months_plus, unknown.
 - Down payment is scored for purchases only. VA and USDA are zero-down programs, so a small down payment
   with one of those loan types scores at least ``zero_down_program_points`` instead of being penalised.
@@ -25,10 +26,13 @@ from dataclasses import dataclass, field, fields, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from firstcall.lib.credit import CREDIT_BANDS as INTAKE_CREDIT_BANDS
+
 TIMEFRAMES = ("asap", "30_days", "90_days", "6_months", "12_months_plus", "unknown")
 PURPOSES = ("purchase", "rate_term_refinance", "cash_out_refinance", "heloc")
 LOAN_TYPES = ("conventional", "fha", "va", "usda", "jumbo", "not_sure")
-CREDIT_BANDS = ("excellent", "good", "fair", "poor", "unknown")
+CREDIT_BANDS = (*INTAKE_CREDIT_BANDS, "unknown")
+LOWEST_CREDIT_BAND = "bad"
 PROGRAM_STATUSES = ("eligible", "refer", "ineligible")
 TIERS = ("hot", "warm", "cold")
 
@@ -91,8 +95,10 @@ class ScoringInput:
         set_(self, "credit_band", _blank_to_none(self.credit_band))
         set_(self, "purpose", _blank_to_none(self.purpose))
         set_(self, "best_program_status", _blank_to_none(self.best_program_status))
-        set_(self, "timeframe", self.timeframe or "unknown")
-        set_(self, "loan_type_interest", self.loan_type_interest or "not_sure")
+        set_(self, "timeframe", (self.timeframe or "unknown").lower())
+        set_(self, "loan_type_interest", (self.loan_type_interest or "not_sure").lower())
+        if self.purpose is not None:
+            set_(self, "purpose", self.purpose.lower())
         set_(self, "loan_amount", _to_decimal(self.loan_amount))
         set_(self, "down_payment_percent", _to_decimal(self.down_payment_percent))
         set_(self, "fields_completed", _to_decimal(self.fields_completed) or Decimal(0))
@@ -102,6 +108,8 @@ class ScoringInput:
             raise ValueError(f"unknown purpose {self.purpose!r}; expected one of {PURPOSES}")
         if self.loan_type_interest not in LOAN_TYPES:
             raise ValueError(f"unknown loan type {self.loan_type_interest!r}; expected one of {LOAN_TYPES}")
+        if self.credit_band is not None:
+            set_(self, "credit_band", self.credit_band.strip().lower())
         if self.credit_band is not None and self.credit_band not in CREDIT_BANDS:
             raise ValueError(f"unknown credit band {self.credit_band!r}; expected one of {CREDIT_BANDS}")
         if self.best_program_status is not None and self.best_program_status not in PROGRAM_STATUSES:
@@ -118,7 +126,7 @@ class ScoringInput:
 class ScoringConfig:
     """Points per factor for one organisation. Build with ``default_scoring_config()`` or ``from_dict``."""
 
-    # Minimum credit score for each band, checked from the highest; below every floor -> "poor".
+    # Minimum credit score for each band, checked from the highest; below every floor -> "bad".
     credit_band_floors: Mapping[str, int]
     credit_band_points: Mapping[str, int]
     timeframe_points: Mapping[str, int]
@@ -195,8 +203,18 @@ def default_scoring_config() -> ScoringConfig:
     """Sensible defaults. The positive maxima add up to more than 100 on purpose: a lead strong on most
     factors reaches 100 without needing every one. Tiers: hot >= 70, warm >= 40, else cold."""
     return ScoringConfig(
-        credit_band_floors={"excellent": 740, "good": 680, "fair": 620},
-        credit_band_points={"excellent": 25, "good": 20, "fair": 12, "poor": 4, "unknown": 0},
+        credit_band_floors={
+            band: low for band, (low, _) in INTAKE_CREDIT_BANDS.items() if band != LOWEST_CREDIT_BAND
+        },
+        credit_band_points={
+            "excellent": 25,
+            "very_good": 22,
+            "good": 17,
+            "fair": 12,
+            "poor": 6,
+            "bad": 2,
+            "unknown": 0,
+        },
         timeframe_points={
             "asap": 20,
             "30_days": 17,
@@ -263,7 +281,7 @@ def credit_band_for(inp: ScoringInput, config: ScoringConfig) -> tuple[str, str]
         for band, floor in sorted(config.credit_band_floors.items(), key=lambda item: item[1], reverse=True):
             if score >= floor:
                 return band, f"{score} ({basis})"
-        return "poor", f"{score} ({basis})"
+        return LOWEST_CREDIT_BAND, f"{score} ({basis})"
     if inp.credit_band is not None:
         return inp.credit_band, "stated band"
     return "unknown", "not given"

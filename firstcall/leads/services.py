@@ -17,6 +17,7 @@ from firstcall.leads.submission import (
     content_fingerprint,
     normalise,
 )
+from firstcall.lib.jsonsafe import scrub_for_storage
 from firstcall.pipeline.models import Pipeline, Stage, TimelineEvent
 from firstcall.pipeline.services import ensure_default_pipelines, first_stage, record_event
 
@@ -95,7 +96,7 @@ def capture(
                 idempotency_key=idempotency_key,
                 processed_at=timezone.now(),
                 reasons=[f"Repeat delivery of intake record #{previous.first_intake_record_id}"],
-                unknown_fields=submission.unknown_fields,
+                unknown_fields=scrub_for_storage(submission.unknown_fields),
                 is_test=submission.is_test,
             )
             intake_record.refresh_from_db()
@@ -138,7 +139,7 @@ def capture(
         intake_record.processed_at = timezone.now()
         intake_record.reasons = [match_reason] if match_reason else []
         intake_record.field_errors = {}
-        intake_record.unknown_fields = submission.unknown_fields
+        intake_record.unknown_fields = scrub_for_storage(submission.unknown_fields)
         intake_record.is_test = intake_record.is_test or submission.is_test
         intake_record.organisation = organisation
         intake_record.save()
@@ -160,7 +161,7 @@ def reject_intake(intake_record: IntakeRecord, *, reasons: list[str], field_erro
     intake_record.reasons = reasons
     intake_record.field_errors = field_errors or {}
     if unknown_fields is not None:
-        intake_record.unknown_fields = unknown_fields
+        intake_record.unknown_fields = scrub_for_storage(unknown_fields)
     intake_record.processed_at = timezone.now()
     intake_record.save(
         update_fields=["status", "reasons", "field_errors", "unknown_fields", "processed_at"]
@@ -339,6 +340,12 @@ def _jsonable(value):
     return value
 
 
+def web_url_or_blank(text: str) -> str:
+    """Proof URLs come from strangers: keep only http(s) addresses, so nothing else is ever rendered as a link."""
+    text = (text or "").strip()
+    return text if text.lower().startswith(("https://", "http://")) and " " not in text else ""
+
+
 def _record_consent(lead: Lead, submission: LeadSubmission, inquiry: Inquiry, received_at) -> None:
     consent = submission.consent
     if consent is None:
@@ -358,8 +365,8 @@ def _record_consent(lead: Lead, submission: LeadSubmission, inquiry: Inquiry, re
             recorded_at=received_at,
             ip_address=consent.ip or None,
             user_agent=consent.user_agent[:500],
-            page_url=consent.page_url[:1000],
-            trusted_form_url=consent.trusted_form_url[:500],
+            page_url=web_url_or_blank(consent.page_url)[:1000],
+            trusted_form_url=web_url_or_blank(consent.trusted_form_url)[:500],
             leadid_token=consent.leadid_token[:100],
             inquiry=inquiry,
             how=f"{inquiry.source.get_channel_display() if inquiry.source else 'manual'} submission",

@@ -66,6 +66,9 @@ LANGUAGE_ALIASES = {"english": "en", "spanish": "es", "español": "es", "espanol
 MAX_TEXT = 200
 MAX_NOTES = 4000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Invisible format characters (zero-width space, BOM, soft hyphen, bidi overrides and isolates): they would let
+# "Ana" and "A\u200bna" become two leads, and a right-to-left override can make a name display as another.
+_INVISIBLE = re.compile(r"[\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
 
 
 @dataclass
@@ -183,7 +186,7 @@ def clean_text(value, limit: int = MAX_TEXT) -> str:
     if not isinstance(value, str | int | float | Decimal):
         raise TypeError("expected text")
     text = unicodedata.normalize("NFKC", str(value))
-    text = _CONTROL.sub("", text).replace("\r\n", "\n").strip()
+    text = _INVISIBLE.sub("", _CONTROL.sub("", text)).replace("\r\n", "\n").strip()
     return text[:limit]
 
 
@@ -228,7 +231,8 @@ def normalise(submission: LeadSubmission) -> NormalisedLead:
     def attempt(field_name: str, action):
         try:
             action()
-        except (ValueError, TypeError, InvalidEmail, InvalidPhone, InvalidZip, InvalidMoney, InvalidCredit) as error:
+        except (ValueError, TypeError, ArithmeticError, InvalidEmail, InvalidPhone, InvalidZip, InvalidMoney,
+                InvalidCredit) as error:  # fmt: skip
             message = str(error) if not isinstance(error, TypeError) else "Expected a text value."
             errors.setdefault(field_name, []).append(message)
 

@@ -31,7 +31,7 @@ def parse_credit(score=None, band=None) -> tuple[int | None, int | None, str]:
             return _from_range(text)
         try:
             value = int(float(text))
-        except ValueError as error:
+        except (ValueError, OverflowError) as error:
             raise InvalidCredit(f"'{text[:20]}' is not a credit score.") from error
         if not 300 <= value <= 850:
             raise InvalidCredit(f"Credit score {value} is outside 300-850.")

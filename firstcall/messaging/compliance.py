@@ -558,7 +558,7 @@ _NEGATION_LOOKBEHIND = 3
 
 _CONTACT_NOUN = r"(?:texts?|txts?|messages?|msgs?|sms|calls?|emails?|e-mails?|spam)"
 _CONTACT_VERB = r"(?:text|txt|message|msg|contact|call|email|e-mail|sms)"
-_CONTACT_GERUND = r"(?:texting|txting|messaging|contacting|calling|emailing|sending|bothering|spamming)"
+_CONTACT_GERUND = r"(?:texting|txting|messaging|contacting|calling|emailing|bothering|spamming)"
 
 # Free-text revocations (FCC 24-18: "any reasonable means"). Matched on normalised words; these only *flag* a
 # possible opt-out for a person to confirm (and the caller suppresses sends meanwhile).
@@ -566,6 +566,7 @@ _AFFIRMATIVE_REVOCATIONS = tuple(
     re.compile(pattern)
     for pattern in (
         rf"\b(?:stop|quit|cease) {_CONTACT_GERUND}\b(?: (?:me|us))?",
+        rf"\b(?:stop|quit|cease) sending (?:me|us|these|those|them|{_CONTACT_NOUN})\b",
         rf"\b(?:stop|quit) (?:the |these |those |your |all )?{_CONTACT_NOUN}\b",
         r"\btake (?:me|us|my number|my name|my info) off\b(?: (?:your|the|this|ur) (?:\w+ )?list)?",
         r"\bremove (?:me|us|my number|my phone|my name|my info|my information)\b",

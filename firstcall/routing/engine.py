@@ -31,8 +31,9 @@ candidate furthest below weight share of the rule's assigned counts; ties by poo
 every eligible candidate is in ``claim_group_user_ids``), ``cascade`` (no owner yet; ``cascade_order`` starts
 after the cursor, offered ``cascade_offer_minutes`` each, then the service's fallback), ``sticky`` and
 ``referral_preference`` (the previous owner / the referral partner's preferred officer when eligible, even
-if outside the pool, else the rule's ``base_strategy``). Sticky and referral picks move neither cursor nor
-counts.
+if outside the pool, else the rule's ``base_strategy``). The preferred officer is checked alone, so a soft
+language preference and weights do not count against them (a hard language requirement does). Sticky and
+referral picks move neither cursor nor counts.
 """
 
 from __future__ import annotations
@@ -187,6 +188,29 @@ class RoutingState:
 
     cursors: Mapping[str, UserId] = field(default_factory=dict)
     assigned_counts: Mapping[str, Mapping[UserId, int]] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(
+        cls, cursors: Mapping | None, assigned_counts: Mapping | None, user_id_type: type | None = None
+    ) -> RoutingState:
+        """Rebuild from JSON columns, where user-id keys came back as strings; ``user_id_type=int`` restores
+        integer primary keys so they match ``Candidate.user_id``."""
+        convert = user_id_type or (lambda value: value)
+        return cls(
+            cursors={rule: convert(uid) for rule, uid in (cursors or {}).items() if uid is not None},
+            assigned_counts={
+                rule: {convert(uid): int(count) for uid, count in per_user.items()}
+                for rule, per_user in (assigned_counts or {}).items()
+            },
+        )
+
+    def to_json(self) -> tuple[dict, dict]:
+        """(cursors, assigned_counts) ready for JSON columns; user-id keys become strings."""
+        counts = {
+            rule: {str(uid): n for uid, n in per_user.items()}
+            for rule, per_user in self.assigned_counts.items()
+        }
+        return dict(self.cursors), counts
 
     def cursor_for(self, rule_name: str) -> UserId | None:
         return self.cursors.get(rule_name)
@@ -367,7 +391,7 @@ def _rotation(order: Sequence[UserId], cursor: UserId | None) -> list[UserId]:
 def _round_robin(order, eligible, cursor, by_id) -> _Pick:
     eligible_ids = {c.user_id for c in eligible}
     chosen = next(uid for uid in _rotation(order, cursor) if uid in eligible_ids)
-    after = f"after {by_id[cursor].label}" if cursor in by_id else "from the top"
+    after = f"after {by_id[cursor].label}" if cursor in order else "from the top"
     return _Pick(
         "round_robin", chosen=chosen, reason=f"round robin: next eligible {after} is {by_id[chosen].label}"
     )
@@ -476,7 +500,11 @@ def _try_rule(rule, lead, candidates, by_id, state, now_utc) -> _RuleAttempt:
             )
         else:
             preferred = by_id[preferred_id]
-            eligible, preferred_verdicts = _evaluate_pool([preferred], lead, rule, base, now_utc, True)
+            # Evaluated alone: the soft language preference is waived (the relationship wins) and weights do
+            # not apply; every other filter, and a hard language requirement, still does.
+            eligible, preferred_verdicts = _evaluate_pool(
+                [preferred], lead, rule, rule.strategy, now_utc, True
+            )
             verdicts.update(preferred_verdicts)
             if eligible:
                 pick = _Pick(

@@ -1,6 +1,502 @@
-"""Applies routing decisions to leads. Scoring, assignment and the first touch hook in at capture."""
+"""Applies routing decisions: score, assign (or offer), alert, and start the SLA clock. The decisions themselves
+are pure (routing/engine.py, routing/sla.py); this module only loads facts, locks, writes and logs."""
+
+import logging
+from dataclasses import asdict
+from datetime import datetime, time, timedelta
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from firstcall.accounts.models import Organisation, User
+from firstcall.accounts.notifications import lead_url, notify
+from firstcall.leads.models import Lead
+from firstcall.pipeline.models import Stage, TimelineEvent
+from firstcall.pipeline.services import record_event
+from firstcall.routing import engine, sla
+from firstcall.routing.models import LeadOffer, RoutingDecisionLog, RoutingRule, RoutingState
+
+logger = logging.getLogger(__name__)
+WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
-def on_lead_captured(lead, outcome: str) -> None:
+class RoutingError(Exception):
+    pass
+
+
+# ------------------------------------------------------------------------------------------------ the hook
+
+
+def on_lead_captured(lead: Lead, outcome: str) -> None:
     """Called inside the capture transaction for every created or merged lead."""
-    return None
+    from firstcall.leads.scoring_service import rescore_lead
+
+    rescore_lead(lead, trigger="new inquiry" if outcome == "merged" else "capture")
+    if outcome == "created" or (lead.owner_id is None and not lead.offers.filter(status="open").exists()):
+        if not lead.respond_by:
+            start_sla_clock(lead)
+        route_lead(lead, trigger="capture")
+    if outcome == "created" and lead.organisation.first_touch_enabled:
+        from firstcall.routing.first_touch import schedule_first_touch
+
+        schedule_first_touch(lead)
+
+
+# ---------------------------------------------------------------------------------------------- facts in
+
+
+def business_hours_for(organisation: Organisation) -> sla.BusinessHours:
+    weekly = {}
+    for index, day in enumerate(WEEKDAYS):
+        window = (organisation.business_hours or {}).get(day)
+        if window:
+            weekly[index] = (window[0], window[1])
+    if not organisation.business_hours:
+        weekly = {index: ("09:00", "18:00") for index in range(5)}
+    return sla.BusinessHours(
+        tz=organisation.time_zone,
+        weekly=weekly,
+        holiday_country=organisation.holiday_country or None,
+        holiday_subdivision=organisation.holiday_subdivision or None,
+    )
+
+
+def _working_hours(user: User) -> dict | None:
+    if not user.working_hours:
+        return None
+    return {
+        index: (window[0], window[1])
+        for index, day in enumerate(WEEKDAYS)
+        if (window := user.working_hours.get(day))
+    }
+
+
+def candidates_for(organisation: Organisation, now: datetime) -> list[engine.Candidate]:
+    """Every loan officer who takes leads, with today's assignments and open leads counted in one query."""
+    day_start = now - timedelta(hours=24)
+    officers = (
+        User.objects.filter(organisation=organisation, role=User.Role.LOAN_OFFICER, is_active=True)
+        .annotate(
+            open_count=Count("owned_leads", filter=Q(owned_leads__stage__outcome=Stage.Outcome.OPEN)),
+            recent_count=Count("owned_leads", filter=Q(owned_leads__assigned_at__gte=day_start)),
+        )
+        .order_by("pk")
+    )
+    candidates = []
+    for officer in officers:
+        # "Today" in the officer's own zone: recount only when the rolling window could overstate it.
+        assigned_today = officer.recent_count
+        if officer.daily_lead_cap and assigned_today:
+            local_midnight = datetime.combine(
+                now.astimezone(_zone(officer.time_zone)).date(), time(0), tzinfo=_zone(officer.time_zone)
+            )
+            assigned_today = Lead.objects.filter(owner=officer, assigned_at__gte=local_midnight).count()
+        candidates.append(
+            engine.Candidate(
+                user_id=officer.pk,
+                name=str(officer),
+                licensed_states=frozenset(state.upper() for state in officer.licensed_states or []),
+                loan_types=frozenset(officer.loan_types or []),
+                languages=frozenset(officer.languages or ["en"]),
+                working_hours=_working_hours(officer),
+                timezone=officer.time_zone or "UTC",
+                out_of_office=officer.is_out_of_office,
+                daily_cap=officer.daily_lead_cap,
+                assigned_today=assigned_today,
+                open_leads=officer.open_count,
+                capacity=officer.open_lead_capacity,
+                weight=officer.routing_weight,
+                active=officer.accepts_leads,
+            )
+        )
+    return candidates
+
+
+def _zone(name: str):
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name or "UTC")
+
+
+def rules_for(organisation: Organisation, *, drafts: bool = False) -> list[engine.Rule]:
+    rules = RoutingRule.objects.filter(organisation=organisation, is_active=True, is_draft=drafts).prefetch_related(
+        "candidates", "fallback_users"
+    )
+    return [
+        engine.Rule(
+            name=rule.name,
+            order=rule.position,
+            strategy=rule.strategy,
+            base_strategy=rule.base_strategy,
+            source_ids=frozenset(rule.source_ids or []),
+            loan_types=frozenset(rule.loan_types or []),
+            states=frozenset(rule.states or []),
+            score_tiers=frozenset(rule.score_tiers or []),
+            purposes=frozenset(rule.purposes or []),
+            candidate_user_ids=tuple(sorted(user.pk for user in rule.candidates.all())),
+            fallback_user_ids=tuple(sorted(user.pk for user in rule.fallback_users.all())),
+            assign_outside_working_hours=rule.assign_outside_working_hours,
+            fall_through=rule.fall_through,
+            cascade_offer_minutes=rule.cascade_offer_minutes,
+            language_match=rule.language_match,
+        )
+        for rule in rules
+    ]
+
+
+def lead_facts(lead: Lead) -> engine.LeadFacts:
+    previous_owner_id = None
+    if lead.previous_lead_id:
+        previous_owner_id = Lead.objects.filter(pk=lead.previous_lead_id).values_list("owner_id", flat=True).first()
+    preferred = None
+    if lead.referral_partner_id:
+        preferred = (
+            User.objects.filter(pk=lead.referral_partner_id).values_list("preferred_loan_officer_id", flat=True).first()
+        )
+    return engine.LeadFacts(
+        state=lead.state or None,
+        loan_type=lead.loan_type or None,
+        language=lead.preferred_language or None,
+        source_id=lead.source_id,
+        score_tier=lead.score_tier or None,
+        previous_owner_id=previous_owner_id or lead.owner_id,
+        referral_partner_preferred_user_id=preferred,
+        purpose=lead.purpose or None,
+    )
+
+
+def _state_from_row(row: RoutingState) -> engine.RoutingState:
+    # JSON keys are strings; user ids are ints.
+    return engine.RoutingState(
+        cursors={name: int(user_id) for name, user_id in row.cursors.items() if user_id is not None},
+        assigned_counts={
+            name: {int(user_id): count for user_id, count in per_user.items()}
+            for name, per_user in row.assigned_counts.items()
+        },
+    )
+
+
+# ------------------------------------------------------------------------------------------- routing
+
+
+def preview_route(lead: Lead, *, drafts: bool = False, now: datetime | None = None) -> engine.RoutingDecision:
+    """Who would get this lead now? A dry run: nothing is written and no cursor moves."""
+    now = now or timezone.now()
+    row = RoutingState.objects.filter(organisation=lead.organisation).first()
+    state = _state_from_row(row) if row else engine.RoutingState()
+    return engine.decide_route(
+        lead_facts(lead), rules_for(lead.organisation, drafts=drafts), candidates_for(lead.organisation, now), state, now
+    )
+
+
+@transaction.atomic
+def route_lead(lead: Lead, *, trigger: str = "capture", now: datetime | None = None,
+               exclude_user_ids: frozenset = frozenset()) -> engine.RoutingDecision:  # fmt: skip
+    """Decide and apply. The organisation's routing state row is locked, so concurrent captures take turns
+    (round-robin stays fair on PostgreSQL; SQLite serialises writers anyway)."""
+    now = now or timezone.now()
+    organisation = lead.organisation
+    RoutingState.objects.get_or_create(organisation=organisation)
+    row = RoutingState.objects.select_for_update().get(organisation=organisation)
+    candidates = [c for c in candidates_for(organisation, now) if c.user_id not in exclude_user_ids]
+    decision = engine.decide_route(lead_facts(lead), rules_for(organisation), candidates, _state_from_row(row), now)
+    row.cursors = {name: user_id for name, user_id in decision.next_state.cursors.items()}
+    row.assigned_counts = {
+        name: {str(user_id): count for user_id, count in per_user.items()}
+        for name, per_user in decision.next_state.assigned_counts.items()
+    }
+    row.updated_at = now
+    row.save()
+    RoutingDecisionLog.objects.create(
+        organisation=organisation,
+        lead=lead,
+        decided_at=now,
+        trigger=trigger,
+        rule_name=decision.rule_name or "",
+        strategy=decision.strategy,
+        chosen_user_id=decision.chosen_user_id,
+        reason=decision.reason,
+        candidates=[asdict(verdict) for verdict in decision.candidates],
+        rules_considered=decision.rules_considered,
+    )
+    _apply_decision(lead, decision, now, trigger)
+    return decision
+
+
+def _apply_decision(lead: Lead, decision: engine.RoutingDecision, now: datetime, trigger: str) -> None:
+    outcome = decision.outcome
+    if outcome == "assigned":
+        assign_lead(lead, User.objects.get(pk=decision.chosen_user_id), reason=decision.reason, now=now,
+                    via=f"{decision.strategy} ({decision.rule_name})")  # fmt: skip
+    elif outcome == "claim":
+        LeadOffer.objects.filter(lead=lead, status=LeadOffer.Status.OPEN).update(
+            status=LeadOffer.Status.WITHDRAWN, decided_at=now
+        )
+        offers = LeadOffer.objects.bulk_create(
+            LeadOffer(lead=lead, user_id=user_id, kind=LeadOffer.Kind.CLAIM, offered_at=now)
+            for user_id in decision.claim_group_user_ids
+        )
+        record_event(lead, TimelineEvent.Kind.ASSIGNED,
+                     f"Offered to {len(offers)} loan officers; first to claim wins", data={"trigger": trigger})  # fmt: skip
+        for offer in LeadOffer.objects.filter(pk__in=[o.pk for o in offers]).select_related("user"):
+            notify(offer.user, kind="claim", title=f"New lead to claim: {lead.first_name} ({lead.state})",
+                   body=_lead_blurb(lead), lead=lead, url=lead_url(lead), by_sms=True)  # fmt: skip
+    elif outcome == "cascade":
+        LeadOffer.objects.filter(lead=lead, status=LeadOffer.Status.OPEN).update(
+            status=LeadOffer.Status.WITHDRAWN, decided_at=now
+        )
+        minutes = decision.cascade_offer_minutes or 5
+        LeadOffer.objects.bulk_create(
+            LeadOffer(lead=lead, user_id=user_id, kind=LeadOffer.Kind.CASCADE, position=index,
+                      status=LeadOffer.Status.OPEN if index == 0 else "queued",
+                      offered_at=now if index == 0 else None,
+                      expires_at=now + timedelta(minutes=minutes) if index == 0 else None)  # fmt: skip
+            for index, user_id in enumerate(decision.cascade_order)
+        )
+        first = LeadOffer.objects.select_related("user").get(lead=lead, kind=LeadOffer.Kind.CASCADE, position=0,
+                                                             status=LeadOffer.Status.OPEN)  # fmt: skip
+        record_event(lead, TimelineEvent.Kind.ASSIGNED, f"Offered to {first.user} for {minutes} minutes")
+        notify(first.user, kind="offer", title=f"Lead offered to you for {minutes} min: {lead.first_name}",
+               body=_lead_blurb(lead), lead=lead, url=lead_url(lead), by_sms=True)  # fmt: skip
+    else:
+        record_event(lead, TimelineEvent.Kind.ASSIGNED, "No eligible loan officer: lead waits in the unassigned queue",
+                     data={"reason": decision.reason})  # fmt: skip
+        for manager in User.objects.filter(organisation=lead.organisation, role__in=[User.Role.MANAGER,
+                                                                                      User.Role.ADMIN], is_active=True):  # fmt: skip
+            notify(manager, kind="unassigned", title=f"Unassigned lead: {lead.first_name} ({lead.state})",
+                   body=decision.reason[:500], lead=lead, url=lead_url(lead))  # fmt: skip
+
+
+def _lead_blurb(lead: Lead) -> str:
+    parts = [lead.get_purpose_display() if lead.purpose else "", lead.get_loan_type_display(), lead.state]
+    if lead.score_tier:
+        parts.append(f"{lead.score_tier} lead")
+    return " · ".join(part for part in parts if part)
+
+
+def assign_lead(lead: Lead, user: User, *, reason: str, now: datetime | None = None, actor: User | None = None,
+                via: str = "", alert: bool = True) -> None:  # fmt: skip
+    now = now or timezone.now()
+    previous_owner = lead.owner
+    Lead.objects.filter(pk=lead.pk).update(owner=user, assigned_at=now, updated_at=now)
+    lead.owner, lead.assigned_at = user, now
+    verb = "Reassigned" if previous_owner and previous_owner != user else "Assigned"
+    record_event(lead, TimelineEvent.Kind.ASSIGNED, f"{verb} to {user}" + (f" by {via}" if via else ""),
+                 actor=actor, data={"reason": reason, "previous_owner_id": getattr(previous_owner, "pk", None)})  # fmt: skip
+    if alert:
+        notify(user, kind="new_lead", title=f"New lead: {lead.full_name}", body=_lead_blurb(lead), lead=lead,
+               url=lead_url(lead), by_sms=True, by_email=bool(user.email))  # fmt: skip
+
+
+@transaction.atomic
+def reassign_lead(lead: Lead, new_owner: User, *, actor: User, reason: str = "") -> None:
+    if new_owner.organisation_id != lead.organisation_id or new_owner.role != User.Role.LOAN_OFFICER:
+        raise RoutingError("Leads can only go to loan officers of the same organisation.")
+    LeadOffer.objects.filter(lead=lead, status__in=[LeadOffer.Status.OPEN, "queued"]).update(
+        status=LeadOffer.Status.WITHDRAWN, decided_at=timezone.now()
+    )
+    assign_lead(lead, new_owner, reason=reason or "manual reassignment", actor=actor, via=f"{actor}")
+
+
+@transaction.atomic
+def claim_lead(lead: Lead, user: User, *, now: datetime | None = None) -> bool:
+    """First to claim wins: a conditional update that only one transaction can make."""
+    now = now or timezone.now()
+    offer = LeadOffer.objects.filter(lead=lead, user=user, status=LeadOffer.Status.OPEN).first()
+    if offer is None:
+        return False
+    won = Lead.objects.filter(pk=lead.pk, owner__isnull=True).update(owner=user, assigned_at=now, updated_at=now)
+    if not won:
+        LeadOffer.objects.filter(pk=offer.pk, status=LeadOffer.Status.OPEN).update(
+            status=LeadOffer.Status.WITHDRAWN, decided_at=now
+        )
+        return False
+    LeadOffer.objects.filter(pk=offer.pk).update(status=LeadOffer.Status.ACCEPTED, decided_at=now)
+    LeadOffer.objects.filter(lead=lead, status__in=[LeadOffer.Status.OPEN, "queued"]).exclude(pk=offer.pk).update(
+        status=LeadOffer.Status.WITHDRAWN, decided_at=now
+    )
+    lead.owner, lead.assigned_at = user, now
+    record_event(lead, TimelineEvent.Kind.ASSIGNED, f"Claimed by {user}", actor=user,
+                 data={"offer_kind": offer.kind})  # fmt: skip
+    return True
+
+
+def sweep_expired_offers(now: datetime | None = None) -> int:
+    """Cascade offers past their time go to the next loan officer; when the list runs out, the lead goes to
+    a claim broadcast to everyone eligible. Each expiry is claimed with a conditional update."""
+    now = now or timezone.now()
+    handled = 0
+    for offer_id in LeadOffer.objects.filter(status=LeadOffer.Status.OPEN, kind=LeadOffer.Kind.CASCADE,
+                                             expires_at__lte=now).values_list("pk", flat=True)[:200]:  # fmt: skip
+        with transaction.atomic():
+            if not LeadOffer.objects.filter(pk=offer_id, status=LeadOffer.Status.OPEN).update(
+                status=LeadOffer.Status.EXPIRED, decided_at=now
+            ):
+                continue
+            offer = LeadOffer.objects.select_related("lead", "lead__organisation", "user").get(pk=offer_id)
+            lead = offer.lead
+            handled += 1
+            record_event(lead, TimelineEvent.Kind.ASSIGNED, f"Offer to {offer.user} expired")
+            if lead.owner_id:
+                continue
+            following = (
+                LeadOffer.objects.filter(lead=lead, kind=LeadOffer.Kind.CASCADE, status="queued")
+                .order_by("position")
+                .select_related("user")
+                .first()
+            )
+            if following:
+                minutes = max(1, int((offer.expires_at - offer.offered_at).total_seconds() // 60))
+                LeadOffer.objects.filter(pk=following.pk).update(
+                    status=LeadOffer.Status.OPEN, offered_at=now, expires_at=now + timedelta(minutes=minutes)
+                )
+                record_event(lead, TimelineEvent.Kind.ASSIGNED, f"Offered to {following.user} for {minutes} minutes")
+                notify(following.user, kind="offer", title=f"Lead offered to you for {minutes} min: {lead.first_name}",
+                       body=_lead_blurb(lead), lead=lead, url=lead_url(lead), by_sms=True)  # fmt: skip
+            else:
+                _broadcast_claim(lead, now, reason="cascade exhausted")
+    return handled
+
+
+def _broadcast_claim(lead: Lead, now: datetime, *, reason: str) -> None:
+    eligible = [
+        candidate.user_id
+        for candidate in candidates_for(lead.organisation, now)
+        if candidate.active and not candidate.out_of_office
+        and (not lead.state or not candidate.licensed_states or lead.state in candidate.licensed_states)
+    ]  # fmt: skip
+    LeadOffer.objects.bulk_create(
+        LeadOffer(lead=lead, user_id=user_id, kind=LeadOffer.Kind.CLAIM, offered_at=now) for user_id in eligible
+    )
+    record_event(lead, TimelineEvent.Kind.ASSIGNED, f"Into the claim pool ({reason}): {len(eligible)} loan officers")
+    for user in User.objects.filter(pk__in=eligible):
+        notify(user, kind="claim", title=f"Lead to claim: {lead.first_name} ({lead.state})", body=_lead_blurb(lead),
+               lead=lead, url=lead_url(lead), by_sms=True)  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------- SLA
+
+
+def start_sla_clock(lead: Lead, now: datetime | None = None) -> None:
+    received = lead.created_at or now or timezone.now()
+    deadline = sla.respond_by(received, lead.organisation.sla_minutes, business_hours_for(lead.organisation))
+    Lead.objects.filter(pk=lead.pk).update(respond_by=deadline, sla_status="pending")
+    lead.respond_by, lead.sla_status = deadline, "pending"
+
+
+def record_human_contact(lead: Lead, *, at: datetime | None = None, actor: User | None = None, how: str) -> bool:
+    """A person reached the borrower (a connected call, a manual message, an answered reply): the SLA clock
+    stops. Automatic messages never call this. Returns True the first time."""
+    at = at or timezone.now()
+    updated = Lead.objects.filter(pk=lead.pk, first_human_contact_at__isnull=True).update(
+        first_human_contact_at=at,
+        sla_status=_sla_outcome(lead, at),
+    )
+    if not updated:
+        return False
+    lead.refresh_from_db(fields=["first_human_contact_at", "sla_status"])
+    record_event(lead, TimelineEvent.Kind.SLA, f"First human contact ({how}); SLA {lead.sla_status}", actor=actor,
+                 data={"respond_by": lead.respond_by.isoformat() if lead.respond_by else None})  # fmt: skip
+    LeadOffer.objects.filter(lead=lead, status__in=[LeadOffer.Status.OPEN, "queued"]).update(
+        status=LeadOffer.Status.WITHDRAWN, decided_at=at
+    )
+    return True
+
+
+def _sla_outcome(lead: Lead, at: datetime) -> str:
+    if lead.sla_status == "breached" or (lead.respond_by and at > lead.respond_by):
+        return "breached"
+    return "met"
+
+
+DEFAULT_LADDER = [
+    {"after_minutes": 0, "action": "realert"},
+    {"after_minutes": 10, "action": "reassign"},
+    {"after_minutes": 20, "action": "notify_manager"},
+]
+
+
+def sweep_sla_breaches(now: datetime | None = None) -> int:
+    """Walk the breach ladder for every lead past respond_by without a person's contact. Each step is claimed
+    with a conditional update on sla_escalation_step, so two workers never apply the same step."""
+    now = now or timezone.now()
+    handled = 0
+    overdue = Lead.objects.filter(
+        first_human_contact_at__isnull=True, respond_by__lte=now, sla_status__in=["pending", "breached"],
+        stage__outcome=Stage.Outcome.OPEN,
+    ).select_related("organisation", "owner")[:500]  # fmt: skip
+    for lead in overdue:
+        ladder = lead.organisation.sla_escalation or DEFAULT_LADDER
+        step_index = lead.sla_escalation_step
+        if step_index >= len(ladder):
+            continue
+        step = ladder[step_index]
+        if now < lead.respond_by + timedelta(minutes=int(step.get("after_minutes", 0))):
+            continue
+        with transaction.atomic():
+            claimed = Lead.objects.filter(pk=lead.pk, sla_escalation_step=step_index,
+                                          first_human_contact_at__isnull=True).update(  # fmt: skip
+                sla_escalation_step=step_index + 1,
+                sla_status="breached",
+                sla_breached_at=lead.sla_breached_at or now,
+            )
+            if not claimed:
+                continue
+            handled += 1
+            _escalate(lead, step.get("action", "realert"), now)
+    return handled
+
+
+def _escalate(lead: Lead, action: str, now: datetime) -> None:
+    owner = lead.owner
+    if action == "realert" and owner:
+        record_event(lead, TimelineEvent.Kind.SLA, f"SLA breached: {owner} re-alerted")
+        notify(owner, kind="sla", title=f"Overdue: {lead.full_name} is waiting for you", body=_lead_blurb(lead),
+               lead=lead, url=lead_url(lead), by_sms=True)  # fmt: skip
+    elif action == "reassign":
+        excluded = frozenset({owner.pk}) if owner else frozenset()
+        previous = owner
+        if owner:
+            Lead.objects.filter(pk=lead.pk).update(owner=None)
+            lead.owner = None
+        decision = route_lead(lead, trigger="sla breach", now=now, exclude_user_ids=excluded)
+        record_event(lead, TimelineEvent.Kind.SLA,
+                     f"SLA breached: taken from {previous or 'nobody'}, {decision.outcome} ({decision.reason[:120]})")  # fmt: skip
+    elif action == "notify_manager":
+        managers = User.objects.filter(organisation=lead.organisation, is_active=True, role=User.Role.MANAGER)
+        if lead.owner_id:
+            team_managers = managers.filter(managed_teams__members=lead.owner_id).distinct()
+            managers = team_managers if team_managers.exists() else managers
+        names = []
+        for manager in managers:
+            names.append(str(manager))
+            notify(manager, kind="sla", title=f"SLA breach: {lead.full_name} not contacted",
+                   body=f"Owner: {lead.owner or 'unassigned'}", lead=lead, url=lead_url(lead), by_email=True)  # fmt: skip
+        record_event(lead, TimelineEvent.Kind.SLA, "SLA breached: managers notified (" + ", ".join(names) + ")")
+
+
+def replay_recent(organisation: Organisation, *, limit: int = 50, now: datetime | None = None) -> dict:
+    """How would the last N leads have been assigned under the draft rules, against their actual owners?"""
+    now = now or timezone.now()
+    leads = list(
+        Lead.objects.filter(organisation=organisation).select_related("source").order_by("-created_at")[:limit]
+    )
+    replay_leads = [
+        engine.ReplayLead(lead_id=lead.pk, facts=lead_facts(lead), received_utc=lead.created_at,
+                          actual_user_id=lead.owner_id)  # fmt: skip
+        for lead in leads
+    ]
+    draft_rules = rules_for(organisation, drafts=True) or rules_for(organisation)
+    rows = engine.replay(replay_leads, draft_rules, candidates_for(organisation, now))
+    names = dict(User.objects.filter(organisation=organisation).values_list("pk", "username"))
+    totals = engine.replay_totals(rows)
+    return {
+        "rows": rows,
+        "changed": sum(1 for row in rows if row.changed),
+        "totals": sorted(
+            ((names.get(user_id, "nobody"), before, after) for user_id, (before, after) in totals.items()),
+            key=lambda item: item[0],
+        ),
+        "names": names,
+    }

@@ -64,6 +64,11 @@ class BusinessHours:
                 raise ValueError(f"closing time {closes} must be after opening time {opens}")
             weekly[int(weekday)] = (opens, closes)
         object.__setattr__(self, "weekly", weekly)
+        if self.holiday_country:
+            try:
+                _holiday_calendar(self.holiday_country, self.holiday_subdivision, 2026)
+            except NotImplementedError as error:
+                raise ValueError(f"unknown holiday calendar: {error}") from error
         object.__setattr__(self, "extra_closed_dates", frozenset(self.extra_closed_dates))
 
     @property

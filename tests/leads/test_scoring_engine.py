@@ -4,6 +4,8 @@ import json
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from firstcall.leads.scoring import (
     ScoreReason,
@@ -14,6 +16,7 @@ from firstcall.leads.scoring import (
     score_lead,
     tier_for,
 )
+from firstcall.lib.credit import CREDIT_BANDS as INTAKE_CREDIT_BANDS
 
 
 def strong_purchase(**changes):
@@ -64,7 +67,12 @@ def test_strong_purchase_lead_is_hot_with_a_reason_per_factor():
 
 
 def test_reasons_always_add_up_to_the_points():
-    for facts in (strong_purchase(), strong_purchase(reply_count=5), ScoringInput(), strong_purchase(purpose=None)):
+    for facts in (
+        strong_purchase(),
+        strong_purchase(reply_count=5),
+        ScoringInput(),
+        strong_purchase(purpose=None),
+    ):
         result = score_lead(facts)
         assert sum(reason.points for reason in result.reasons) == result.points
 
@@ -105,7 +113,7 @@ def test_middling_refinance_lead_is_warm():
 
     result = score_lead(facts)
 
-    assert result.points == 44
+    assert result.points == 41
     assert result.tier == "warm"
     assert points_by_factor(result)["down_payment"] == 0
     assert result.reasons[4].detail == "down payment only scored for purchases"
@@ -126,12 +134,19 @@ def test_tier_thresholds_are_inclusive():
 def test_credit_uses_low_end_of_range_then_high_then_band():
     config = default_scoring_config()
     assert credit_band_for(ScoringInput(credit_score_low=739, credit_score_high=760), config) == (
-        "good",
+        "very_good",
         "739 (low end of stated range)",
     )
     assert credit_band_for(ScoringInput(credit_score_high=745), config) == ("excellent", "745 (stated score)")
     assert credit_band_for(ScoringInput(credit_band="fair"), config) == ("fair", "stated band")
-    assert credit_band_for(ScoringInput(credit_score_low=560), config) == ("poor", "560 (low end of stated range)")
+    assert credit_band_for(ScoringInput(credit_score_low=600), config) == (
+        "poor",
+        "600 (low end of stated range)",
+    )
+    assert credit_band_for(ScoringInput(credit_score_low=560), config) == (
+        "bad",
+        "560 (low end of stated range)",
+    )
     assert credit_band_for(ScoringInput(), config) == ("unknown", "not given")
 
 
@@ -224,7 +239,7 @@ def test_organisation_overrides_merge_over_defaults():
     )
 
     assert config.credit_band_points["excellent"] == 30
-    assert config.credit_band_points["good"] == 20
+    assert config.credit_band_points["good"] == 17
     assert config.loan_amount_points == ((Decimal("1000000"), 10), (Decimal("0"), 0))
     result = score_lead(strong_purchase(), config)
     assert points_by_factor(result)["credit"] == 30
@@ -275,7 +290,9 @@ def test_unknown_vocabulary_is_rejected():
 
 
 def test_blank_strings_from_the_database_mean_unknown():
-    facts = ScoringInput(purpose="", credit_band="", timeframe="", loan_type_interest="", best_program_status="")
+    facts = ScoringInput(
+        purpose="", credit_band="", timeframe="", loan_type_interest="", best_program_status=""
+    )
 
     assert (facts.purpose, facts.credit_band, facts.timeframe, facts.loan_type_interest) == (
         None,
@@ -288,3 +305,61 @@ def test_blank_strings_from_the_database_mean_unknown():
 
 def test_same_input_same_result():
     assert score_lead(strong_purchase()) == score_lead(strong_purchase())
+
+
+@given(
+    credit=st.none() | st.integers(min_value=300, max_value=850),
+    timeframe=st.sampled_from(["asap", "30_days", "90_days", "6_months", "12_months_plus", "unknown"]),
+    purpose=st.none() | st.sampled_from(["purchase", "rate_term_refinance", "cash_out_refinance", "heloc"]),
+    loan_type=st.sampled_from(["conventional", "fha", "va", "usda", "jumbo", "not_sure"]),
+    amount=st.none() | st.decimals(min_value=0, max_value=5_000_000, places=2),
+    down=st.none() | st.decimals(min_value=0, max_value=100, places=2),
+    quality=st.none() | st.integers(min_value=0, max_value=100),
+    completed=st.decimals(min_value=0, max_value=1, places=3),
+    replies=st.integers(min_value=0, max_value=50),
+    status=st.none() | st.sampled_from(["eligible", "refer", "ineligible"]),
+    flags=st.tuples(st.booleans(), st.booleans(), st.booleans(), st.booleans()),
+)
+@settings(max_examples=300, deadline=None)
+def test_any_lead_scores_0_to_100_with_reasons_that_add_up(
+    credit, timeframe, purpose, loan_type, amount, down, quality, completed, replies, status, flags
+):
+    facts = ScoringInput(
+        credit_score_low=credit,
+        timeframe=timeframe,
+        purpose=purpose,
+        loan_type_interest=loan_type,
+        loan_amount=amount,
+        down_payment_percent=down,
+        source_quality=quality,
+        fields_completed=completed,
+        reply_count=replies,
+        best_program_status=status,
+        first_time_buyer=flags[0],
+        veteran=flags[1],
+        has_valid_mobile=flags[2],
+        has_email=flags[3],
+    )
+
+    result = score_lead(facts)
+
+    assert 0 <= result.points <= 100
+    assert sum(reason.points for reason in result.reasons) == result.points
+    assert result.tier == tier_for(result.points, default_scoring_config())
+
+
+def test_credit_bands_match_the_intake_vocabulary_in_any_case():
+    def credit_points(band):
+        return points_by_factor(score_lead(ScoringInput(credit_band=band)))["credit"]
+
+    bands = ("Excellent", "very_good", "GOOD", "fair", "poor", "bad", "unknown")
+    assert [credit_points(band) for band in bands] == [25, 22, 17, 12, 6, 2, 0]
+    with pytest.raises(ValueError, match="unknown credit band"):
+        ScoringInput(credit_band="stellar")
+
+
+def test_band_floors_follow_the_intake_ranges():
+    config = default_scoring_config()
+    for band, (low, high) in INTAKE_CREDIT_BANDS.items():
+        assert credit_band_for(ScoringInput(credit_score_low=low), config)[0] == band
+        assert credit_band_for(ScoringInput(credit_score_low=high), config)[0] == band

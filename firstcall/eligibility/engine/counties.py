@@ -8,6 +8,7 @@ county `zipcodes` lists; a loan officer who knows better passes `county_fips`.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -63,30 +64,50 @@ def _counties_by_name(file_name: str) -> dict[tuple[str, str], County]:
     return {(county.file_name, county.state): county for county in county_table(file_name).values()}
 
 
+@lru_cache(maxsize=8192)
 def county_by_fips(fips: str, file_name: str) -> County | None:
     county = county_table(file_name).get(fips)
     if county is None:
         return None
-    display_name = _display_names(file_name).get((county.file_name, county.state), county.file_name)
+    display_name = display_names().get(fips) or _split_camel_case(county.file_name)
     return County(county.fips, county.file_name, county.state, county.limits_by_units, display_name)
 
 
-@lru_cache(maxsize=4)
-def _display_names(file_name: str) -> dict[tuple[str, str], str]:
-    """Readable county names ("Los Angeles County") for the limit file's squashed ones, taken from zipcodes."""
+DISPLAY_NAMES_FILE = "county_names.json"
+
+
+@lru_cache(maxsize=1)
+def display_names() -> dict[str, str]:
+    """FIPS -> readable county name ("Los Angeles County"), shipped so a lookup by FIPS needs no ZIP database.
+
+    The file is `derive_display_names()` written out; a test checks it still matches the zipcodes package.
+    """
+    return json.loads(read_rule_text(DISPLAY_NAMES_FILE))
+
+
+def derive_display_names(file_name: str) -> dict[str, str]:
+    """Readable names for the limit file's squashed ones ("LOSANGELESCOUNTY"), taken from zipcodes."""
     import zipcodes
 
     by_name = _counties_by_name(file_name)
-    names: dict[tuple[str, str], str] = {}
+    names: dict[str, str] = {}
     pairs = {(record.get("county") or "", record.get("state") or "") for record in zipcodes.list_all()}
     for county_name, state in sorted(pairs):
         if not county_name:
             continue
         for candidate in _name_candidates(normalise_county_name(county_name), state):
-            if (candidate, state) in by_name:
-                names.setdefault((candidate, state), county_name)
+            county = by_name.get((candidate, state))
+            if county is not None:
+                names.setdefault(county.fips, county_name)
                 break
-    return names
+    return dict(sorted(names.items()))
+
+
+def _split_camel_case(name: str) -> str:
+    """Spaces CamelCase names ("WesternConnecticutPlanningRegion"); upper-case ones stay as they are."""
+    if name.isupper():
+        return name
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name)
 
 
 def normalise_zip(value: object) -> str | None:
@@ -103,7 +124,8 @@ def normalise_zip(value: object) -> str | None:
 
 def _name_candidates(normalised: str, state: str) -> list[str]:
     candidates = [normalised, normalised + "COUNTY", normalised + "MUNICIPIO", normalised + "PARISH"]
-    # "Municipality of Anchorage" / "City and Borough of Juneau" -> "ANCHORAGEMUNICIPALITY" / "JUNEAUCITYANDBOROUGH"
+    # "Municipality of Anchorage" -> "ANCHORAGEMUNICIPALITY",
+    # "City and Borough of Juneau" -> "JUNEAUCITYANDBOROUGH"
     for prefix in ("MUNICIPALITYOF", "CITYANDBOROUGHOF", "BOROUGHOF", "CITYOF"):
         if normalised.startswith(prefix):
             candidates.append(normalised[len(prefix) :] + prefix[: -len("OF")])
@@ -134,13 +156,22 @@ def county_for_zip(zip5: str, file_name: str) -> ZipLookup:
         county = by_name.get((candidate, state))
         if county is not None:
             return ZipLookup(
-                County(county.fips, county.file_name, county.state, county.limits_by_units, county_name or county.file_name)
+                County(
+                    county.fips,
+                    county.file_name,
+                    county.state,
+                    county.limits_by_units,
+                    county_name or county.file_name,
+                )
             )
     if state == "CT":
         return ZipLookup(
             None,
-            f"ZIP {zip5} is in {county_name or 'a county'}, CT; Connecticut's loan limits are now set by planning "
+            f"ZIP {zip5} is in {county_name or 'a county'}, CT; Connecticut's loan limits are now set by "
+            "planning "
             "region, so county_fips is needed",
         )
     where = f"{county_name}, {state}" if county_name else state or "an unknown place"
-    return ZipLookup(None, f"ZIP {zip5} ({where}) has no county in the loan limit table; county_fips is needed")
+    return ZipLookup(
+        None, f"ZIP {zip5} ({where}) has no county in the loan limit table; county_fips is needed"
+    )

@@ -15,7 +15,7 @@ class ScenarioError(ValueError):
         super().__init__("; ".join(f"{problem['field']}: {problem['message']}" for problem in problems))
 
     def as_json(self) -> dict[str, object]:
-        return {"error": "invalid_scenario", "problems": self.problems}
+        return {"error": "invalid_scenario", "message": str(self), "problems": self.problems}
 
 
 class OverlayError(ValueError):
@@ -26,7 +26,7 @@ class OverlayError(ValueError):
         super().__init__("; ".join(problems))
 
     def as_json(self) -> dict[str, object]:
-        return {"error": "invalid_overlay", "problems": self.problems}
+        return {"error": "invalid_overlays", "message": str(self), "problems": self.problems}
 
 
 class RuleDataError(RuntimeError):

@@ -6,7 +6,7 @@ are kept exact for comparisons and rounded to two decimals only for display, so 
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
 DOLLAR = Decimal("1")
@@ -21,6 +21,10 @@ def parse_decimal(value: object) -> Decimal:
         raise ValueError("expected a number, got true/false")
     if isinstance(value, int):
         return Decimal(value)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError("expected a finite number")
+        return value
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise ValueError("expected a finite number")
@@ -39,27 +43,13 @@ def parse_decimal(value: object) -> Decimal:
     raise ValueError(f"expected a number or a numeric string, got {type(value).__name__}")
 
 
-def cents(amount: Decimal) -> Decimal:
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def whole_dollars_down(amount: Decimal) -> Decimal:
-    return amount.quantize(DOLLAR, rounding=ROUND_DOWN)
-
-
-def percent_of(part: Decimal, whole: Decimal) -> Decimal:
-    """Exact ratio in percent (not rounded)."""
-    return part * HUNDRED / whole
-
-
-def round_percent(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
 def money_json(amount: Decimal | None) -> str | None:
     """Money in the output contract: a string with two decimals, no separators."""
     if amount is None:
         return None
+    text = str(amount)
+    if text[-3:-2] == "." and "E" not in text:  # already in cents, as most figures are: skip the quantize
+        return text
     return str(amount.quantize(CENT, rounding=ROUND_HALF_UP))
 
 
@@ -72,10 +62,12 @@ def percent_json(value: Decimal | None) -> float | None:
 
 def usd(amount: Decimal) -> str:
     """Money in messages: "$832,750" for whole dollars, "$1,234.56" otherwise."""
-    rounded = amount.quantize(CENT, rounding=ROUND_HALF_UP)
-    if rounded == rounded.to_integral_value():
-        return f"${rounded:,.0f}"
-    return f"${rounded:,.2f}"
+    if amount < 0:
+        return "-" + usd(-amount)
+    whole = int(amount)
+    if amount == whole:
+        return f"${whole:,}"
+    return f"${amount.quantize(CENT, rounding=ROUND_HALF_UP):,.2f}"
 
 
 def pct(value: Decimal) -> str:

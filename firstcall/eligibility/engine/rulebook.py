@@ -1,8 +1,8 @@
 """Loads the versioned rule files shipped in `firstcall/eligibility/rules/` and picks the version in force.
 
-A rule file holds a list of rule versions; each has `id`, `effective_from`, `effective_to` (inclusive, null for
-open-ended), `source` (a URL) and `params`. Several versions may share an id as long as their date ranges do not
-overlap. Files are read once per process (importlib.resources, so an installed wheel works too).
+A rule file holds a list of rule versions; each has `id`, `effective_from`, `effective_to` (inclusive,
+null for open-ended), `source` (a URL) and `params`. Several versions may share an id as long as their date
+ranges do not overlap. Files are read once per process (importlib.resources, so an installed wheel works too).
 """
 
 from __future__ import annotations
@@ -49,12 +49,38 @@ class RuleBook:
     programs: tuple[str, ...]
     rules_by_id: dict[str, list[Rule]] = field(default_factory=dict)
     county_limit_files: list[CountyLimitFile] = field(default_factory=list)
+    # (rule id, day) -> rule in force; a few dates recur (today, a lead's as_of), so this stays small.
+    _in_force: dict[tuple[str, date], object] = field(default_factory=dict)
 
     def rule(self, rule_id: str, day: date) -> Rule | None:
+        key = (rule_id, day)
+        try:
+            return self._in_force[key]
+        except KeyError:
+            pass
+        found = None
         for rule in self.rules_by_id.get(rule_id, ()):
             if rule.in_force_on(day):
-                return rule
-        return None
+                found = rule
+                break
+        if len(self._in_force) > 50_000:  # many distinct dates (a backfill): start over rather than grow
+            self._in_force.clear()
+        self._in_force[key] = found
+        return found
+
+    def rules_in_force(self, day: date) -> dict[str, Rule]:
+        """Every rule in force on `day`, by id (cached: a handful of dates recur)."""
+        key = ("*", day)
+        found = self._in_force.get(key)
+        if found is None:
+            found = {}
+            for rule_id, versions in self.rules_by_id.items():
+                for rule in versions:
+                    if rule.in_force_on(day):
+                        found[rule_id] = rule
+                        break
+            self._in_force[key] = found
+        return found
 
     def versions(self, rule_id: str) -> list[Rule]:
         return list(self.rules_by_id.get(rule_id, ()))
@@ -105,7 +131,10 @@ def _parse_rule(raw: dict[str, Any], program: str, file_name: str) -> Rule:
 def _check_no_overlap(versions: list[Rule]) -> None:
     for earlier, later in zip(versions, versions[1:], strict=False):
         if earlier.effective_to is None or earlier.effective_to >= later.effective_from:
-            raise RuleDataError(f"rule {earlier.id}: versions from {earlier.effective_from} and {later.effective_from} overlap")
+            raise RuleDataError(
+                f"rule {earlier.id}: versions from {earlier.effective_from} and {later.effective_from} "
+                "overlap"
+            )
 
 
 def load_rule_book() -> RuleBook:
@@ -116,7 +145,9 @@ def load_rule_book() -> RuleBook:
             CountyLimitFile(
                 file=entry["file"],
                 effective_from=_parse_date(entry["effective_from"], "ruleset.json"),
-                effective_to=None if entry["effective_to"] is None else _parse_date(entry["effective_to"], "ruleset.json"),
+                effective_to=None
+                if entry["effective_to"] is None
+                else _parse_date(entry["effective_to"], "ruleset.json"),
                 source=entry["source"],
             )
         )

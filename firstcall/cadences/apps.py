@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CadencesConfig(AppConfig):
+    name = "firstcall.cadences"
+    label = "cadences"

@@ -1,0 +1,54 @@
+"""`assess()`: the one entry point. Scenario dict in, assessment dict out (issue 6, section 2 contract)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from . import conventional, fha, jumbo, usda, va
+from .checks import ProgramEvaluation
+from .common import ProgramContext
+from .overlays import Overlay, parse_overlays
+from .rulebook import rule_book
+from .scenario import Scenario, parse_scenario
+
+EVALUATORS: dict[str, Callable[[ProgramContext], ProgramEvaluation]] = {
+    "conventional": conventional.evaluate,
+    "fha": fha.evaluate,
+    "va": va.evaluate,
+    "usda": usda.evaluate,
+    "jumbo": jumbo.evaluate,
+}
+
+RULE_SET_VERSION: str = rule_book().version
+
+
+def evaluate_programs(scenario: Scenario, overlays: tuple[Overlay, ...]) -> list[ProgramEvaluation]:
+    book = rule_book()
+    in_force = tuple(
+        overlay for overlay in overlays if scenario.as_of and overlay.in_force_on(scenario.as_of)
+    )
+    evaluations = []
+    for program in scenario.programs:
+        program_overlays = [
+            (overlay, settings) for overlay in in_force if (settings := overlay.settings_for(program))
+        ]
+        evaluations.append(EVALUATORS[program](ProgramContext(program, scenario, book, program_overlays)))
+    return evaluations
+
+
+def assess(payload: dict, overlays: list[dict] | None = None) -> dict:
+    """Assess a scenario against every requested program.
+
+    Missing, invalid or contradictory inputs never raise: the programs that need them are `refer` with the
+    fields named in their checks. Raises `ScenarioError` only when the payload is not a JSON object or names
+    an unknown program, and `OverlayError` when an overlay is malformed.
+    """
+    parsed_overlays = parse_overlays(overlays)
+    scenario = parse_scenario(payload, rule_book())
+    # Overlays are versioned by whoever stores them (they are named in every check they cause), so the
+    # version here identifies the shipped agency rule files only.
+    return {
+        "as_of": scenario.as_of.isoformat() if scenario.as_of else None,
+        "rule_set_version": RULE_SET_VERSION,
+        "programs": [evaluation.as_json() for evaluation in evaluate_programs(scenario, parsed_overlays)],
+    }

@@ -1,0 +1,129 @@
+"""Loan limits: conforming (FHFA county table + national baseline) and FHA (derived, see `fha_limit`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .common import ProgramContext
+
+
+@dataclass(frozen=True, slots=True)
+class ConformingLimits:
+    baseline: Decimal  # national baseline for the unit count (AK/HI/GU/VI: their higher baseline)
+    ceiling: Decimal  # national high-cost ceiling for the unit count
+    county_limit: Decimal | None  # None when no county table covers as_of or the county is unknown
+    place: str  # "Los Angeles County, CA" or a description of what is unknown
+    source: str
+    rule_id: str = "conventional.conforming_limits"
+
+    @property
+    def high_cost(self) -> bool:
+        return self.county_limit is not None and self.county_limit > self.baseline
+
+
+def conforming_limits(context: ProgramContext) -> ConformingLimits | None:
+    """None when no national conforming limits are in force on as_of (outside the rule set's years)."""
+    shared = context.scenario.shared
+    if "conforming_limits" not in shared:
+        shared["conforming_limits"] = _conforming_limits(context)
+    return shared["conforming_limits"]
+
+
+def _conforming_limits(context: ProgramContext) -> ConformingLimits | None:
+    scenario = context.scenario
+    rule = context.book.rule("conventional.conforming_limits", scenario.as_of)
+    if rule is None or scenario.units is None:
+        return None
+    units = str(scenario.units)
+    special = scenario.state in rule.params["special_baseline_states"]
+    baseline = Decimal(rule.params["special_baseline" if special else "baseline"][units])
+    ceiling = Decimal(rule.params["ceiling"][units])
+    county = scenario.county
+    if county is None:
+        return ConformingLimits(baseline, ceiling, None, "an unknown county", rule.source)
+    if not scenario.county_limits_in_force:
+        return ConformingLimits(
+            baseline,
+            ceiling,
+            None,
+            f"{county.label} (no county limit table for {scenario.as_of.year})",
+            rule.source,
+        )
+    limit_file = context.book.county_limit_file(scenario.as_of)
+    return ConformingLimits(baseline, ceiling, county.limit(scenario.units), county.label, limit_file.source)
+
+
+@dataclass(frozen=True, slots=True)
+class FhaLimit:
+    floor: Decimal
+    ceiling: Decimal
+    definite_limit: Decimal  # a base loan at or below this is within the county's FHA limit for certain
+    fail_above: Decimal | None  # above this the loan is over the FHA limit for certain; None: never certain
+    # Between definite_limit and fail_above only HUD's county lookup can tell: refer.
+    explanation: str
+    source: str
+
+
+SPECIAL_FHA_STATES = ("AK", "HI", "GU", "VI")
+
+
+def fha_limit(context: ProgramContext, conforming: ConformingLimits | None) -> FhaLimit | None:
+    """FHA county limits are not available offline, so the limit is derived, and labelled so.
+
+    HUD sets the county limit at 115% of the median price, clamped between the national floor and ceiling;
+    FHFA uses the same 115% of median clamped between the conforming baseline and the same ceiling. Hence:
+    - a base loan up to the floor is within the FHA limit everywhere;
+    - in a high-cost county (conforming limit above the baseline) the FHA limit equals the conforming county
+      limit (capped at the ceiling);
+    - in a baseline county the FHA limit is somewhere between the floor and the baseline: refer in between;
+    - the FHA limit never exceeds the conforming county limit, so above it is a definite no.
+    AK/HI/Guam/USVI use special ceilings we could not verify, so anything above the floor is referred there.
+    """
+    scenario = context.scenario
+    rule = context.rule("fha.loan_limits")
+    if rule is None or scenario.units is None:
+        return None
+    units = str(scenario.units)
+    floor = Decimal(rule.params["floor"][units])
+    ceiling = Decimal(rule.params["ceiling"][units])
+    derived = "derived from the conforming county limit (HUD's county table is not available offline)"
+    if scenario.state in SPECIAL_FHA_STATES:
+        return FhaLimit(
+            floor,
+            ceiling,
+            floor,
+            None,
+            f"{scenario.state} uses special FHA limits: check HUD's county lookup",
+            rule.source,
+        )
+    if conforming is None or conforming.county_limit is None:
+        return FhaLimit(
+            floor,
+            ceiling,
+            floor,
+            ceiling,
+            "the county FHA limit is unknown here: check HUD's county lookup",
+            rule.source,
+        )
+    county_limit = conforming.county_limit
+    if conforming.high_cost:
+        limit = min(county_limit, ceiling)
+        return FhaLimit(
+            floor,
+            ceiling,
+            limit,
+            limit,
+            f"{conforming.place} is a high-cost county; FHA limit {derived}",
+            rule.source,
+        )
+    return FhaLimit(
+        floor,
+        ceiling,
+        floor,
+        min(county_limit, ceiling),
+        f"{conforming.place} is at the conforming baseline, so its FHA limit is between the national floor "
+        "and "
+        f"the conforming limit: check HUD's county lookup",
+        rule.source,
+    )

@@ -1,0 +1,60 @@
+"""Runs the pure eligibility engine for an organisation (with its overlays) and stores assessments."""
+
+from django.db import transaction
+
+from firstcall.accounts.services import record_audit
+from firstcall.eligibility.models import Assessment, LenderOverlay
+
+STATUS_RANK = {"eligible": 3, "refer": 2, "ineligible": 1}
+
+
+def overlays_for(organisation) -> list[dict]:
+    if organisation is None:
+        return []
+    return [overlay.as_engine_dict() for overlay in LenderOverlay.objects.filter(organisation=organisation, is_active=True)]
+
+
+def run_assessment(scenario: dict, *, organisation=None) -> dict:
+    from firstcall.eligibility.engine import assess
+
+    return assess(scenario, overlays=overlays_for(organisation))
+
+
+def best_status(result: dict) -> str:
+    statuses = [program.get("status") for program in result.get("programs", [])]
+    ranked = sorted((STATUS_RANK.get(status, 0), status) for status in statuses if status)
+    return ranked[-1][1] if ranked else ""
+
+
+@transaction.atomic
+def assess_and_store(scenario: dict, *, organisation, lead=None, actor=None) -> Assessment:
+    result = run_assessment(scenario, organisation=organisation)
+    assessment = Assessment.objects.create(
+        organisation=organisation,
+        lead=lead,
+        scenario=scenario,
+        result=result,
+        rule_set_version=str(result.get("rule_set_version", "")),
+        overlay_versions=[f"{o['name']}@{o['version']}" for o in overlays_for(organisation)],
+        best_status=best_status(result),
+        created_by=actor,
+    )
+    if lead is not None:
+        from firstcall.leads.scoring_service import rescore_lead
+
+        rescore_lead(lead, trigger="assessment", best_program_status=assessment.best_status or None)
+    return assessment
+
+
+@transaction.atomic
+def save_overlay(overlay: LenderOverlay, *, actor) -> LenderOverlay:
+    """Validate with the engine's own overlay parser before saving, and audit the change."""
+    from firstcall.eligibility.engine.overlays import parse_overlays
+
+    parse_overlays([overlay.as_engine_dict()])
+    overlay.updated_by = actor
+    overlay.save()
+    record_audit(overlay.organisation, "overlay.saved", actor=actor,
+                 detail={"overlay": overlay.pk, "name": overlay.name, "version": overlay.version,
+                         "programs": overlay.programs})  # fmt: skip
+    return overlay

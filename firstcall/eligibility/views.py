@@ -1,0 +1,671 @@
+"""The HTML side of eligibility (issue 6, section 3).
+
+- The lead page's assessment panel (`leads/<id>/assessment/`): an htmx partial, or a full page without script.
+  GET assesses the lead's scenario; POST re-runs a what-if without saving; `save/` stores it.
+- The borrower's pre-qualification calculator (`calculator/<org-slug>/`): public and frameable, works without
+  script. An estimate posts back to the same page; "Get my personalised quote" goes through the one door
+  (IntakeRecord first, then capture()) and attaches the calculator's scenario to the lead as an Assessment.
+"""
+
+import logging
+from dataclasses import replace
+from decimal import Decimal, InvalidOperation
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import TooManyFieldsSent
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from firstcall.accounts.models import Organisation, User
+from firstcall.eligibility import services
+from firstcall.eligibility.engine import RULE_SET_VERSION, OverlayError, ScenarioError
+from firstcall.eligibility.forms import FORM_FIELD_FOR_ENGINE_FIELD, CalculatorForm, WhatIfForm
+from firstcall.eligibility.models import Assessment
+from firstcall.eligibility.scenario_from_lead import (
+    BuiltScenario,
+    calculator_scenario,
+    escrow_basis,
+    estimated_monthly_escrow,
+    lead_scenario,
+)
+from firstcall.intake.adapters import IntakeParseError
+from firstcall.intake.ratelimit import is_rate_limited
+from firstcall.intake.recording import client_ip, record_request
+from firstcall.intake.web_form import fields as form_fields
+from firstcall.intake.web_form.adapter import is_web_url, submission_from_record
+from firstcall.intake.web_form.tokens import make_form_token, max_age_seconds, read_form_token
+from firstcall.intake.web_form.views import (
+    NOTICE_RATE_LIMITED,
+    NOTICE_SUBMIT_AGAIN,
+    REASON_BAD_TOKEN,
+    REASON_HONEYPOT,
+    REASON_RATE_LIMITED,
+)
+from firstcall.leads import services as lead_services
+from firstcall.leads.access import visible_leads
+from firstcall.leads.models import Channel, LeadSource
+from firstcall.leads.sources import create_source
+from firstcall.lib.money import InvalidMoney, parse_money
+
+logger = logging.getLogger(__name__)
+
+PROGRAM_LABELS = {"conventional": "Conventional", "fha": "FHA", "va": "VA", "usda": "USDA", "jumbo": "Jumbo"}
+STATUS_LABELS = {"eligible": "Eligible", "refer": "Refer", "ineligible": "Ineligible"}
+# The engine's suggestions name the scenario field to change; these are the ones the what-if form can apply.
+APPLICABLE_SUGGESTION_FIELDS = {
+    "as_of", "credit_score", "down_payment", "loan_amount", "monthly_debts", "purchase_price",
+    "reserves_months", "term_months",
+}  # fmt: skip
+WHAT_IF_ID_PREFIX = "whatif_%s"
+
+
+# --- Formatting -----------------------------------------------------------------------------------------
+
+
+def _usd(value) -> str:
+    if value in (None, ""):
+        return "—"
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    return f"${amount:,.0f}" if amount == amount.to_integral_value() else f"${amount:,.2f}"
+
+
+def _percent(value) -> str:
+    return "—" if value is None else f"{Decimal(str(value)):.2f}%"
+
+
+def _source_link(source: str) -> str:
+    return source if source.startswith(("https://", "http://")) else ""
+
+
+def program_cards(result: dict) -> list[dict]:
+    """The engine's programs as the templates show them: formatted figures, failed checks first."""
+    cards = []
+    for program in result.get("programs", []):
+        figures = program["figures"]
+        payment = figures["monthly_payment"]
+        checks = sorted(
+            program["checks"], key=lambda check: check["passed"]
+        )  # stable: failed first, in order
+        cards.append(
+            {
+                "program": program["program"],
+                "label": PROGRAM_LABELS.get(program["program"], program["program"]),
+                "status": program["status"],
+                "status_label": STATUS_LABELS.get(program["status"], program["status"]),
+                "figures": [
+                    ("LTV / CLTV", f"{_percent(figures['ltv'])} / {_percent(figures['cltv'])}"),
+                    (
+                        "DTI front / back",
+                        f"{_percent(figures['dti_front'])} / {_percent(figures['dti_back'])}",
+                    ),
+                    ("Loan limit", _usd(figures["loan_limit"])),
+                    ("Base loan", _usd(figures["base_loan_amount"])),
+                    ("Total loan", _usd(figures["total_loan_amount"])),
+                    ("Upfront fee", _usd(figures["upfront_fee"])),
+                    ("Cash to close (down payment)", _usd(figures["cash_to_close"])),
+                    ("Max purchase price", _usd(figures["max_purchase_price"])),
+                ],
+                "payment": [
+                    ("Principal and interest", _usd(payment["principal_interest"])),
+                    ("Mortgage insurance", _usd(payment["mortgage_insurance"])),
+                    ("Taxes", _usd(payment["taxes"])),
+                    ("Insurance", _usd(payment["insurance"])),
+                    ("HOA", _usd(payment["hoa"])),
+                ],
+                "payment_total": _usd(payment["total"]),
+                "raw_figures": figures,
+                "checks": [{**check, "link": _source_link(check["source"])} for check in checks],
+                "failed_checks": [check for check in checks if not check["passed"]],
+                "suggestions": [
+                    {
+                        **suggestion,
+                        "apply": f"{suggestion['field']}={suggestion['value']}"
+                        if suggestion.get("field") in APPLICABLE_SUGGESTION_FIELDS
+                        else "",
+                    }
+                    for suggestion in program["suggestions"]
+                ],
+            }
+        )
+    return cards
+
+
+def _input_problems(result: dict) -> tuple[list[str], set[str]]:
+    """The engine's "missing / invalid / contradictory input" findings: their messages and form fields."""
+    messages, fields = [], set()
+    for program in result.get("programs", []):
+        for check in program["checks"]:
+            rule = check["rule"]
+            if check["passed"] or not rule.startswith("input."):
+                continue
+            if check["message"] not in messages:
+                messages.append(check["message"])
+            for name in rule.split(".", 2)[-1].split("+"):
+                if name in FORM_FIELD_FOR_ENGINE_FIELD:
+                    fields.add(FORM_FIELD_FOR_ENGINE_FIELD[name])
+    return messages, fields
+
+
+# --- The lead page's assessment panel -------------------------------------------------------------------
+
+
+def _assessable_lead(user, lead_id: int):
+    # Referral partners see a lead's contact status, not the borrower's income and ratios.
+    if user.role == User.Role.PARTNER:
+        raise Http404
+    return get_object_or_404(visible_leads(user).select_related("organisation"), pk=lead_id)
+
+
+def _posted_with_applied_suggestion(posted: QueryDict) -> QueryDict:
+    """An "Apply" button posts the form with apply=<field>=<value>: put the value in its field. The
+    "estimate taxes and insurance" button fills those two, when blank, at the documented rates (labelled as
+    estimates)."""
+    data = posted.copy()
+    if data.pop("estimate_escrow", None):
+        basis = escrow_basis({name: data.get(name) for name in ("purchase_price", "property_value")})
+        if basis is not None:
+            for name, value in zip(("monthly_taxes", "monthly_insurance"), estimated_monthly_escrow(basis),
+                                   strict=True):  # fmt: skip
+                if not data.get(name, "").strip():
+                    data[name] = value
+    applied = data.pop("apply", [""])[-1]
+    name, _, value = applied.partition("=")
+    if name not in APPLICABLE_SUGGESTION_FIELDS or not value:
+        return data
+    if name == "purchase_price" and data.get("loan_amount") and not data.get("down_payment"):
+        # The engine's maximum price keeps the same cash down: carry it over as a down payment.
+        try:
+            down = parse_money(data["purchase_price"]) - parse_money(data["loan_amount"])
+            data["down_payment"], data["loan_amount"] = str(down), ""
+        except InvalidMoney:
+            pass  # the form reports the unreadable amount
+    data[FORM_FIELD_FOR_ENGINE_FIELD[name]] = value
+    # A purchase takes the loan amount or the down payment; changing one makes the other stale.
+    if name == "down_payment":
+        data["loan_amount"] = ""
+    elif name == "loan_amount" and data.get("purpose") == "purchase":
+        data["down_payment"] = ""
+    return data
+
+
+def _run(built: BuiltScenario, organisation) -> tuple[dict | None, str]:
+    try:
+        return services.run_assessment(built.scenario, organisation=organisation), ""
+    except (ScenarioError, OverlayError) as error:
+        return None, str(error)
+
+
+def _render_panel(request, lead, *, form, built=None, result=None, error="", saved=None) -> HttpResponse:
+    problems, needed = _input_problems(result) if result else ([], set())
+    context = {
+        "lead": lead,
+        "form": form,
+        "groups": form.grouped_fields(),
+        "result": result,
+        "cards": program_cards(result) if result else [],
+        "assumptions": built.assumptions if built else [],
+        "input_problems": problems,
+        "needed": needed,
+        "error": error,
+        "saved": saved,
+        "rule_set_version": result["rule_set_version"] if result else RULE_SET_VERSION,
+        "overlay_versions": [f"{o['name']}@{o['version']}" for o in services.overlays_for(lead.organisation)],
+        "saved_assessments": Assessment.objects.filter(lead=lead).select_related("created_by")[:20],
+    }
+    template = "eligibility/_lead_panel.html" if request.htmx else "eligibility/lead_assessment_page.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def lead_assessment(request: HttpRequest, lead_id: int) -> HttpResponse:
+    """GET: the assessment of the lead's scenario. POST: a what-if, re-run and shown, never stored."""
+    lead = _assessable_lead(request.user, lead_id)
+    if request.method == "GET":
+        built = lead_scenario(lead)
+        form = WhatIfForm(initial=WhatIfForm.initial_from_scenario(built.scenario), auto_id=WHAT_IF_ID_PREFIX)
+        result, error = _run(built, lead.organisation)
+        return _render_panel(request, lead, form=form, built=built, result=result, error=error)
+    form = WhatIfForm(_posted_with_applied_suggestion(request.POST), auto_id=WHAT_IF_ID_PREFIX)
+    if not form.is_valid():
+        return _render_panel(request, lead, form=form)
+    built = lead_scenario(lead, form.scenario_overrides())
+    result, error = _run(built, lead.organisation)
+    return _render_panel(request, lead, form=form, built=built, result=result, error=error)
+
+
+@login_required
+@require_POST
+def lead_assessment_save(request: HttpRequest, lead_id: int) -> HttpResponse:
+    """Store the what-if as it stands (rule set and overlay versions with it) and re-score the lead."""
+    lead = _assessable_lead(request.user, lead_id)
+    form = WhatIfForm(_posted_with_applied_suggestion(request.POST), auto_id=WHAT_IF_ID_PREFIX)
+    if not form.is_valid():
+        return _render_panel(request, lead, form=form)
+    built = lead_scenario(lead, form.scenario_overrides())
+    try:
+        saved = services.assess_and_store(
+            built.scenario, organisation=lead.organisation, lead=lead, actor=request.user
+        )
+    except (ScenarioError, OverlayError) as error:
+        return _render_panel(request, lead, form=form, built=built, error=str(error))
+    return _render_panel(request, lead, form=form, built=built, result=saved.result, saved=saved)
+
+
+# --- The borrower calculator ----------------------------------------------------------------------------
+
+CALCULATOR_SOURCE_NAME = "Pre-qualification calculator"
+CALCULATOR_TITLE = "What could I borrow? Pre-qualification estimate"
+CALCULATOR_THANK_YOU = (
+    "Thank you! A licensed loan officer will review your numbers and contact you with a personalised quote."
+)
+# An estimate stores nothing, and borrowers try several prices: allow more of them than lead posts.
+ESTIMATES_PER_LEAD_POST = 5
+REASON_CALCULATOR_INVALID = "Calculator answers invalid"
+# Answers the calculator asks that the web form does not: not "unknown fields" of this source.
+CALCULATOR_ONLY_FIELDS = ("annual_income", "monthly_debts", "household_size", "monthly_hoa")
+# Fixed answers the calculator implies; posted as hidden fields so the stored body replays to the same lead.
+IMPLIED_ANSWERS = (("purpose", "purchase"), ("property_use", "primary"))
+
+_WEB_FORM_SPECS = {spec.name: spec for section in form_fields.SECTIONS for spec in section.fields}
+FormField = form_fields.FormField
+YES_NO = tuple(form_fields.YES_NO)
+
+CALCULATOR_SECTIONS = (
+    (
+        "home",
+        "The home",
+        (
+            replace(_WEB_FORM_SPECS["zip"], label="ZIP code of the home"),
+            replace(_WEB_FORM_SPECS["purchase_price"], label="Home price", required=True),
+            replace(
+                _WEB_FORM_SPECS["down_payment"],
+                required=True,
+                hint="In dollars, for example 35,000. Enter 0 if none.",
+            ),  # fmt: skip
+            FormField(
+                "property_type",
+                "Type of home",
+                "select",
+                (
+                    ("single_family", "House"),
+                    ("condo", "Condo"),
+                    ("townhouse", "Townhouse"),
+                    ("manufactured", "Manufactured home"),
+                ),
+                blank_label="",
+            ),  # fmt: skip
+            FormField(
+                "monthly_hoa",
+                "HOA dues per month",
+                "money",
+                inputmode="decimal",
+                hint="Leave blank if the home has none.",
+                max_length=30,
+            ),  # fmt: skip
+        ),
+    ),
+    (
+        "you",
+        "You and your money",
+        (
+            replace(
+                _WEB_FORM_SPECS["credit_band"],
+                label="Your credit score range",
+                required=True,
+                blank_label="Choose…",
+            ),  # fmt: skip
+            FormField(
+                "annual_income",
+                "Household income per year, before taxes",
+                "money",
+                required=True,
+                inputmode="decimal",
+                hint="For example 95,000.",
+                max_length=30,
+            ),  # fmt: skip
+            FormField(
+                "monthly_debts",
+                "Monthly debt payments",
+                "money",
+                required=True,
+                inputmode="decimal",
+                hint="Car, student loan and minimum card payments, not rent. Enter 0 if none.",
+                max_length=30,
+            ),  # fmt: skip
+            FormField(
+                "household_size",
+                "People in your household",
+                inputmode="numeric",
+                max_length=2,
+                hint="VA and USDA limits depend on it.",
+            ),  # fmt: skip
+            replace(_WEB_FORM_SPECS["first_time_buyer"], required=True),
+            replace(_WEB_FORM_SPECS["veteran"], required=True),
+        ),
+    ),
+)
+CONTACT_SECTION = (
+    "contact",
+    "Your details",
+    tuple(_WEB_FORM_SPECS[name] for name in ("first_name", "last_name", "phone", "email")),
+)
+
+
+def _find_calculator_source(organisation) -> LeadSource | None:
+    return (
+        LeadSource.objects.select_related("organisation")
+        .filter(organisation=organisation, channel=Channel.WEB_FORM, name=CALCULATOR_SOURCE_NAME)
+        .order_by("pk")
+        .first()
+    )
+
+
+def calculator_source(organisation: Organisation) -> LeadSource:
+    """The organisation's calculator lead source, created on first use (once, even when requests race)."""
+    source = _find_calculator_source(organisation)
+    if source is not None:
+        return source
+    with transaction.atomic():
+        Organisation.objects.select_for_update().filter(pk=organisation.pk).first()  # serialise first use
+        source = _find_calculator_source(organisation)
+        if source is None:
+            source, _ = create_source(organisation, channel=Channel.WEB_FORM, name=CALCULATOR_SOURCE_NAME)
+            source.form_title = CALCULATOR_TITLE
+            source.thank_you_message = CALCULATOR_THANK_YOU
+            source.save(update_fields=["form_title", "thank_you_message"])
+    return source
+
+
+def _calculator_for(org_slug: str) -> tuple[Organisation | None, LeadSource | None]:
+    organisation = Organisation.objects.filter(slug=org_slug).first()
+    if organisation is None:
+        return None, None
+    return organisation, calculator_source(organisation)
+
+
+def _calculator_fields(
+    sections, values, errors: dict[str, list[str]], summary: list, focus: list
+) -> list[dict]:
+    """Each field with its value, errors and aria wiring, as intake/web_form/field.html renders it."""
+    rendered_sections = []
+    for key, legend, specs in sections:
+        rendered = []
+        for spec in specs:
+            field_id = f"id_{spec.name}"
+            field_errors = errors.get(spec.name, [])
+            described = [f"{field_id}_hint"] if spec.hint else []
+            if field_errors:
+                described.append(f"{field_id}_error")
+                summary.append({
+                    "anchor": f"{field_id}_1" if spec.kind == "radio" else field_id,
+                    "label": spec.label, "message": " ".join(field_errors),
+                })  # fmt: skip
+            value = str(values.get(spec.name, "") or "")[: spec.max_length]
+            choices = [
+                {"value": choice, "label": label, "selected": choice == value, "id": f"{field_id}_{index}"}
+                for index, (choice, label) in enumerate(spec.choices, start=1)
+            ]
+            rendered.append({
+                "spec": spec, "id": field_id, "value": value, "errors": field_errors, "choices": choices,
+                "describedby": " ".join(described), "autofocus": bool(field_errors) and not focus,
+            })  # fmt: skip
+            if field_errors:
+                focus.append(spec.name)
+        rendered_sections.append({"key": key, "legend": legend, "fields": rendered})
+    return rendered_sections
+
+
+def calculator_results(built: BuiltScenario, result: dict) -> list[dict]:
+    """The programs a borrower should see: conventional and FHA always, VA for veterans (the scenario asks for
+    it only then), USDA and jumbo only when they may fit (a jumbo "not needed" is noise to a borrower)."""
+    price = Decimal(built.scenario["purchase_price"])
+    shown = []
+    for card in program_cards(result):
+        if card["program"] in ("usda", "jumbo") and card["status"] == "ineligible":
+            continue
+        figures = card["raw_figures"]
+        card["borrower_status"] = BORROWER_STATUS[card["status"]]
+        card["loan_amount"] = _usd(figures["total_loan_amount"])
+        card["upfront_fee"] = _usd(figures["upfront_fee"]) if Decimal(figures["upfront_fee"] or 0) else ""
+        card["price_range"] = _price_range(price, figures["max_purchase_price"])
+        card["reasons"] = [check["message"] for check in card["failed_checks"][:3]]
+        shown.append(card)
+    return shown
+
+
+BORROWER_STATUS = {
+    "eligible": "Looks possible",
+    "refer": "Possible: a loan officer needs to check a few things",
+    "ineligible": "Does not fit as entered",
+}
+
+
+def _price_range(price: Decimal, max_price) -> str:
+    if not max_price:
+        return "We could not estimate a price range for this program from these answers."
+    maximum = Decimal(max_price)
+    if maximum >= price:
+        return (
+            f"Estimated price range: up to {_usd(maximum)} with the same down payment "
+            f"(you entered {_usd(price)})."
+        )
+    return (
+        f"Estimated price range: up to {_usd(maximum)} with the same down payment, less than the "
+        f"{_usd(price)} you entered."
+    )
+
+
+def _page_url_for_get(request) -> str:
+    """Where the consent disclosure is shown: the embedding page (from embed.js or the iframe's Referer), else
+    this page (the same rule as the web form)."""
+    reported = request.GET.get(form_fields.PAGE_URL_FIELD, "")
+    if is_web_url(reported):
+        return reported[:1000]
+    referer = request.headers.get("Referer", "")
+    if request.GET.get("embed") == "1" and is_web_url(referer):
+        return referer[:1000]
+    return request.build_absolute_uri(request.path)[:1000]
+
+
+def _render_calculator(request, source, *, values, form=None, capture_errors=None, estimate=None,
+                       notice: str = "", status: int = 200) -> HttpResponse:  # fmt: skip
+    errors: dict[str, list[str]] = {}
+    if form is not None and form.is_bound:
+        errors.update({name: list(messages) for name, messages in form.errors.items()})
+    for name, messages in (capture_errors or {}).items():
+        target = form_fields.ERROR_FIELD_ALIASES.get(name, name)
+        errors.setdefault(target, []).extend(messages if isinstance(messages, list) else [str(messages)])
+    summary, focus = [], []
+    sections = _calculator_fields(CALCULATOR_SECTIONS, values, errors, summary, focus)
+    # The quote step follows an estimate; it also stays on screen when a quote post comes back with problems.
+    show_contact = estimate is not None or any(values.get(spec.name) for spec in CONTACT_SECTION[2])
+    contact = (
+        _calculator_fields((CONTACT_SECTION,), values, errors, summary, focus)[0] if show_contact else None
+    )
+    disclosure = source.effective_consent_text()
+    built, result = estimate or (None, None)
+    context = {
+        "source": source,
+        "organisation": source.organisation,
+        "sections": sections,
+        "contact": contact,
+        "error_summary": summary,
+        "notice": notice,
+        "disclosure": disclosure,
+        "consent_checked": bool(values.get(form_fields.CONSENT_FIELD))
+        and values.get(form_fields.CONSENT_TEXT_FIELD) == disclosure,
+        "form_token": make_form_token(source.pk, disclosure),
+        "page_url": values.get(form_fields.PAGE_URL_FIELD, ""),
+        "embed": bool(values.get(form_fields.EMBED_FIELD)),
+        "attribution": [
+            (name, values.get(name, "")[:200]) for name in form_fields.ATTRIBUTION_FIELDS if values.get(name)
+        ],
+        "implied": IMPLIED_ANSWERS,
+        "fields": form_fields,
+        "results": calculator_results(built, result) if result else None,
+        "estimate_failed": estimate is not None and result is None,
+        "assumptions": built.assumptions if built else [],
+        "rule_set_version": result["rule_set_version"] if result else "",
+    }
+    return render(request, "eligibility/calculator.html", context, status=status)
+
+
+def _unavailable(request, *, status: int, message: str = "") -> HttpResponse:
+    return render(request, "eligibility/calculator_unavailable.html", {"message": message, "status": status},
+                  status=status)  # fmt: skip
+
+
+def _estimate(form: CalculatorForm, organisation) -> tuple[BuiltScenario, dict | None]:
+    """The calculator's scenario and its assessment; None when the lender's overlays cannot be applied (a
+    broken overlay must not cost the lender the borrower: the quote step still works)."""
+    built = calculator_scenario(form.answers())
+    try:
+        return built, services.run_assessment(built.scenario, organisation=organisation)
+    except OverlayError:
+        logger.warning("Calculator of organisation %s: its lender overlays are invalid", organisation.pk)
+        return built, None
+
+
+@csrf_exempt  # embedded cross-site where our CSRF cookie is not sent; an estimate changes nothing
+@xframe_options_exempt
+@require_http_methods(["GET", "POST"])
+def calculator(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """GET: the questions. POST: the estimate per program, then the "Get my personalised quote" step."""
+    organisation, source = _calculator_for(org_slug)
+    if source is None or not source.is_active:
+        return _unavailable(request, status=404)
+    if request.method == "GET":
+        values = {
+            name: request.GET[name][:200] for name in form_fields.ATTRIBUTION_FIELDS if request.GET.get(name)
+        }
+        values[form_fields.PAGE_URL_FIELD] = _page_url_for_get(request)
+        values[form_fields.EMBED_FIELD] = "1" if request.GET.get("embed") == "1" else ""
+        return _render_calculator(request, source, values=values)
+    try:
+        posted = request.POST
+    except TooManyFieldsSent:
+        return _unavailable(request, status=400, message="This form could not be read. Please send it again.")
+    limit = settings.FORM_RATE_LIMIT_PER_MINUTE * ESTIMATES_PER_LEAD_POST
+    if is_rate_limited(f"calculator_estimate:{client_ip(request)}", limit):
+        return _render_calculator(request, source, values=posted, notice=NOTICE_RATE_LIMITED, status=429)
+    form = CalculatorForm(posted)
+    if not form.is_valid():
+        return _render_calculator(request, source, values=posted, form=form)
+    return _render_calculator(
+        request, source, values=posted, form=form, estimate=_estimate(form, organisation)
+    )
+
+
+@csrf_exempt  # the signed form token stands in for the CSRF cookie, as on the web form
+@xframe_options_exempt
+@require_POST
+def calculator_quote(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """The borrower asks for a quote: record first, check, capture(), then attach the scenario as an
+    Assessment."""
+    organisation, source = _calculator_for(org_slug)
+    record, _ = record_request(request, channel=Channel.WEB_FORM, source=source, organisation=organisation)
+    if source is None:
+        lead_services.reject_intake(record, reasons=["No organisation has this calculator address"])
+        return _unavailable(request, status=404)
+    if not source.is_active:
+        lead_services.reject_intake(record, reasons=["This calculator's lead source is paused"])
+        return _unavailable(request, status=404)
+    if record.is_body_truncated:
+        lead_services.reject_intake(record, reasons=record.reasons)
+        return _unavailable(request, status=413, message="Your message was too long to send.")
+    try:
+        posted = request.POST
+    except TooManyFieldsSent:
+        lead_services.reject_intake(record, reasons=["The post has too many fields to be this form"])
+        return _unavailable(request, status=400, message="This form could not be read. Please send it again.")
+    if is_rate_limited(f"calculator:{client_ip(request)}", settings.FORM_RATE_LIMIT_PER_MINUTE):
+        lead_services.reject_intake(record, reasons=[REASON_RATE_LIMITED])
+        return _render_calculator(request, source, values=posted, notice=NOTICE_RATE_LIMITED, status=429)
+    if posted.get(form_fields.HONEYPOT_FIELD, "").strip():
+        lead_services.reject_intake(
+            record, reasons=[REASON_HONEYPOT]
+        )  # bots see the same thank-you as people
+        return _thanks_redirect(organisation, posted)
+    token = read_form_token(
+        posted.get(form_fields.TOKEN_FIELD, ""), source_id=source.pk, max_age=max_age_seconds()
+    )
+    form = CalculatorForm(posted)
+    if token is None:
+        lead_services.reject_intake(record, reasons=[REASON_BAD_TOKEN])
+        estimate = _estimate(form, organisation) if form.is_valid() else None
+        return _render_calculator(request, source, values=posted, form=form, estimate=estimate,
+                                  notice=NOTICE_SUBMIT_AGAIN)  # fmt: skip
+    if not form.is_valid():
+        field_errors = {name: list(errors) for name, errors in form.errors.items()}
+        lead_services.reject_intake(record, reasons=[REASON_CALCULATOR_INVALID], field_errors=field_errors)
+        return _render_calculator(request, source, values=posted, form=form)
+    try:
+        submission = submission_from_record(record)
+    except IntakeParseError as error:
+        lead_services.reject_intake(record, reasons=[error.reason])
+        return _unavailable(request, status=400, message="This form could not be read. Please send it again.")
+    for name in CALCULATOR_ONLY_FIELDS:
+        submission.unknown_fields.pop(name, None)
+    submission.annual_income = str(form.cleaned_data["annual_income"])
+    submission.monthly_debts = str(form.cleaned_data["monthly_debts"])
+    result = lead_services.capture(submission, organisation=organisation, intake_record=record, source=source)
+    estimate = _estimate(form, organisation)
+    if not result.is_accepted:
+        return _render_calculator(request, source, values=posted, form=form, estimate=estimate,
+                                  capture_errors=result.errors)  # fmt: skip
+    if not result.is_replay and estimate[1] is not None:  # a repeated post already attached its assessment
+        services.assess_and_store(estimate[0].scenario, organisation=organisation, lead=result.lead)
+    return _thanks_redirect(organisation, posted)
+
+
+def _thanks_redirect(organisation, posted) -> HttpResponse:
+    url = reverse("calculator_thanks", args=[organisation.slug])
+    if posted.get(form_fields.EMBED_FIELD):
+        url += "?" + urlencode({"embed": "1"})
+    response = HttpResponse(status=303)
+    response["Location"] = url
+    return response
+
+
+@xframe_options_exempt
+@require_GET
+def calculator_thanks(request: HttpRequest, org_slug: str) -> HttpResponse:
+    organisation, source = _calculator_for(org_slug)
+    if source is None or not source.is_active:
+        return _unavailable(request, status=404)
+    return render(request, "eligibility/calculator_thanks.html", {
+        "source": source, "organisation": organisation, "embed": request.GET.get("embed") == "1",
+    })  # fmt: skip
+
+
+@require_GET
+def calculator_embed_script(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """The web form's embed script, pointed at the calculator: an iframe that grows with its page."""
+    organisation, source = _calculator_for(org_slug)
+    if source is None or not source.is_active:
+        return HttpResponse("/* FirstCall: this calculator is not available. */\n", status=404,
+                            content_type="text/javascript; charset=utf-8")  # fmt: skip
+    script = render_to_string(
+        "intake/web_form/embed.js",
+        {
+            "source": source,
+            "form_path": reverse("calculator", args=[organisation.slug]),
+            "origin": request.build_absolute_uri("/").rstrip("/"),
+        },
+    )
+    response = HttpResponse(script, content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=300"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response

@@ -1,0 +1,54 @@
+"""Logging a phone call on a lead. Talking to the borrower ("connected") is the first human contact that stops
+the SLA clock (routing.services.record_human_contact) and, as for a cadence call task marked "talked", ends
+the lead's automatic follow-up (cadences.services.on_human_contact). Every call goes on the timeline."""
+
+from datetime import datetime
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from firstcall.pipeline.models import TimelineEvent
+from firstcall.pipeline.services import record_event
+
+
+class CallOutcome(models.TextChoices):
+    CONNECTED = "connected", "Connected: talked to the borrower"
+    VOICEMAIL = "voicemail", "Left a voicemail"
+    NO_ANSWER = "no_answer", "No answer"
+    WRONG_NUMBER = "wrong_number", "Wrong number"
+
+
+SHORT_LABELS = {
+    CallOutcome.CONNECTED: "connected",
+    CallOutcome.VOICEMAIL: "left a voicemail",
+    CallOutcome.NO_ANSWER: "no answer",
+    CallOutcome.WRONG_NUMBER: "wrong number",
+}
+MAX_CALL_NOTES = 2000
+
+
+class CallRefused(ValueError):
+    pass
+
+
+@transaction.atomic
+def log_call(lead, *, actor, outcome: str, notes: str = "", at: datetime | None = None) -> TimelineEvent:
+    if outcome not in CallOutcome.values:
+        raise CallRefused("Choose how the call went.")
+    at = at or timezone.now()
+    notes = (notes or "").strip()[:MAX_CALL_NOTES]
+    summary = f"Call: {SHORT_LABELS[CallOutcome(outcome)]}" + (f" ({' '.join(notes.split())[:200]})" if notes else "")
+    event = record_event(
+        lead,
+        TimelineEvent.Kind.CALL,
+        summary,
+        actor=actor,
+        data={"outcome": outcome, "notes": notes, "phone": lead.phone, "at": at.isoformat()},
+    )
+    if outcome == CallOutcome.CONNECTED:
+        from firstcall.cadences.services import on_human_contact
+        from firstcall.routing.services import record_human_contact
+
+        record_human_contact(lead, at=at, actor=actor, how="call: talked to the borrower")
+        on_human_contact(lead, how="talked to the borrower on a call", actor=actor)
+    return event

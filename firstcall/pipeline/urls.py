@@ -1,0 +1,18 @@
+"""The workspace pages of the pipeline app. Included from firstcall/web/urls.py (before the lead page routes),
+so they need no line of their own in firstcall/urls.py."""
+
+from django.urls import path
+
+from firstcall.pipeline import views
+
+urlpatterns = [
+    path("board/", views.board_home, name="pipeline_board_home"),
+    path("board/<slug:kind>/", views.pipeline_board, name="pipeline_board"),
+    path("board/<slug:kind>/live/", views.pipeline_board_live, name="pipeline_board_live"),
+    path("leads/", views.lead_list, name="lead_list"),
+    path("leads/bulk/", views.lead_bulk_action, name="lead_bulk_action"),
+    path("leads/views/", views.saved_view_create, name="saved_view_create"),
+    path("leads/views/<int:view_id>/delete/", views.saved_view_delete, name="saved_view_delete"),
+    path("leads/<int:lead_id>/move/", views.move_lead_stage, name="lead_move_stage"),
+    path("team/", views.team, name="team"),
+]

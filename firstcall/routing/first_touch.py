@@ -1,0 +1,106 @@
+"""The borrower's first message: personal, chosen by segment and channel, queued in the capture transaction and
+delivered on commit (never on a poll). Compliance (consent, quiet hours, opt-outs) is the outbox's job."""
+
+from django.utils import timezone
+
+from firstcall.leads.models import Lead
+from firstcall.lib.phones import display_phone
+from firstcall.pipeline.models import TimelineEvent
+from firstcall.pipeline.services import record_event
+
+LOAN_WORDS = {
+    "en": {"fha": "an FHA loan", "va": "a VA loan", "usda": "a USDA loan", "jumbo": "a jumbo loan",
+           "conventional": "a conventional loan", "not_sure": "a home loan"},
+    "es": {"fha": "un préstamo FHA", "va": "un préstamo VA", "usda": "un préstamo USDA", "jumbo": "un préstamo jumbo",
+           "conventional": "un préstamo convencional", "not_sure": "un préstamo hipotecario"},
+}  # fmt: skip
+
+SMS_TEMPLATES = {
+    ("en", "purchase"): (
+        "Hi {first_name}, this is {officer} with {org}{nmls}. I just got your request about {loan} for a home"
+        "{price_phrase}{place_phrase}. When is a good time for a quick call? My direct line is {officer_phone}."
+    ),
+    ("en", "refinance"): (
+        "Hi {first_name}, this is {officer} with {org}{nmls}. Thanks for asking about refinancing{place_phrase}. "
+        "I can run your numbers today. When is a good time to talk? My direct line is {officer_phone}."
+    ),
+    ("en", "heloc"): (
+        "Hi {first_name}, this is {officer} with {org}{nmls}. I saw your home equity question. I'd be glad to walk "
+        "you through your options. When is a good time for a quick call? Direct line: {officer_phone}."
+    ),
+    ("es", "purchase"): (
+        "Hola {first_name}, soy {officer} de {org}{nmls}. Recibí su solicitud sobre {loan} para una casa"
+        "{price_phrase}{place_phrase}. ¿Cuándo le queda bien una llamada corta? Mi línea directa es {officer_phone}."
+    ),
+    ("es", "refinance"): (
+        "Hola {first_name}, soy {officer} de {org}{nmls}. Gracias por preguntar sobre refinanciar. Puedo revisar sus "
+        "números hoy. ¿Cuándo le queda bien hablar? Mi línea directa es {officer_phone}."
+    ),
+}
+UNASSIGNED_SMS = {
+    "en": "Hi {first_name}, thanks for reaching out to {org}. A licensed loan officer will call you in the next few "
+    "minutes about {loan}. If now isn't a good time, just reply with a better one.",
+    "es": "Hola {first_name}, gracias por contactar a {org}. Un oficial de préstamos le llamará en unos minutos sobre "
+    "{loan}. Si no es buen momento, responda con una hora mejor.",
+}
+OPT_OUT_LINE = {"en": " Reply STOP to opt out.", "es": " Responda STOP para cancelar."}
+EMAIL_SUBJECT = {"en": "About your home loan question, {first_name}", "es": "Sobre su consulta de préstamo, {first_name}"}
+
+
+def _purpose_group(lead: Lead) -> str:
+    if lead.purpose in ("rate_term_refinance", "cash_out_refinance"):
+        return "refinance"
+    if lead.purpose == "heloc":
+        return "heloc"
+    return "purchase"
+
+
+def render_first_touch(lead: Lead) -> tuple[str, str]:
+    """(subject, body) in the borrower's language, signed by the assigned loan officer when there is one."""
+    language = lead.preferred_language if lead.preferred_language in LOAN_WORDS else "en"
+    officer = lead.owner
+    price = lead.purchase_price or lead.property_value
+    values = {
+        "first_name": lead.first_name or ("there" if language == "en" else ""),
+        "org": lead.organisation.name,
+        "loan": LOAN_WORDS[language].get(lead.loan_type, LOAN_WORDS[language]["not_sure"]),
+        "price_phrase": (f" around ${price:,.0f}" if language == "en" else f" de unos ${price:,.0f}") if price else "",
+        "place_phrase": "",
+        "officer": officer.get_full_name() if officer else "",
+        "nmls": f" (NMLS #{officer.nmls_id})" if officer and officer.nmls_id else "",
+        "officer_phone": display_phone(officer.phone) if officer and officer.phone else lead.organisation.name,
+    }
+    if officer:
+        template = SMS_TEMPLATES.get((language, _purpose_group(lead))) or SMS_TEMPLATES[("en", _purpose_group(lead))]
+    else:
+        template = UNASSIGNED_SMS[language]
+    body = template.format(**values).replace("  ", " ")
+    subject = EMAIL_SUBJECT[language].format(**values)
+    return subject, body
+
+
+def schedule_first_touch(lead: Lead) -> None:
+    """Queue the first message in the current transaction; the outbox sends it as soon as the lead commits."""
+    from firstcall.messaging.services import queue_message
+
+    if lead.consent_sms and lead.phone:
+        channel = "sms"
+    elif lead.consent_email and lead.email:
+        channel = "email"
+    else:
+        record_event(lead, TimelineEvent.Kind.MESSAGE,
+                     "No first touch sent: the borrower gave no consent for texts or email", data={"at": timezone.now().isoformat()})  # fmt: skip
+        return
+    subject, body = render_first_touch(lead)
+    language = lead.preferred_language if lead.preferred_language in OPT_OUT_LINE else "en"
+    if channel == "sms":
+        body += OPT_OUT_LINE[language]
+    queue_message(
+        lead,
+        channel,
+        body,
+        subject=subject if channel == "email" else None,
+        purpose="first_touch",
+        is_marketing=False,
+        idempotency_key=f"first-touch:{lead.pk}",
+    )

@@ -1,0 +1,162 @@
+"""Missing, invalid or contradictory input gives `refer` with the fields named: no crash, no guess."""
+
+import pytest
+from eligibility_scenarios import assess_program, check, make_scenario, program
+
+from firstcall.eligibility.engine import ScenarioError, assess
+
+
+def test_missing_credit_score_refers_every_program_naming_the_field():
+    result = assess(make_scenario(credit_score=None))
+
+    for entry in result["programs"]:
+        assert entry["status"] in {"refer", "ineligible"}
+        missing = check(entry, "input.missing.credit_score")
+        assert not missing["passed"]
+        assert "credit_score" in missing["message"]
+    assert program(result, "fha")["status"] == "refer"
+
+
+def test_missing_as_of_refers_everything_and_reports_null_as_of():
+    result = assess(make_scenario(as_of=None))
+
+    assert result["as_of"] is None
+    for entry in result["programs"]:
+        assert entry["status"] == "refer"
+        assert "as_of" in check(entry, "input.missing.as_of")["message"]
+
+
+def test_purchase_without_loan_or_down_payment_refers_and_says_so():
+    fha = assess_program("fha", down_payment=None)
+
+    assert fha["status"] == "refer"
+    assert "loan_amount or down_payment" in check(fha, "input.missing.loan_amount")["message"]
+
+
+def test_loan_plus_down_payment_that_does_not_make_the_price_is_contradictory():
+    fha = assess_program("fha", loan_amount="330000", down_payment="80000")
+
+    assert fha["status"] == "refer"
+    contradiction = check(fha, "input.contradictory.loan_amount+down_payment")
+    assert "330000" in contradiction["message"] and "80000" in contradiction["message"]
+
+
+def test_loan_plus_down_payment_that_makes_the_price_is_accepted():
+    fha = assess_program("fha", loan_amount="320000", down_payment="80000")
+
+    assert fha["status"] == "eligible"
+
+
+def test_zip_and_county_in_different_counties_are_contradictory():
+    conventional = assess_program("conventional", zip="90210")
+
+    assert conventional["status"] == "refer"
+    assert "Los Angeles County" in check(conventional, "input.contradictory.county_fips+zip")["message"]
+
+
+def test_state_that_does_not_match_the_county_is_contradictory():
+    conventional = assess_program("conventional", state="GA")
+
+    assert conventional["status"] == "refer"
+    assert "Miami-Dade" in check(conventional, "input.contradictory.state+county_fips")["message"]
+
+
+def test_zip_maps_to_its_county_for_loan_limits():
+    conventional = assess_program("conventional", county_fips=None, state=None, zip="33101")
+
+    assert conventional["status"] == "eligible"
+    assert "Miami-Dade County, FL" in check(conventional, "conventional.conforming_limits")["message"]
+
+
+def test_connecticut_zip_asks_for_county_fips_because_limits_are_by_planning_region():
+    conventional = assess_program("conventional", county_fips=None, state=None, zip="06103")
+
+    assert conventional["status"] == "refer"
+    assert "planning region" in check(conventional, "input.missing.county_fips")["message"]
+
+
+def test_numeric_fips_and_zip_keep_their_leading_zero():
+    conventional = assess_program("conventional", county_fips=6037, state="CA")
+
+    assert "Los Angeles County, CA" in check(conventional, "conventional.conforming_limits")["message"]
+
+
+def test_money_accepts_numbers_and_formatted_strings():
+    as_number = assess_program("fha", purchase_price=400000, down_payment=80000.0)
+    as_text = assess_program("fha", purchase_price="$400,000.00", down_payment="80,000")
+
+    assert as_number["figures"] == as_text["figures"]
+
+
+def test_decimal_and_date_objects_from_python_callers_are_accepted():
+    from datetime import date
+    from decimal import Decimal
+
+    from_python = assess_program(
+        "fha", as_of=date(2026, 3, 2), purchase_price=Decimal("400000"), down_payment=Decimal("80000")
+    )
+
+    assert from_python["figures"] == assess_program("fha")["figures"]
+
+
+def test_invalid_values_are_named_not_guessed():
+    fha = assess_program("fha", credit_score="excellent", monthly_income=True, units=7)
+
+    assert fha["status"] == "refer"
+    assert "whole number" in check(fha, "input.invalid.credit_score")["message"]
+    assert "amount of money" in check(fha, "input.invalid.monthly_income")["message"]
+    assert "between 1 and 4" in check(fha, "input.invalid.units")["message"]
+
+
+def test_interest_rate_given_as_a_fraction_is_rejected_with_an_example():
+    fha = assess_program("fha", interest_rate=0.065)
+
+    assert fha["status"] == "refer"
+    assert "6.5 means 6.5%" in check(fha, "input.invalid.interest_rate")["message"]
+
+
+def test_single_family_with_two_units_is_contradictory():
+    fha = assess_program("fha", units=2)
+
+    assert "multi_family" in check(fha, "input.contradictory.property_type+units")["message"]
+
+
+def test_derogatory_event_after_as_of_is_contradictory():
+    fha = assess_program("fha", derogatory_events=[{"type": "foreclosure", "date": "2026-06-01"}])
+
+    assert fha["status"] == "refer"
+    assert "after as_of" in check(fha, "input.contradictory.derogatory_events")["message"]
+
+
+def test_refinance_needs_property_value_and_loan_amount():
+    fha = assess_program("fha", purpose="cash_out_refinance", purchase_price=None, down_payment=None)
+
+    assert fha["status"] == "refer"
+    check(fha, "input.missing.property_value")
+    check(fha, "input.missing.loan_amount")
+
+
+def test_missing_hoa_counts_as_none_and_is_shown_as_zero():
+    fha = assess_program("fha", monthly_hoa=None)
+
+    assert fha["status"] == "eligible"
+    assert fha["figures"]["monthly_payment"]["hoa"] == "0.00"
+    assert "counted as $0" in check(fha, "input.assumed.monthly_hoa")["message"]
+
+
+def test_payload_that_is_not_an_object_raises_scenario_error():
+    with pytest.raises(ScenarioError) as raised:
+        assess(["not", "an", "object"])
+
+    assert raised.value.as_json()["error"] == "invalid_scenario"
+
+
+def test_unknown_program_raises_scenario_error_naming_it():
+    with pytest.raises(ScenarioError, match="heloc"):
+        assess(make_scenario(programs=["fha", "heloc"]))
+
+
+def test_empty_scenario_refers_every_program_without_crashing():
+    result = assess({})
+
+    assert [entry["status"] for entry in result["programs"]] == ["refer"] * 5
