@@ -233,6 +233,15 @@ def data_directory(prefix: str = "firstcall-bench-") -> Iterator[Path]:
 # --- PostgreSQL ---------------------------------------------------------------------------------------------
 
 
+def postgres_url_for_run(label: str) -> str:
+    """The database this run creates and drops: BENCH_POSTGRES_URL (default DEFAULT_POSTGRES_URL) names the
+    server, the user and a base name; the run appends its label and process id, so two benchmarks running
+    at once (or a crashed run's leftovers) can never drop each other's database."""
+    parts = urlsplit(os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL))
+    base = parts.path.lstrip("/") or "firstcall_bench"
+    return urlunsplit(parts._replace(path=f"/{base}_{label}_{os.getpid()}"))
+
+
 def _maintenance_url(database_url: str) -> tuple[str, str]:
     parts = urlsplit(database_url)
     name = parts.path.lstrip("/")

@@ -3,15 +3,17 @@ HTTP to the SMS stand-in; dispatch throughput, lateness and exactly-once.
 
     python bench/cadences.py [--quick] [--leads N] [--database sqlite|postgres|both] [--postgres-workers 1,2]
 
+``--quick``: 300 leads, the headline run only (PostgreSQL with 2 workers; SQLite when PostgreSQL is absent).
+
 For each run (PostgreSQL with 1 and 2 workers, SQLite with 1 worker): a fresh data directory (and a freshly
-created PostgreSQL database named by BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/
-firstcall_bench, dropped afterwards), ``firstcall migrate``, then in a Django subprocess: one organisation, one
-loan officer, one published cadence whose single step is a text, and N leads with text consent enrolled in it;
-enrolments and step runs are bulk-inserted (not enrolled one by one) with a far-future due time. The SMS
-stand-in (firstcall/messaging/standin/sms_server.py) runs as its own process. The workers are real
-``firstcall worker`` processes (task worker + periodic sweeps, --sweep-interval 1); once they are up, every step
-run is made due at the same instant T0 with one UPDATE, and the script waits until every text reached the
-stand-in.
+created PostgreSQL database named by BENCH_POSTGRES_URL, default
+postgres://postgres@127.0.0.1:5432/firstcall_bench_cadences, dropped afterwards), ``firstcall migrate``, then in a
+Django subprocess: one organisation, one loan officer, one published cadence whose single step is a text, and
+N leads with text consent enrolled in it; enrolments and step runs are bulk-inserted (not enrolled one by one)
+with a far-future due time. The SMS stand-in (firstcall/messaging/standin/sms_server.py) runs as its own
+process. The workers are real ``firstcall worker`` processes (task worker + periodic sweeps, --sweep-interval
+1); once they are up, every step run is made due at the same instant T0 with one UPDATE, and the script waits
+until every text reached the stand-in.
 
 Measured:
 - dispatch: when each step produced its outbox message (messaging_message.created_at - T0);
@@ -48,6 +50,7 @@ ACCOUNT_SID = "AC" + "7" * 32
 AUTH_TOKEN = "bench-auth-token"
 OUR_NUMBER = "+18135550000"
 TARGET_P99_S = 60.0
+DATABASE_NAME = "firstcall_bench_cadences"
 FAR_FUTURE = "2100-01-01T00:00:00+00:00"
 # (IANA zone, a valid number prefix there): the first where it is daytime now is used for every lead.
 DAYTIME_CANDIDATES = [
@@ -93,8 +96,10 @@ def _daytime_numbers(count: int):
             continue
         zones = compliance.candidate_time_zones(zone, sample, None)
         states = compliance.candidate_states(None, sample)
-        if all(compliance.next_allowed_send_time(now + timedelta(minutes=m), zones, states).allowed_now
-               for m in (0, 30, 60)):  # fmt: skip
+        if all(
+            compliance.next_allowed_send_time(now + timedelta(minutes=m), zones, states).allowed_now
+            for m in (0, 30, 60)
+        ):
             break
     else:
         raise SystemExit("No daytime zone found for the benchmark numbers")
@@ -125,13 +130,23 @@ def phase_setup(count: int) -> dict:
         name="Bench Home Loans", postal_address="1 Main St, Tampa, FL 33602", sms_from_number=OUR_NUMBER
     )
     ensure_default_pipelines(organisation)
-    owner = User.objects.create_user(username="bench-officer", password=None, organisation=organisation,
-                                     role="loan_officer", first_name="Olivia", nmls_id="100001",
-                                     phone="+18135550101", email="olivia@bench.test")  # fmt: skip
+    owner = User.objects.create_user(
+        username="bench-officer",
+        password=None,
+        organisation=organisation,
+        role="loan_officer",
+        first_name="Olivia",
+        nmls_id="100001",
+        phone="+18135550101",
+        email="olivia@bench.test",
+    )
     cadence = editing.create_cadence(organisation, name="Bench follow-up", trigger="manual")
-    editing.add_step(editing.draft_of(cadence), kind="send_sms",
-                     body="Hi {{ borrower.first_name }}, it's {{ officer.first_name }} from {{ organisation.name }}. "
-                          "Still thinking about a home loan? Reply STOP to opt out.")  # fmt: skip
+    editing.add_step(
+        editing.draft_of(cadence),
+        kind="send_sms",
+        body="Hi {{ borrower.first_name }}, it's {{ officer.first_name }} from {{ organisation.name }}. "
+        "Still thinking about a home loan? Reply STOP to opt out.",
+    )
     editing.publish(cadence)
     editing.set_active(cadence, True)
     cadence.refresh_from_db()
@@ -144,17 +159,37 @@ def phase_setup(count: int) -> dict:
     for start in range(0, count, batch):
         with transaction.atomic():
             leads = Lead.objects.bulk_create(
-                Lead(organisation=organisation, pipeline=pipeline, stage=stage, owner=owner, first_name=f"Borrower{index}",
-                     last_name="Bench", phone=numbers[index], time_zone=zone, consent_sms=True, purpose="purchase",
-                     loan_type="fha")
+                Lead(
+                    organisation=organisation,
+                    pipeline=pipeline,
+                    stage=stage,
+                    owner=owner,
+                    first_name=f"Borrower{index}",
+                    last_name="Bench",
+                    phone=numbers[index],
+                    time_zone=zone,
+                    consent_sms=True,
+                    purpose="purchase",
+                    loan_type="fha",
+                )
                 for index in range(start, min(start + batch, count))
-            )  # fmt: skip
+            )
             enrolments = Enrolment.objects.bulk_create(
-                Enrolment(organisation=organisation, lead=lead, cadence=cadence, cadence_version=version,
-                          pipeline=pipeline, current_step=step, next_step_at=far, enrolled_how="bench")
+                Enrolment(
+                    organisation=organisation,
+                    lead=lead,
+                    cadence=cadence,
+                    cadence_version=version,
+                    pipeline=pipeline,
+                    current_step=step,
+                    next_step_at=far,
+                    enrolled_how="bench",
+                )
                 for lead in leads
-            )  # fmt: skip
-            StepRun.objects.bulk_create(StepRun(enrolment=enrolment, step=step, due_at=far) for enrolment in enrolments)
+            )
+            StepRun.objects.bulk_create(
+                StepRun(enrolment=enrolment, step=step, due_at=far) for enrolment in enrolments
+            )
     return {"zone": zone, "leads": count, "step_id": step.pk}
 
 
@@ -186,7 +221,9 @@ class Database:
         if self.url:
             import psycopg
 
-            with psycopg.connect(self.url.replace("postgres://", "postgresql://", 1), autocommit=True) as connection:
+            with psycopg.connect(
+                self.url.replace("postgres://", "postgresql://", 1), autocommit=True
+            ) as connection:
                 yield connection.cursor()
         else:
             connection = sqlite3.connect(self.data_dir / "firstcall.sqlite3", timeout=30)
@@ -218,10 +255,23 @@ def _timestamp(value) -> float:
 
 def _start_standin(port: int, log: Path) -> subprocess.Popen:
     process = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "firstcall.messaging.standin.sms_server", "--port", str(port), "--account-sid",
-         ACCOUNT_SID, "--auth-token", AUTH_TOKEN, "--no-callbacks"],
-        cwd=_common.REPO_ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "firstcall.messaging.standin.sms_server",
+            "--port",
+            str(port),
+            "--account-sid",
+            ACCOUNT_SID,
+            "--auth-token",
+            AUTH_TOKEN,
+            "--no-callbacks",
+        ],
+        cwd=_common.REPO_ROOT,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     import httpx
 
     deadline = time.monotonic() + 20
@@ -252,34 +302,56 @@ def run_one(label: str, database_url: str | None, workers: int, leads: int, *, m
             _common.recreate_postgres_database(database_url)
         port = _common.free_port()
         env = _common.product_env(
-            database_url, data_dir,
-            FIRSTCALL_SMS_PROVIDER="twilio", FIRSTCALL_SMS_API_URL=f"http://127.0.0.1:{port}",
-            FIRSTCALL_SMS_ACCOUNT_SID=ACCOUNT_SID, FIRSTCALL_SMS_AUTH_TOKEN=AUTH_TOKEN,
-            FIRSTCALL_SMS_FROM_NUMBER=OUR_NUMBER, FIRSTCALL_SITE_URL="http://127.0.0.1:9",
-        )  # fmt: skip
+            database_url,
+            data_dir,
+            FIRSTCALL_SMS_PROVIDER="twilio",
+            FIRSTCALL_SMS_API_URL=f"http://127.0.0.1:{port}",
+            FIRSTCALL_SMS_ACCOUNT_SID=ACCOUNT_SID,
+            FIRSTCALL_SMS_AUTH_TOKEN=AUTH_TOKEN,
+            FIRSTCALL_SMS_FROM_NUMBER=OUR_NUMBER,
+            FIRSTCALL_SITE_URL="http://127.0.0.1:9",
+        )
         try:
             _common.run_firstcall(["migrate", "--noinput"], env, timeout=600)
             with _common.stopwatch() as setup_time:
-                setup = json.loads(_common.run_python([__file__, "--phase", "setup", "--leads", str(leads)], env,
-                                                      timeout=3600).strip().splitlines()[-1])  # fmt: skip
-            _common.say(f"   set-up: {leads} leads, enrolments and step runs in {setup_time['seconds']:.1f} s "
-                        f"(numbers in {setup['zone']})")  # fmt: skip
+                setup = json.loads(
+                    _common.run_python(
+                        [__file__, "--phase", "setup", "--leads", str(leads)], env, timeout=3600
+                    )
+                    .strip()
+                    .splitlines()[-1]
+                )
+            _common.say(
+                f"   set-up: {leads} leads, enrolments and step runs in {setup_time['seconds']:.1f} s "
+                f"(numbers in {setup['zone']})"
+            )
             standin = _start_standin(port, data_dir / "standin.log")
             processes = []
             try:
                 for index in range(workers):
                     log = (data_dir / f"worker-{index}.log").open("w")
-                    processes.append(subprocess.Popen(  # noqa: S603
-                        [*_common.firstcall_command(), "worker", "--sweep-interval", "1"], env=env,
-                        cwd=_common.REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                    ))  # fmt: skip
+                    processes.append(
+                        subprocess.Popen(  # noqa: S603
+                            [*_common.firstcall_command(), "worker", "--sweep-interval", "1"],
+                            env=env,
+                            cwd=_common.REPO_ROOT,
+                            stdout=log,
+                            stderr=subprocess.STDOUT,
+                            start_new_session=True,
+                        )
+                    )
                 time.sleep(3)  # let the workers start
-                armed = json.loads(_common.run_python([__file__, "--phase", "arm", "--delay", "3"], env)
-                                   .strip().splitlines()[-1])  # fmt: skip
+                armed = json.loads(
+                    _common.run_python([__file__, "--phase", "arm", "--delay", "3"], env)
+                    .strip()
+                    .splitlines()[-1]
+                )
                 due_at = armed["due_at"]
                 db = Database(database_url, data_dir)
-                sent_sql = ("SELECT count(*) FROM messaging_message WHERE purpose = 'cadence' "
-                            "AND status IN ('sent', 'delivered')")  # fmt: skip
+                sent_sql = (
+                    "SELECT count(*) FROM messaging_message WHERE purpose = 'cadence' "
+                    "AND status IN ('sent', 'delivered')"
+                )
                 last_progress, last_count, deadline = time.monotonic(), -1, time.monotonic() + max_wait
                 while time.monotonic() < deadline:
                     count = db.scalar(sent_sql)
@@ -294,7 +366,9 @@ def run_one(label: str, database_url: str | None, workers: int, leads: int, *, m
                         _common.say("   a worker exited early; see its log")
                         break
                     time.sleep(1)
-                _common.say(f"   {db.scalar(sent_sql)} of {leads} texts sent {time.time() - due_at:.1f} s after T0")
+                _common.say(
+                    f"   {db.scalar(sent_sql)} of {leads} texts sent {time.time() - due_at:.1f} s after T0"
+                )
                 time.sleep(1)  # let a send in flight finish
             finally:
                 for process in processes:
@@ -319,12 +393,15 @@ def run_one(label: str, database_url: str | None, workers: int, leads: int, *, m
             db = Database(database_url, data_dir)
             not_done = db.scalar("SELECT count(*) FROM cadences_steprun WHERE status <> 'done'")
             db_duplicates = db.scalar(
-                "SELECT count(*) FROM (SELECT cadence_step_id FROM messaging_message WHERE purpose = 'cadence' "
+                "SELECT count(*) FROM (SELECT cadence_step_id FROM messaging_message "
+                "WHERE purpose = 'cadence' "
                 "GROUP BY cadence_step_id HAVING count(*) > 1) AS doubled"
             )
             reclaimed = db.scalar("SELECT count(*) FROM cadences_steprun WHERE attempts > 1")
-            dispatched = [_timestamp(row[0]) - due_at for row in db.rows(
-                "SELECT created_at FROM messaging_message WHERE purpose = 'cadence'")]  # fmt: skip
+            dispatched = [
+                _timestamp(row[0]) - due_at
+                for row in db.rows("SELECT created_at FROM messaging_message WHERE purpose = 'cadence'")
+            ]
             lateness = [arrival - due_at for arrival in first_arrival.values()]
         finally:
             if database_url:
@@ -352,7 +429,8 @@ def run_one(label: str, database_url: str | None, workers: int, leads: int, *, m
     _common.say(
         f"   dispatch {result['dispatch_per_second']}/s (all in {result['dispatch_seconds']} s), "
         f"sends {result['sends_per_second']}/s; lateness p50 {result['lateness_p50_s']} s, "
-        f"p99 {result['lateness_p99_s']} s, max {result['lateness_max_s']} s; duplicates {result['duplicates']}, "
+        f"p99 {result['lateness_p99_s']} s, max {result['lateness_max_s']} s; "
+        f"duplicates {result['duplicates']}, "
         f"missing {result['missing']}, repeated provider calls {result['repeated_provider_calls']}"
     )
     return result
@@ -360,14 +438,20 @@ def run_one(label: str, database_url: str | None, workers: int, leads: int, *, m
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="5,000 leads instead of 100,000")
+    parser.add_argument(
+        "--quick", action="store_true", help="300 leads instead of 100,000 (a smoke run, < 1 min)"
+    )
     parser.add_argument("--leads", type=int)
-    parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--postgres-workers", default="1,2")
+    parser.add_argument(
+        "--database",
+        choices=["sqlite", "postgres", "both"],
+        help="default: both; with --quick only the headline run (PostgreSQL, 2 workers)",
+    )
+    parser.add_argument("--postgres-workers", help="default 1,2; with --quick 2")
     parser.add_argument("--phase", choices=["setup", "arm"], help=argparse.SUPPRESS)
     parser.add_argument("--delay", type=float, default=3.0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    leads = args.leads or (5_000 if args.quick else 100_000)
+    leads = args.leads or (300 if args.quick else 100_000)
     if args.phase == "setup":
         print(json.dumps(phase_setup(leads)), flush=True)
         return 0
@@ -375,13 +459,18 @@ def main(argv=None) -> int:
         print(json.dumps(phase_arm(args.delay)), flush=True)
         return 0
 
-    max_wait = 600 if args.quick else 3600
+    max_wait = 600 if args.quick else 4 * 3600
+    args.database = args.database or ("postgres" if args.quick else "both")
+    args.postgres_workers = args.postgres_workers or ("2" if args.quick else "1,2")
     runs = []
-    postgres_url = os.environ.get("BENCH_POSTGRES_URL", _common.DEFAULT_POSTGRES_URL)
+    # Its own database name, so it never collides with another benchmark running at the same time.
+    postgres_url = os.environ.get("BENCH_POSTGRES_URL", _common.DEFAULT_POSTGRES_URL.rsplit("/", 1)[0] + "/" + DATABASE_NAME)
     if args.database in ("postgres", "both"):
         problem = _common.postgres_available(postgres_url)
         if problem:
             _common.say(f"PostgreSQL unavailable ({problem}); skipping it")
+            if args.quick and args.database == "postgres":
+                runs.append(run_one("sqlite-1w", None, 1, leads, max_wait=max_wait))
         else:
             for workers in [int(part) for part in args.postgres_workers.split(",") if part]:
                 runs.append(run_one(f"postgres-{workers}w", postgres_url, workers, leads, max_wait=max_wait))

@@ -2,8 +2,9 @@
 
     python bench/intake.py [--quick] [--database sqlite|postgres|both] [--profile]
 
-For each database: a fresh data directory (and, for PostgreSQL, a freshly created database named by
-BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/firstcall_bench, dropped afterwards),
+For each database: a fresh data directory (and, for PostgreSQL, a freshly created database on the server of
+BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/firstcall_bench, named
+firstcall_bench_intake_<pid> so that concurrent runs never collide, dropped afterwards),
 `migrate`, one API lead source, then `firstcall serve --workers 1` (gunicorn and one background worker, as in
 production), and:
 
@@ -675,7 +676,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.database in ("sqlite", "both"):
         targets["sqlite"] = None
     if args.database in ("postgres", "both"):
-        url = os.environ.get("BENCH_POSTGRES_URL", _common.DEFAULT_POSTGRES_URL)
+        url = _common.postgres_url_for_run("intake")
         problem = _common.postgres_available(url)
         if problem:
             _common.say(f"[postgres] skipped: {problem}")
@@ -703,7 +704,13 @@ def main(argv: list[str] | None = None) -> int:
         _common.say(f"migrated {', '.join(envs)} and created an API source in {elapsed['seconds']:.1f}s")
         for label, output in zip(envs, outputs, strict=True):
             api_key = json.loads(output.strip().splitlines()[-1])["api_key"]
-            results[label] = measure_database(label, envs[label], api_key, profile, with_profile=args.profile)
+            try:
+                results[label] = measure_database(
+                    label, envs[label], api_key, profile, with_profile=args.profile
+                )
+            except Exception as error:  # one database failing must not hide the other's numbers
+                _common.say(f"[{label}] FAILED: {error}")
+                results[label] = {"database": label, "error": str(error)[-2000:]}
 
     headline = results.get("sqlite") or results.get("postgres") or {}
     keys = ["throughput_rps", "p99_ms", "ratio_to_bare_insert", "dedupe_ms_1k", "dedupe_ms_1m"]
@@ -712,6 +719,8 @@ def main(argv: list[str] | None = None) -> int:
     if headline.get("dedupe_1m_estimated"):
         final["dedupe_1m_estimated_from"] = headline.get("dedupe_1m_estimated_from")
     final["database"] = headline.get("database")
+    if "error" in headline:
+        final["error"] = headline["error"]
     final["p99_ms_is"] = f"open loop at {FIXED_RATE_PER_SECOND} req/s, from scheduled send time"
     for key in ("capture_ms_1k", "capture_ms_1m", "load_average", "targets_met"):
         final[key] = headline.get(key)
@@ -724,7 +733,7 @@ def main(argv: list[str] | None = None) -> int:
     final["quick"] = args.quick
     final["seconds"] = round(time.perf_counter() - started, 1)
     _common.print_result(final)
-    return 0
+    return 1 if any("error" in result for result in results.values()) else 0
 
 
 if __name__ == "__main__":

@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "firstcall.accounts.middleware.IdleTimeoutMiddleware",
+    "firstcall.accounts.middleware.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -177,6 +179,10 @@ WHITENOISE_USE_FINDERS = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("FIRSTCALL_SESSION_SECONDS", 8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_IDLE_TIMEOUT_SECONDS = env_int("FIRSTCALL_SESSION_IDLE_SECONDS", 30 * 60)
+SIGN_IN_FAILURES_PER_USERNAME = env_int("FIRSTCALL_SIGN_IN_FAILURES_PER_USERNAME", 5)
+SIGN_IN_FAILURES_PER_IP = env_int("FIRSTCALL_SIGN_IN_FAILURES_PER_IP", 20)
+SIGN_IN_LOCKOUT_MINUTES = env_int("FIRSTCALL_SIGN_IN_LOCKOUT_MINUTES", 15)
 SESSION_COOKIE_SECURE = env_bool("FIRSTCALL_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"

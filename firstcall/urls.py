@@ -4,6 +4,7 @@ from django.urls import include, path
 from firstcall.api import api
 
 urlpatterns = [
+    path("", include("firstcall.accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("firstcall.intake.urls")),

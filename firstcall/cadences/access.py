@@ -23,9 +23,7 @@ def can_see_cadences(user) -> bool:
 
 def can_manage_enrolment(user, lead) -> bool:
     return (
-        can_see_cadences(user)
-        and lead.organisation_id == user.organisation_id
-        and can_view_lead(user, lead)
+        can_see_cadences(user) and lead.organisation_id == user.organisation_id and can_view_lead(user, lead)
     )
 
 

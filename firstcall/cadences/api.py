@@ -91,8 +91,9 @@ def _lead(request, lead_id: int) -> Lead:
     leads = Lead.objects.select_related("organisation", "owner", "stage", "pipeline")
     if isinstance(principal, ApiKey):
         return get_object_or_404(leads, pk=lead_id, organisation_id=principal.organisation_id)
-    lead = get_object_or_404(enrollable_leads(principal).select_related("organisation", "owner", "stage", "pipeline"),
-                             pk=lead_id)  # fmt: skip
+    lead = get_object_or_404(
+        enrollable_leads(principal).select_related("organisation", "owner", "stage", "pipeline"), pk=lead_id
+    )
     if request.method != "GET" and not can_manage_enrolment(principal, lead):
         raise HttpError(403, "You may not change this lead's cadence.")
     return lead
@@ -104,10 +105,16 @@ def _actor(request):
 
 def _enrolment_out(enrolment: Enrolment) -> dict:
     return {
-        "id": enrolment.pk, "cadence_id": enrolment.cadence_id, "cadence": enrolment.cadence.name,
-        "version": enrolment.cadence_version.number, "status": enrolment.status, "stop_reason": enrolment.stop_reason,
-        "stop_detail": enrolment.stop_detail, "enrolled_at": enrolment.enrolled_at, "next_step_at": enrolment.next_step_at,
-    }  # fmt: skip
+        "id": enrolment.pk,
+        "cadence_id": enrolment.cadence_id,
+        "cadence": enrolment.cadence.name,
+        "version": enrolment.cadence_version.number,
+        "status": enrolment.status,
+        "stop_reason": enrolment.stop_reason,
+        "stop_detail": enrolment.stop_detail,
+        "enrolled_at": enrolment.enrolled_at,
+        "next_step_at": enrolment.next_step_at,
+    }
 
 
 def _lead_state(lead: Lead) -> dict:
@@ -123,12 +130,22 @@ def _lead_state(lead: Lead) -> dict:
 
 @router.get("/cadences", response=list[CadenceOut], summary="Cadences of the organisation")
 def list_cadences(request: HttpRequest):
-    cadences = Cadence.objects.filter(organisation_id=_organisation_id(request)).select_related("current_version")
+    cadences = Cadence.objects.filter(organisation_id=_organisation_id(request)).select_related(
+        "current_version"
+    )
     return [
-        {"id": c.pk, "name": c.name, "description": c.description, "trigger": c.trigger, "pipeline_kind": c.pipeline_kind,
-         "is_active": c.is_active, "is_builtin": c.is_builtin, "version": c.version}
+        {
+            "id": c.pk,
+            "name": c.name,
+            "description": c.description,
+            "trigger": c.trigger,
+            "pipeline_kind": c.pipeline_kind,
+            "is_active": c.is_active,
+            "is_builtin": c.is_builtin,
+            "version": c.version,
+        }
         for c in cadences
-    ]  # fmt: skip
+    ]
 
 
 @router.get("/leads/{lead_id}/cadence", response=LeadCadenceOut, summary="A lead's cadences and next step")
@@ -137,13 +154,19 @@ def lead_cadence(request: HttpRequest, lead_id: int):
     return _lead_state(_lead(request, lead_id))
 
 
-@router.post("/leads/{lead_id}/cadence/enrol", response={201: LeadCadenceOut, 409: ErrorOut, 404: ErrorOut},
-             summary="Enrol a lead in a cadence")  # fmt: skip
+@router.post(
+    "/leads/{lead_id}/cadence/enrol",
+    response={201: LeadCadenceOut, 409: ErrorOut, 404: ErrorOut},
+    summary="Enrol a lead in a cadence",
+)
 def enrol_lead(request: HttpRequest, lead_id: int, payload: EnrolIn):
     organisation_id = _organisation_id(request)
     lead = _lead(request, lead_id)
-    cadence = Cadence.objects.filter(pk=payload.cadence_id, organisation_id=organisation_id).select_related(
-        "current_version").first()  # fmt: skip
+    cadence = (
+        Cadence.objects.filter(pk=payload.cadence_id, organisation_id=organisation_id)
+        .select_related("current_version")
+        .first()
+    )
     if cadence is None:
         return Status(404, {"detail": "No such cadence."})
     try:
@@ -159,7 +182,9 @@ def _open_enrolment(lead: Lead, cadence_id: int | None) -> Enrolment:
         enrolments = enrolments.filter(cadence_id=cadence_id)
     enrolment = enrolments.order_by("-enrolled_at").first()
     if enrolment is None:
-        raise HttpError(404, "The lead is not in that cadence." if cadence_id else "The lead is not in a cadence.")
+        raise HttpError(
+            404, "The lead is not in that cadence." if cadence_id else "The lead is not in a cadence."
+        )
     return enrolment
 
 
@@ -186,6 +211,8 @@ def resume_lead(request: HttpRequest, lead_id: int, cadence_id: int | None = Non
     return _change(request, lead_id, cadence_id, services.resume_enrolment)
 
 
-@router.post("/leads/{lead_id}/cadence/remove", response=LeadCadenceOut, summary="Remove the lead from its cadence")
+@router.post(
+    "/leads/{lead_id}/cadence/remove", response=LeadCadenceOut, summary="Remove the lead from its cadence"
+)
 def remove_lead(request: HttpRequest, lead_id: int, cadence_id: int | None = None):
     return _change(request, lead_id, cadence_id, services.remove_enrolment)

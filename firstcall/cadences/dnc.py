@@ -23,7 +23,14 @@ from firstcall.messaging.models import Suppression
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_IMPORT_ROWS = 20_000
-CHANNEL_WORDS = {"sms": "sms", "text": "sms", "phone": "sms", "mobile": "sms", "email": "email", "e-mail": "email"}
+CHANNEL_WORDS = {
+    "sms": "sms",
+    "text": "sms",
+    "phone": "sms",
+    "mobile": "sms",
+    "email": "email",
+    "e-mail": "email",
+}
 EXPORT_HEADER = ["channel", "address", "reason", "note", "added_at"]
 
 
@@ -65,7 +72,11 @@ def import_csv(organisation, data: bytes, *, actor=None) -> ImportResult:
             if not any(cell.strip() for cell in row):
                 continue
             raw = row[column["address"]].strip() if len(row) > column["address"] else ""
-            channel_word = row[column["channel"]].strip().lower() if "channel" in column and len(row) > column["channel"] else ""
+            channel_word = (
+                row[column["channel"]].strip().lower()
+                if "channel" in column and len(row) > column["channel"]
+                else ""
+            )
             note = row[column["note"]].strip()[:300] if "note" in column and len(row) > column["note"] else ""
             channel = CHANNEL_WORDS.get(channel_word) or (_guess_channel(raw) if not channel_word else None)
             if channel is None:
@@ -74,22 +85,32 @@ def import_csv(organisation, data: bytes, *, actor=None) -> ImportResult:
             try:
                 address = normalise_phone(raw) if channel == "sms" else normalise_email(raw)
             except (InvalidPhone, InvalidEmail):
-                result.errors.append((number, f"not a valid {'email address' if channel == 'email' else 'phone number'}"))
+                result.errors.append(
+                    (number, f"not a valid {'email address' if channel == 'email' else 'phone number'}")
+                )
                 continue
             _entry, created = messaging.add_suppression(
-                organisation, channel, address, reason=Suppression.Reason.DNC_IMPORT, note=note or "CSV import",
+                organisation,
+                channel,
+                address,
+                reason=Suppression.Reason.DNC_IMPORT,
+                note=note or "CSV import",
                 actor=actor,
-            )  # fmt: skip
+            )
             if not created:
                 result.already_listed += 1
                 continue
             result.added += 1
-            messaging.suppress_pending_messages(organisation, channel, address, reason="added to the do-not-contact list")
+            messaging.suppress_pending_messages(
+                organisation, channel, address, reason="added to the do-not-contact list"
+            )
             for lead in messaging.leads_with_address(organisation, channel, address):
                 result.cadences_stopped += services.stop_lead_enrolments(
-                    lead, reason=Enrolment.StopReason.DO_NOT_CONTACT, detail="address added to the do-not-contact list",
+                    lead,
+                    reason=Enrolment.StopReason.DO_NOT_CONTACT,
+                    detail="address added to the do-not-contact list",
                     actor=actor,
-                )  # fmt: skip
+                )
     return result
 
 
@@ -105,9 +126,17 @@ def _is_phone(text: str) -> bool:
 
 def export_rows(organisation) -> Iterator[list[str]]:
     yield EXPORT_HEADER
-    entries = Suppression.objects.filter(organisation=organisation, lifted_at__isnull=True).order_by("channel", "address")
+    entries = Suppression.objects.filter(organisation=organisation, lifted_at__isnull=True).order_by(
+        "channel", "address"
+    )
     for entry in entries.iterator():
-        yield [entry.channel, _cell(entry.address), entry.reason, _cell(entry.note), entry.created_at.isoformat()]
+        yield [
+            entry.channel,
+            _cell(entry.address),
+            entry.reason,
+            _cell(entry.note),
+            entry.created_at.isoformat(),
+        ]
 
 
 def active_count(organisation) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import time
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
@@ -30,14 +30,38 @@ from firstcall.leads.models import Lead
 
 Kind = CadenceStep.Kind
 STEP_FIELDS = (
-    "kind", "template_id", "subject", "body", "wait_amount", "wait_unit", "at_local_time", "condition_field",
-    "condition_values", "condition_negate", "jump_to_key", "stage_name", "notify_by_sms",
-)  # fmt: skip
+    "kind",
+    "template_id",
+    "subject",
+    "body",
+    "wait_amount",
+    "wait_unit",
+    "at_local_time",
+    "condition_field",
+    "condition_values",
+    "condition_negate",
+    "jump_to_key",
+    "stage_name",
+    "notify_by_sms",
+)
 SETTINGS_FIELDS = (
-    "name", "description", "pipeline_kind", "trigger", "purposes", "loan_types", "source_ids", "stages",
-    "score_tiers", "languages", "priority", "allows_parallel", "stop_on_reply", "stop_on_stages",
-    "stop_when_closed", "stop_when_leaving_stages",
-)  # fmt: skip
+    "name",
+    "description",
+    "pipeline_kind",
+    "trigger",
+    "purposes",
+    "loan_types",
+    "source_ids",
+    "stages",
+    "score_tiers",
+    "languages",
+    "priority",
+    "allows_parallel",
+    "stop_on_reply",
+    "stop_on_stages",
+    "stop_when_closed",
+    "stop_when_leaving_stages",
+)
 
 
 class EditRefused(Exception):
@@ -103,10 +127,14 @@ def _copy_steps(source: CadenceVersion | None, target: CadenceVersion) -> None:
     if source is None:
         return
     CadenceStep.objects.bulk_create(
-        CadenceStep(version=target, position=step.position, key=step.key,
-                    **{name: getattr(step, name) for name in STEP_FIELDS})
+        CadenceStep(
+            version=target,
+            position=step.position,
+            key=step.key,
+            **{name: getattr(step, name) for name in STEP_FIELDS},
+        )
         for step in source.steps.order_by("position")
-    )  # fmt: skip
+    )
 
 
 # --------------------------------------------------------------------------------------------- drafts
@@ -206,7 +234,9 @@ def version_problems(version: CadenceVersion) -> list[str]:
             channel = "sms" if step.kind == Kind.SEND_SMS else "email"
             if step.template_id:
                 if step.template.channel != channel:
-                    problems.append(f"{where}: the template is for {step.template.get_channel_display().lower()}.")
+                    problems.append(
+                        f"{where}: the template is for {step.template.get_channel_display().lower()}."
+                    )
             elif not step.body.strip():
                 problems.append(f"{where}: choose a template or write the message.")
             for problem in templating.problems(f"{step.subject}\n{step.body}", MERGE_FIELDS):
@@ -257,14 +287,18 @@ class EnrolledOnVersions:
 
     def explanation(self, new_number: int) -> str:
         if not self.total:
-            return f"No lead is enrolled yet: version {new_number} applies to every lead enrolled from now on."
-        versions = ", ".join(f"{count} on version {number}" for number, count in sorted(self.by_version.items()))
+            return (
+                f"No lead is enrolled yet: version {new_number} applies to every lead enrolled from now on."
+            )
+        versions = ", ".join(
+            f"{count} on version {number}" for number, count in sorted(self.by_version.items())
+        )
         return (
             f"Version {new_number} applies to leads enrolled from now on. {self.total} lead"
-            f"{'s are' if self.total != 1 else ' is'} already enrolled ({versions}) and continue their current plan. "
-            f"Tick “apply to pending steps” to re-plan their next unsent step from version {new_number}: steps "
-            "already sent are never sent again, and steps you added before a lead's current point are skipped "
-            "for that lead."
+            f"{'s are' if self.total != 1 else ' is'} already enrolled ({versions}) and continue their "
+            f"current plan. Tick “apply to pending steps” to re-plan their next unsent step from version "
+            f"{new_number}: steps already sent are never sent again, and steps you added before a lead's "
+            "current point are skipped for that lead."
         )
 
 
@@ -309,7 +343,9 @@ def publish(cadence: Cadence, *, actor=None, apply_to_pending: bool = False, not
 
 def _publish_version(cadence: Cadence, version: CadenceVersion, actor, *, note: str = "") -> None:
     now = timezone.now()
-    CadenceVersion.objects.filter(pk=version.pk).update(published_at=now, published_by=actor, change_note=note[:300])
+    CadenceVersion.objects.filter(pk=version.pk).update(
+        published_at=now, published_by=actor, change_note=note[:300]
+    )
     version.published_at = now
     Cadence.objects.filter(pk=cadence.pk).update(current_version=version, updated_at=now)
     cadence.current_version = version
@@ -320,7 +356,9 @@ def _replan(enrolment_id: int, version: CadenceVersion, actor) -> bool:
     from firstcall.pipeline.models import TimelineEvent
     from firstcall.pipeline.services import record_event
 
-    enrolment = Enrolment.objects.select_for_update().select_related("cadence").get(pk=enrolment_id)
+    enrolment = (
+        Enrolment.objects.select_for_update(of=("self",)).select_related("cadence").get(pk=enrolment_id)
+    )
     if enrolment.status not in Enrolment.OPEN_STATUSES:
         return False
     runs = list(enrolment.step_runs.select_related("step").order_by("-pk"))
@@ -328,11 +366,17 @@ def _replan(enrolment_id: int, version: CadenceVersion, actor) -> bool:
         return False  # a worker is running its step right now; it keeps its version
     new_steps = {step.key: step for step in version.steps.all()}
     ordered = sorted(new_steps.values(), key=lambda step: step.position)
-    ran = [run for run in runs if run.status in (StepRun.Status.DONE, StepRun.Status.SKIPPED, StepRun.Status.FAILED)]
+    ran = [
+        run
+        for run in runs
+        if run.status in (StepRun.Status.DONE, StepRun.Status.SKIPPED, StepRun.Status.FAILED)
+    ]
     waiting = next((run for run in runs if run.status in StepRun.WAITING_STATUSES), None)
     next_key = waiting.step.key if waiting else None
     if waiting is None and enrolment.status == Enrolment.Status.PAUSED and enrolment.current_step_id:
-        next_key = CadenceStep.objects.filter(pk=enrolment.current_step_id).values_list("key", flat=True).first()
+        next_key = (
+            CadenceStep.objects.filter(pk=enrolment.current_step_id).values_list("key", flat=True).first()
+        )
     # The plan restarts from the last step this lead ran, so the waits after it count from when it ran.
     start = (ran[0].finished_at if ran else None) or enrolment.enrolled_at
     if ran and ran[0].step.key in new_steps:
@@ -347,13 +391,18 @@ def _replan(enrolment_id: int, version: CadenceVersion, actor) -> bool:
         return False  # its place in the plan no longer exists; it finishes its current version
     now = timezone.now()
     lead = services._load_lead(enrolment.lead_id)
-    old_number = CadenceVersion.objects.filter(pk=enrolment.cadence_version_id).values_list("number", flat=True)[0]
+    old_number = CadenceVersion.objects.filter(pk=enrolment.cadence_version_id).values_list(
+        "number", flat=True
+    )[0]
     if enrolment.status == Enrolment.Status.PAUSED:
         plan = [services.to_plan_step(step) for step in ordered]
-        nxt = engine.plan_next(plan, position, start, services.lead_zone(lead), services.calendar_for(lead.organisation))
+        nxt = engine.plan_next(
+            plan, position, start, services.lead_zone(lead), services.calendar_for(lead.organisation)
+        )
         step = ordered[nxt.position] if nxt.position is not None else None
-        Enrolment.objects.filter(pk=enrolment.pk).update(cadence_version=version, current_step=step,
-                                                         next_step_at=nxt.due_at)  # fmt: skip
+        Enrolment.objects.filter(pk=enrolment.pk).update(
+            cadence_version=version, current_step=step, next_step_at=nxt.due_at
+        )
     else:
         StepRun.objects.filter(enrolment=enrolment, status__in=StepRun.WAITING_STATUSES).update(
             status=StepRun.Status.CANCELLED, finished_at=now, notes=f"re-planned on version {version.number}"
@@ -362,11 +411,17 @@ def _replan(enrolment_id: int, version: CadenceVersion, actor) -> bool:
         enrolment.cadence_version = version
         services._schedule_from(enrolment, position, start, lead)
         # A re-planned step whose time has passed runs now, not in the past.
-        StepRun.objects.filter(enrolment=enrolment, status=StepRun.Status.PENDING, due_at__lt=now).update(due_at=now)
-    record_event(Lead(pk=enrolment.lead_id), TimelineEvent.Kind.CADENCE,
-                 f"Cadence {enrolment.cadence.name}: pending steps re-planned from version {old_number} to "
-                 f"{version.number}", actor=actor,
-                 data={"enrolment_id": enrolment.pk, "from": old_number, "to": version.number})  # fmt: skip
+        StepRun.objects.filter(enrolment=enrolment, status=StepRun.Status.PENDING, due_at__lt=now).update(
+            due_at=now
+        )
+    record_event(
+        Lead(pk=enrolment.lead_id),
+        TimelineEvent.Kind.CADENCE,
+        f"Cadence {enrolment.cadence.name}: pending steps re-planned from version {old_number} to "
+        f"{version.number}",
+        actor=actor,
+        data={"enrolment_id": enrolment.pk, "from": old_number, "to": version.number},
+    )
     return True
 
 
@@ -382,20 +437,45 @@ def template_problems(channel: str, subject: str, body: str) -> list[str]:
     return problems
 
 
-def save_template(organisation, *, name: str, channel: str, language: str, subject: str, body: str, actor=None,
-                  template: MessageTemplate | None = None) -> MessageTemplate:  # fmt: skip
+def save_template(
+    organisation,
+    *,
+    name: str,
+    channel: str,
+    language: str,
+    subject: str,
+    body: str,
+    actor=None,
+    template: MessageTemplate | None = None,
+) -> MessageTemplate:
     problems = template_problems(channel, subject, body)
     if problems:
         raise EditRefused(" ".join(problems))
     now = timezone.now()
-    values = {"name": name.strip()[:120], "channel": channel, "language": (language or "en").lower()[:10],
-              "subject": subject.strip()[:300], "body": body, "updated_by": actor, "updated_at": now}  # fmt: skip
-    if template is None:
-        return MessageTemplate.objects.create(organisation=organisation, **values)
-    for key, value in values.items():
-        setattr(template, key, value)
-    template.save()
-    return template
+    values = {
+        "name": name.strip()[:120],
+        "channel": channel,
+        "language": (language or "en").lower()[:10],
+        "subject": subject.strip()[:300],
+        "body": body,
+        "updated_by": actor,
+        "updated_at": now,
+    }
+    clash = MessageTemplate.objects.filter(
+        organisation=organisation, name=values["name"], channel=channel, language=values["language"]
+    ).exclude(pk=getattr(template, "pk", None))
+    if clash.exists():
+        raise EditRefused("A template with this name, channel and language exists; edit that one instead.")
+    try:
+        with transaction.atomic():
+            if template is None:
+                return MessageTemplate.objects.create(organisation=organisation, **values)
+            for key, value in values.items():
+                setattr(template, key, value)
+            template.save()
+            return template
+    except IntegrityError as error:  # saved by someone else at the same moment
+        raise EditRefused("A template with this name, channel and language exists.") from error
 
 
 # -------------------------------------------------------------------------------------------- the library
@@ -409,14 +489,19 @@ def ensure_builtin_cadences(organisation, *, activate: bool = False) -> list[Cad
         for name, spec in library.TEMPLATES.items():
             for language, (subject, body) in spec["variants"].items():
                 template, _ = MessageTemplate.objects.get_or_create(
-                    organisation=organisation, name=name, channel=spec["channel"], language=language,
+                    organisation=organisation,
+                    name=name,
+                    channel=spec["channel"],
+                    language=language,
                     defaults={"subject": subject, "body": body, "is_builtin": True, "builtin_key": name[:80]},
-                )  # fmt: skip
+                )
                 if language == "en":
                     templates[name] = template
         seeded = []
         for spec in library.CADENCES:
-            existing = Cadence.objects.filter(organisation=organisation, is_builtin=True, builtin_key=spec["key"])
+            existing = Cadence.objects.filter(
+                organisation=organisation, is_builtin=True, builtin_key=spec["key"]
+            )
             if existing.exists():
                 seeded.append(existing.get())
                 continue
@@ -432,7 +517,8 @@ def ensure_builtin_cadences(organisation, *, activate: bool = False) -> list[Cad
                 cadence.save(update_fields=["stop_on_stages"])
             version = CadenceVersion.objects.create(cadence=cadence, number=1)
             CadenceStep.objects.bulk_create(
-                _library_step(version, position, step, templates) for position, step in enumerate(spec["steps"])
+                _library_step(version, position, step, templates)
+                for position, step in enumerate(spec["steps"])
             )
             _publish_version(cadence, version, None, note="built-in library")
             seeded.append(cadence)

@@ -27,28 +27,55 @@ class CommaListField(forms.CharField):
 
 
 def stage_choices(organisation) -> list[tuple[str, str]]:
-    names = Stage.objects.filter(pipeline__organisation=organisation).order_by("position").values_list("name", flat=True)
+    names = (
+        Stage.objects.filter(pipeline__organisation=organisation)
+        .order_by("position")
+        .values_list("name", flat=True)
+    )
     return [(name, name) for name in dict.fromkeys(names)]
 
 
 class CadenceSettingsForm(forms.ModelForm):
-    purposes = forms.MultipleChoiceField(choices=Lead.Purpose.choices, required=False, widget=forms.CheckboxSelectMultiple)
-    loan_types = forms.MultipleChoiceField(choices=Lead.LoanType.choices, required=False, widget=forms.CheckboxSelectMultiple)
-    score_tiers = forms.MultipleChoiceField(choices=SCORE_TIERS, required=False, widget=forms.CheckboxSelectMultiple)
-    stages = forms.MultipleChoiceField(choices=(), required=False, widget=forms.CheckboxSelectMultiple,
-                                       help_text="Empty: any stage")  # fmt: skip
-    stop_on_stages = forms.MultipleChoiceField(choices=(), required=False, widget=forms.CheckboxSelectMultiple)
-    source_ids = forms.MultipleChoiceField(choices=(), required=False, widget=forms.CheckboxSelectMultiple,
-                                           label="Sources")  # fmt: skip
+    purposes = forms.MultipleChoiceField(
+        choices=Lead.Purpose.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    loan_types = forms.MultipleChoiceField(
+        choices=Lead.LoanType.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    score_tiers = forms.MultipleChoiceField(
+        choices=SCORE_TIERS, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    stages = forms.MultipleChoiceField(
+        choices=(), required=False, widget=forms.CheckboxSelectMultiple, help_text="Empty: any stage"
+    )
+    stop_on_stages = forms.MultipleChoiceField(
+        choices=(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    source_ids = forms.MultipleChoiceField(
+        choices=(), required=False, widget=forms.CheckboxSelectMultiple, label="Sources"
+    )
     languages = CommaListField(required=False, help_text="Language codes, e.g. en, es. Empty: any language")
 
     class Meta:
         model = Cadence
         fields = [
-            "name", "description", "pipeline_kind", "trigger", "purposes", "loan_types", "source_ids", "stages",
-            "score_tiers", "languages", "priority", "allows_parallel", "stop_on_reply", "stop_on_stages",
-            "stop_when_closed", "stop_when_leaving_stages",
-        ]  # fmt: skip
+            "name",
+            "description",
+            "pipeline_kind",
+            "trigger",
+            "purposes",
+            "loan_types",
+            "source_ids",
+            "stages",
+            "score_tiers",
+            "languages",
+            "priority",
+            "allows_parallel",
+            "stop_on_reply",
+            "stop_on_stages",
+            "stop_when_closed",
+            "stop_when_leaving_stages",
+        ]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, organisation, **kwargs):
@@ -71,15 +98,21 @@ class CadenceSettingsForm(forms.ModelForm):
 
 class StepForm(forms.Form):
     kind = forms.ChoiceField(choices=CadenceStep.Kind.choices)
-    template = forms.ModelChoiceField(queryset=MessageTemplate.objects.none(), required=False,
-                                      help_text="Or leave empty and write the message below")  # fmt: skip
+    template = forms.ModelChoiceField(
+        queryset=MessageTemplate.objects.none(),
+        required=False,
+        help_text="Or leave empty and write the message below",
+    )
     subject = forms.CharField(max_length=300, required=False)
     body = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     wait_amount = forms.IntegerField(min_value=0, max_value=3650, required=False)
     wait_unit = forms.ChoiceField(choices=[("", "—"), *CadenceStep.WaitUnit.choices], required=False)
-    at_local_time = forms.TimeField(required=False, label="At (borrower's time)",
-                                    widget=forms.TimeInput(attrs={"type": "time"}))  # fmt: skip
-    condition_field = forms.ChoiceField(choices=[("", "—"), *CadenceStep.ConditionField.choices], required=False)
+    at_local_time = forms.TimeField(
+        required=False, label="At (borrower's time)", widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    condition_field = forms.ChoiceField(
+        choices=[("", "—"), *CadenceStep.ConditionField.choices], required=False
+    )
     condition_values = CommaListField(required=False, help_text="Comma-separated, e.g. hot, warm")
     condition_negate = forms.BooleanField(required=False, label="Negate (if NOT)")
     jump_to_key = forms.ChoiceField(choices=(), required=False, label="Then")
@@ -88,10 +121,13 @@ class StepForm(forms.Form):
 
     def __init__(self, *args, organisation, version, step=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["template"].queryset = MessageTemplate.objects.filter(organisation=organisation, language="en")
+        self.fields["template"].queryset = MessageTemplate.objects.filter(
+            organisation=organisation, language="en"
+        )
         others = version.steps.exclude(pk=getattr(step, "pk", None)).order_by("position")
         self.fields["jump_to_key"].choices = [("", "End the cadence")] + [
-            (other.key, f"Jump to step {other.position + 1} ({other.get_kind_display().lower()})") for other in others
+            (other.key, f"Jump to step {other.position + 1} ({other.get_kind_display().lower()})")
+            for other in others
         ]
         self.fields["stage_name"].choices = [("", "—"), *stage_choices(organisation)]
         if step is not None:
@@ -110,7 +146,9 @@ class StepForm(forms.Form):
             if template is None and not (data.get("body") or "").strip():
                 self.add_error("body", "Choose a template or write the message.")
         if kind in ("send_sms", "send_email", "call_task", "notify_owner"):
-            for problem in templating.problems(f"{data.get('subject') or ''}\n{data.get('body') or ''}", MERGE_FIELDS):
+            for problem in templating.problems(
+                f"{data.get('subject') or ''}\n{data.get('body') or ''}", MERGE_FIELDS
+            ):
                 self.add_error("body", problem)
         if kind == "wait" and not data.get("wait_unit"):
             self.add_error("wait_unit", "Choose how long to wait.")
@@ -148,7 +186,9 @@ class TemplateForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        for problem in templating.problems(f"{data.get('subject') or ''}\n{data.get('body') or ''}", MERGE_FIELDS):
+        for problem in templating.problems(
+            f"{data.get('subject') or ''}\n{data.get('body') or ''}", MERGE_FIELDS
+        ):
             self.add_error("body", problem)
         if data.get("channel") == "email" and not (data.get("subject") or "").strip():
             self.add_error("subject", "An email needs a subject.")
@@ -167,7 +207,9 @@ class EnrolForm(forms.Form):
 
 
 class BulkEnrolForm(EnrolForm):
-    lead_ids = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="Lead ids, comma or space separated")
+    lead_ids = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), help_text="Lead ids, comma or space separated"
+    )
 
     def clean_lead_ids(self):
         raw = self.cleaned_data["lead_ids"].replace(",", " ").split()
@@ -188,7 +230,9 @@ class ImportForm(forms.Form):
 
 
 class LimitsForm(forms.Form):
-    max_texts_per_day = forms.IntegerField(min_value=1, max_value=50, required=False,
-                                           help_text="Marketing texts per borrower per 24 hours")  # fmt: skip
-    max_emails_per_week = forms.IntegerField(min_value=1, max_value=50, required=False,
-                                             help_text="Marketing emails per borrower per 7 days")  # fmt: skip
+    max_texts_per_day = forms.IntegerField(
+        min_value=1, max_value=50, required=False, help_text="Marketing texts per borrower per 24 hours"
+    )
+    max_emails_per_week = forms.IntegerField(
+        min_value=1, max_value=50, required=False, help_text="Marketing emails per borrower per 7 days"
+    )

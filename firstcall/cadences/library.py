@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - message copy reads better unbroken than wrapped at 110 columns
 """The built-in cadence library, as data. ``editing.ensure_builtin_cadences(organisation)`` seeds each entry
 (turned off) with its message templates; an organisation turns one on as it is, or copies it and edits the
 copy.
@@ -434,7 +435,9 @@ CADENCES: list[dict] = [
         "purposes": ["purchase"],
         "loan_types": ["conventional", "jumbo", "usda", "not_sure"],
         "priority": 20,
-        "steps": _standard_new_lead_steps("Purchase · day 1 text", "Purchase · day 3 email", "Purchase · day 5 text"),
+        "steps": _standard_new_lead_steps(
+            "Purchase · day 1 text", "Purchase · day 3 email", "Purchase · day 5 text"
+        ),
     },
     {
         "key": "refinance",
@@ -470,7 +473,9 @@ CADENCES: list[dict] = [
         "purposes": ["purchase"],
         "loan_types": ["va"],
         "priority": 10,
-        "steps": _standard_new_lead_steps("VA buyer · day 1 text", "VA buyer · day 3 email", "Purchase · day 5 text"),
+        "steps": _standard_new_lead_steps(
+            "VA buyer · day 1 text", "VA buyer · day 3 email", "Purchase · day 5 text"
+        ),
     },
     {
         "key": "pre_approved_house_hunting",
@@ -519,7 +524,9 @@ CADENCES: list[dict] = [
             wait(1, "business_days"),
             email("Application · checklist email"),
             wait(5, "business_days"),
-            notify("{{ borrower.full_name }}'s application has been stalled for two weeks", key="stalled_alert"),
+            notify(
+                "{{ borrower.full_name }}'s application has been stalled for two weeks", key="stalled_alert"
+            ),
         ],
     },
     {

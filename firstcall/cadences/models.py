@@ -66,7 +66,9 @@ class Cadence(models.Model):
         STAGE = "stage", "Lead enters one of the stages"
         MANUAL = "manual", "Only when enrolled by hand or in bulk"
 
-    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="cadences")
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="cadences"
+    )
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
     pipeline_kind = models.CharField(max_length=20, choices=PipelineKind.choices, default="", blank=True)
@@ -95,7 +97,9 @@ class Cadence(models.Model):
     is_active = models.BooleanField(default=False)
     is_builtin = models.BooleanField(default=False)
     builtin_key = models.CharField(max_length=80, blank=True)
-    copied_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    copied_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     current_version = models.ForeignKey(
         "CadenceVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -263,7 +267,8 @@ class Enrolment(models.Model):
     class Meta:
         ordering = ["-enrolled_at", "-id"]
         constraints = [
-            # One open (active or paused) cadence per lead per pipeline: the database, not a check-then-insert,
+            # One open (active or paused) cadence per lead per pipeline: the database, not a
+            # check-then-insert,
             # keeps two enrolments racing for the same lead from both winning.
             models.UniqueConstraint(
                 fields=["lead", "pipeline"],
@@ -381,7 +386,8 @@ class CallTask(models.Model):
 
 
 class CadenceSettings(models.Model):
-    """Organisation-wide limits on automatic follow-up, on top of the state caps the messaging gate applies."""
+    """Organisation-wide limits on automatic follow-up, on top of the state caps the messaging gate
+    applies."""
 
     organisation = models.OneToOneField(
         "accounts.Organisation", on_delete=models.CASCADE, related_name="cadence_settings"

@@ -132,7 +132,9 @@ def pick_variant(organisation_id: int, name: str, channel: str, language: str) -
     """The template in the borrower's language, else English, else any variant."""
     variants = {
         template.language: template
-        for template in MessageTemplate.objects.filter(organisation_id=organisation_id, name=name, channel=channel)
+        for template in MessageTemplate.objects.filter(
+            organisation_id=organisation_id, name=name, channel=channel
+        )
     }
     return variants.get(language) or variants.get("en") or next(iter(variants.values()), None)
 
@@ -154,17 +156,28 @@ class Composed:
 def _html(text: str) -> str:
     """Plain text to simple HTML: escaped, links clickable, blank lines as paragraphs."""
     paragraphs = [part.strip("\n") for part in text.replace("\r\n", "\n").split("\n\n") if part.strip()]
-    rendered = ["<p>" + urlize(escape(part), autoescape=False).replace("\n", "<br>") + "</p>" for part in paragraphs]
+    rendered = [
+        "<p>" + urlize(escape(part), autoescape=False).replace("\n", "<br>") + "</p>" for part in paragraphs
+    ]
     return "<html><body>" + "".join(rendered) + "</body></html>"
 
 
-def compose(lead, channel: str, *, subject: str = "", body: str = "", template: MessageTemplate | None = None,
-            officer=None) -> Composed:  # fmt: skip
+def compose(
+    lead,
+    channel: str,
+    *,
+    subject: str = "",
+    body: str = "",
+    template: MessageTemplate | None = None,
+    officer=None,
+) -> Composed:
     """Render a step's message for one lead: its language variant, merge fields, signature, opt-out line."""
     language = language_of(lead)
     template_id = None
     if template is not None:
-        variant = pick_variant(template.organisation_id, template.name, template.channel, language) or template
+        variant = (
+            pick_variant(template.organisation_id, template.name, template.channel, language) or template
+        )
         subject, body, template_id = variant.subject, variant.body, variant.pk
         language = variant.language
     context = merge_context(lead, officer=officer)

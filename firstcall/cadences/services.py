@@ -8,11 +8,11 @@ Life of a step (DESIGN.md §4: the domain table is the truth, tasks are hints):
                             with SELECT ... FOR UPDATE SKIP LOCKED, so workers do not queue behind each other)
     execute_claimed()    -> one transaction: lock the enrolment, re-check the run is still ours and the
                             enrolment still active, do the step (queue the message with idempotency key
-                            "cadence-step:<run id>", create the call task, ...), mark the run done and schedule
+                            "cadence-step:<run id>", create the call task...), mark the run done and schedule
                             the next one. A crash anywhere rolls all of it back.
     sweep_due_steps()    -> reclaims runs whose worker died (claimed past the lease) and executes due runs
 
-Exactly once: the claim is a conditional UPDATE; the execution checks its claim token under the enrolment's row
+Exactly once: the claim is a conditional UPDATE; execution checks its claim token under the enrolment's row
 lock, so a worker that lost its claim to a lease takeover changes nothing; the message key and the call task's
 one-to-one link make even a doubled execution produce one message and one task.
 
@@ -122,7 +122,9 @@ def rules_of(cadence) -> engine.Rules:
 
 
 def to_plan_step(step: CadenceStep) -> engine.PlanStep:
-    wait = engine.Wait(step.wait_amount, step.wait_unit, step.at_local_time) if step.kind == Kind.WAIT else None
+    wait = (
+        engine.Wait(step.wait_amount, step.wait_unit, step.at_local_time) if step.kind == Kind.WAIT else None
+    )
     return engine.PlanStep(step.position, step.key, step.kind, wait)
 
 
@@ -192,7 +194,11 @@ def enqueue_step(step_run_id: int) -> None:
 def _complete(enrolment: Enrolment, lead: Lead, *, detail: str) -> None:
     now = timezone.now()
     Enrolment.objects.filter(pk=enrolment.pk, status=Enrolment.Status.ACTIVE).update(
-        status=Enrolment.Status.COMPLETED, ended_at=now, next_step_at=None, current_step=None, stop_detail=detail
+        status=Enrolment.Status.COMPLETED,
+        ended_at=now,
+        next_step_at=None,
+        current_step=None,
+        stop_detail=detail,
     )
     enrolment.status = Enrolment.Status.COMPLETED
     record_event(
@@ -228,10 +234,12 @@ def enrol(
     if cadence.current_version_id is None:
         raise EnrolmentRefused(f"{cadence.name} has no published version yet.")
     if lead.stage.is_closed and cadence.stop_when_closed:
-        raise EnrolmentRefused(f"The lead is {lead.stage.name.lower()}; {cadence.name} stops for closed leads.")
+        raise EnrolmentRefused(
+            f"The lead is {lead.stage.name.lower()}; {cadence.name} stops for closed leads."
+        )
     with transaction.atomic():
         # Lock the lead's open enrolments (and, by the unique constraint, any racing insert) for this change.
-        existing = list(_open_enrolments(lead).select_for_update().select_related("cadence"))
+        existing = list(_open_enrolments(lead).select_for_update(of=("self",)).select_related("cadence"))
         if any(enrolment.cadence_id == cadence.pk for enrolment in existing):
             raise EnrolmentRefused(f"The lead is already in {cadence.name}.")
         exclusive = not cadence.allows_parallel
@@ -240,8 +248,14 @@ def enrol(
             names = ", ".join(e.cadence.name for e in blocking)
             raise EnrolmentRefused(f"The lead is already in {names}. Remove it first, or replace it.")
         for other in blocking:
-            _end(other, Enrolment.Status.STOPPED, Enrolment.StopReason.REPLACED, f"replaced by {cadence.name}",
-                 actor=actor, now=now)  # fmt: skip
+            _end(
+                other,
+                Enrolment.Status.STOPPED,
+                Enrolment.StopReason.REPLACED,
+                f"replaced by {cadence.name}",
+                actor=actor,
+                now=now,
+            )
         try:
             with transaction.atomic():
                 enrolment = Enrolment.objects.create(
@@ -341,7 +355,9 @@ def _withdraw_unsent_messages(enrolment: Enrolment, reason: str) -> int:
         return 0
     now = timezone.now()
     withdrawn = list(
-        Message.objects.filter(pk__in=message_ids, status__in=Message.SENDABLE_STATUSES).values_list("pk", flat=True)
+        Message.objects.filter(pk__in=message_ids, status__in=Message.SENDABLE_STATUSES).values_list(
+            "pk", flat=True
+        )
     )
     Message.objects.filter(pk__in=withdrawn, status__in=Message.SENDABLE_STATUSES).update(
         status=Message.Status.SUPPRESSED, status_reason=reason[:500], updated_at=now
@@ -358,7 +374,12 @@ def _end(enrolment: Enrolment, status: str, reason: str, detail: str, *, actor=N
     say so on the timeline."""
     now = now or timezone.now()
     updated = Enrolment.objects.filter(pk=enrolment.pk, status__in=OPEN).update(
-        status=status, stop_reason=reason, stop_detail=detail[:300], ended_at=now, ended_by=actor, next_step_at=None
+        status=status,
+        stop_reason=reason,
+        stop_detail=detail[:300],
+        ended_at=now,
+        ended_by=actor,
+        next_step_at=None,
     )
     if not updated:
         return False
@@ -378,17 +399,30 @@ def _end(enrolment: Enrolment, status: str, reason: str, detail: str, *, actor=N
         TimelineEvent.Kind.CADENCE,
         summary,
         actor=actor,
-        data={"enrolment_id": enrolment.pk, "cadence_id": enrolment.cadence_id, "status": status,
-              "reason": reason, "detail": detail[:300], "withdrawn_messages": withdrawn},
-    )  # fmt: skip
+        data={
+            "enrolment_id": enrolment.pk,
+            "cadence_id": enrolment.cadence_id,
+            "status": status,
+            "reason": reason,
+            "detail": detail[:300],
+            "withdrawn_messages": withdrawn,
+        },
+    )
     return True
 
 
 def stop_enrolment(enrolment: Enrolment, *, reason: str, detail: str = "", actor=None) -> bool:
     with transaction.atomic():
-        locked = Enrolment.objects.select_for_update().select_related("cadence").get(pk=enrolment.pk)
-        stopped = _end(locked, Enrolment.Status.STOPPED, reason, detail or Enrolment.StopReason(reason).label,
-                       actor=actor)  # fmt: skip
+        locked = (
+            Enrolment.objects.select_for_update(of=("self",)).select_related("cadence").get(pk=enrolment.pk)
+        )
+        stopped = _end(
+            locked,
+            Enrolment.Status.STOPPED,
+            reason,
+            detail or Enrolment.StopReason(reason).label,
+            actor=actor,
+        )
     enrolment.refresh_from_db()
     return stopped
 
@@ -397,7 +431,7 @@ def stop_lead_enrolments(lead: Lead, *, reason: str, detail: str, actor=None, on
     """Stop every open enrolment of the lead (or those ``only`` accepts)."""
     stopped = 0
     with transaction.atomic():
-        for enrolment in _open_enrolments(lead).select_for_update().select_related("cadence"):
+        for enrolment in _open_enrolments(lead).select_for_update(of=("self",)).select_related("cadence"):
             if only is not None and not only(enrolment):
                 continue
             stopped += _end(enrolment, Enrolment.Status.STOPPED, reason, detail, actor=actor)
@@ -408,7 +442,9 @@ def pause_enrolment(enrolment: Enrolment, *, actor=None, note: str = "") -> bool
     """The owner pauses: nothing more is sent until resumed; the step that was waiting is remembered."""
     now = timezone.now()
     with transaction.atomic():
-        locked = Enrolment.objects.select_for_update().select_related("cadence").get(pk=enrolment.pk)
+        locked = (
+            Enrolment.objects.select_for_update(of=("self",)).select_related("cadence").get(pk=enrolment.pk)
+        )
         if locked.status != Enrolment.Status.ACTIVE:
             return False
         waiting = locked.step_runs.filter(status__in=StepRun.WAITING_STATUSES).first()
@@ -427,8 +463,13 @@ def pause_enrolment(enrolment: Enrolment, *, actor=None, note: str = "") -> bool
             summary += f": {note}"
         if withdrawn:
             summary += f"; {withdrawn} unsent message{'s' if withdrawn > 1 else ''} withdrawn"
-        record_event(Lead(pk=locked.lead_id), TimelineEvent.Kind.CADENCE, summary, actor=actor,
-                     data={"enrolment_id": locked.pk, "status": "paused"})  # fmt: skip
+        record_event(
+            Lead(pk=locked.lead_id),
+            TimelineEvent.Kind.CADENCE,
+            summary,
+            actor=actor,
+            data={"enrolment_id": locked.pk, "status": "paused"},
+        )
     enrolment.refresh_from_db()
     return True
 
@@ -437,23 +478,37 @@ def resume_enrolment(enrolment: Enrolment, *, actor=None) -> bool:
     """Continue from the step that was waiting: at its planned time, or now when that has passed."""
     now = timezone.now()
     with transaction.atomic():
-        locked = Enrolment.objects.select_for_update().select_related("cadence").get(pk=enrolment.pk)
+        locked = (
+            Enrolment.objects.select_for_update(of=("self",)).select_related("cadence").get(pk=enrolment.pk)
+        )
         if locked.status != Enrolment.Status.PAUSED:
             return False
         lead = _load_lead(locked.lead_id)
         if lead.stage.is_closed and locked.cadence.stop_when_closed:
-            _end(locked, Enrolment.Status.STOPPED, Enrolment.StopReason.STAGE_CHANGED,
-                 f"lead is {lead.stage.name.lower()}", actor=actor)  # fmt: skip
+            _end(
+                locked,
+                Enrolment.Status.STOPPED,
+                Enrolment.StopReason.STAGE_CHANGED,
+                f"lead is {lead.stage.name.lower()}",
+                actor=actor,
+            )
             enrolment.refresh_from_db()
             return False
         try:
             with transaction.atomic():
                 Enrolment.objects.filter(pk=locked.pk).update(status=Enrolment.Status.ACTIVE, paused_at=None)
         except IntegrityError as error:
-            raise EnrolmentRefused("The lead is in another cadence now; remove it from that one first.") from error
+            raise EnrolmentRefused(
+                "The lead is in another cadence now; remove it from that one first."
+            ) from error
         locked.status = Enrolment.Status.ACTIVE
-        record_event(lead, TimelineEvent.Kind.CADENCE, f"Cadence {locked.cadence.name} resumed", actor=actor,
-                     data={"enrolment_id": locked.pk, "status": "active"})  # fmt: skip
+        record_event(
+            lead,
+            TimelineEvent.Kind.CADENCE,
+            f"Cadence {locked.cadence.name} resumed",
+            actor=actor,
+            data={"enrolment_id": locked.pk, "status": "active"},
+        )
         if locked.current_step_id is None:
             _complete(locked, lead, detail="nothing left to do")
         else:
@@ -468,7 +523,9 @@ def resume_enrolment(enrolment: Enrolment, *, actor=None) -> bool:
 
 def remove_enrolment(enrolment: Enrolment, *, actor=None) -> bool:
     who = f"by {actor.get_full_name() or actor.username}" if actor is not None else "through the API"
-    return stop_enrolment(enrolment, reason=Enrolment.StopReason.REMOVED, detail=f"removed {who}", actor=actor)
+    return stop_enrolment(
+        enrolment, reason=Enrolment.StopReason.REMOVED, detail=f"removed {who}", actor=actor
+    )
 
 
 # ------------------------------------------------------------------------------------------------- hooks
@@ -503,7 +560,7 @@ def on_borrower_reply(lead: Lead, message) -> None:
 
 
 def on_opt_out(lead: Lead, channel: str) -> int:
-    """The borrower opted out (STOP, unsubscribe link, a confirmed free-text revocation): every open cadence of
+    """The borrower opted out (STOP, unsubscribe link, confirmed free-text revocation): every open cadence of
     the lead stops. Called by messaging.services.opt_out_address for each lead with the address."""
     label = "texts" if channel == "sms" else "email"
     return stop_lead_enrolments(lead, reason=Enrolment.StopReason.OPTED_OUT, detail=f"opted out of {label}")
@@ -524,10 +581,12 @@ def on_stage_changed(lead: Lead, old_stage: Stage | None, new_stage: Stage, *, a
     """Stop cadences whose stop rules the new stage meets, then enrol in stage-triggered cadences for it.
     Called by whatever moves a lead's stage (pipeline/workspace), in its transaction, after saving."""
     with transaction.atomic():
-        for enrolment in _open_enrolments(lead).select_for_update().select_related("cadence"):
+        for enrolment in _open_enrolments(lead).select_for_update(of=("self",)).select_related("cadence"):
             why = _stops_on(enrolment.cadence, new_stage)
             if why:
-                _end(enrolment, Enrolment.Status.STOPPED, Enrolment.StopReason.STAGE_CHANGED, why, actor=actor)
+                _end(
+                    enrolment, Enrolment.Status.STOPPED, Enrolment.StopReason.STAGE_CHANGED, why, actor=actor
+                )
         if old_stage is None or old_stage.pk != new_stage.pk:
             lead = _load_lead(lead.pk)
             _auto_enrol(lead, trigger="stage", how=f"entered {new_stage.name}", replace=True)
@@ -559,9 +618,14 @@ def complete_call_task(task: CallTask, *, outcome: str, actor, notes: str = "") 
         if not updated:
             return False
         lead = _load_lead(task.lead_id)
-        record_event(lead, TimelineEvent.Kind.CALL, f"Call task done: {CallTask.Outcome(outcome).label.lower()}"
-                     + (f" ({notes[:150]})" if notes else ""), actor=actor,
-                     data={"call_task_id": task.pk, "outcome": outcome})  # fmt: skip
+        record_event(
+            lead,
+            TimelineEvent.Kind.CALL,
+            f"Call task done: {CallTask.Outcome(outcome).label.lower()}"
+            + (f" ({notes[:150]})" if notes else ""),
+            actor=actor,
+            data={"call_task_id": task.pk, "outcome": outcome},
+        )
         if outcome == CallTask.Outcome.CONNECTED:
             record_human_contact(lead, at=now, actor=actor, how="call task: talked to the borrower")
             on_human_contact(lead, how="talked to the borrower on a call", actor=actor)
@@ -623,11 +687,15 @@ def reclaim_expired_claims(now: datetime | None = None) -> int:
         _fail_and_advance(run_id, None, "worker stopped while running this step too many times")
         given_up += 1
     reclaimed = stale.filter(attempts__lt=max_attempts()).update(
-        status=Status.PENDING, claimed_at=None, claim_token="",
+        status=Status.PENDING,
+        claimed_at=None,
+        claim_token="",
         last_error="worker stopped while running this step; retrying",
-    )  # fmt: skip
+    )
     if reclaimed or given_up:
-        logger.warning("Cadence sweep: %s step run(s) reclaimed from a dead worker, %s given up", reclaimed, given_up)
+        logger.warning(
+            "Cadence sweep: %s step run(s) reclaimed from a dead worker, %s given up", reclaimed, given_up
+        )
     return reclaimed + given_up
 
 
@@ -649,6 +717,176 @@ class ExecutionResult:
     outcome: str  # done, skipped, held, failed, cancelled, retry, lost claim
     next_run_id: int | None = None
     next_due_at: datetime | None = None
+    message_id: int | None = None
+
+
+class _Batch:
+    """Reads shared by the steps of one transaction, and the writes they produce, applied in bulk: a batch of
+    steps costs a handful of queries plus one message insert each, instead of a dozen queries per step."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+        self._calendars: dict[int, object] = {}
+        self._limits: dict[int, CadenceSettings | None] = {}
+        self._steps: dict[int, list[CadenceStep]] = {}
+        self.suppressed: dict[tuple[int, str, str], str] | None = None  # None: look each address up
+        self.finished: list[StepRun] = []
+        self.new_runs: list[StepRun] = []
+        self.moved: list[Enrolment] = []
+        self.completed: dict[str, list[int]] = {}
+        self.events: list[TimelineEvent] = []
+        self.may_have_stopped = False  # a step moved a stage, which can stop enrolments
+
+    def calendar(self, organisation):
+        if organisation.pk not in self._calendars:
+            self._calendars[organisation.pk] = calendar_for(organisation)
+        return self._calendars[organisation.pk]
+
+    def limits(self, organisation_id: int) -> CadenceSettings | None:
+        if organisation_id not in self._limits:
+            self._limits[organisation_id] = CadenceSettings.objects.filter(
+                organisation_id=organisation_id
+            ).first()
+        return self._limits[organisation_id]
+
+    def steps(self, version_id: int) -> list[CadenceStep]:
+        if version_id not in self._steps:
+            self._steps[version_id] = steps_of(version_id)
+        return self._steps[version_id]
+
+    def prefetch_suppressions(self, pairs: list[tuple[Lead, str]]) -> None:
+        """One query for every address the batch will message (organisation, channel, address)."""
+        from firstcall.messaging.models import Suppression
+        from firstcall.messaging.services import normalise_address
+
+        wanted = {
+            (
+                lead.organisation_id,
+                channel,
+                normalise_address(channel, lead.phone if channel == "sms" else lead.email),
+            )
+            for lead, channel in pairs
+        }
+        wanted = {key for key in wanted if key[2]}
+        self.suppressed = {}
+        if not wanted:
+            return
+        rows = Suppression.objects.filter(
+            organisation_id__in={key[0] for key in wanted},
+            address__in={key[2] for key in wanted},
+            lifted_at__isnull=True,
+        ).values_list("organisation_id", "channel", "address", "reason")
+        for organisation_id, channel, address, reason in rows:
+            self.suppressed[(organisation_id, channel, address)] = reason
+
+    def suppression_reason(self, organisation_id: int, channel: str, address: str) -> str | None:
+        if self.suppressed is None:
+            from firstcall.messaging.services import active_suppression_reason
+
+            return active_suppression_reason(organisation_id, channel, address)
+        return self.suppressed.get((organisation_id, channel, address))
+
+    def complete(self, enrolment: Enrolment, detail: str) -> None:
+        self.completed.setdefault(detail, []).append(enrolment.pk)
+        enrolment.status = Enrolment.Status.COMPLETED
+        self.events.append(
+            TimelineEvent(
+                lead_id=enrolment.lead_id,
+                kind=TimelineEvent.Kind.CADENCE,
+                created_at=self.now,
+                summary=f"Cadence {enrolment.cadence.name} completed ({detail})"[:300],
+                data={
+                    "enrolment_id": enrolment.pk,
+                    "cadence_id": enrolment.cadence_id,
+                    "status": "completed",
+                },
+            )
+        )
+
+    def advance(self, run: StepRun, enrolment: Enrolment, lead: Lead, outcome: StepOutcome) -> None:
+        """Plan what follows a finished step: the next run (waits folded into its due time) or completion."""
+        if outcome.ends:
+            self.complete(enrolment, outcome.notes or "ended by a branch")
+            return
+        position = outcome.next_position if outcome.next_position is not None else run.step.position + 1
+        steps = self.steps(enrolment.cadence_version_id)
+        nxt = engine.plan_next(
+            [to_plan_step(step) for step in steps],
+            position,
+            self.now,
+            lead_zone(lead),
+            self.calendar(lead.organisation),
+        )
+        if nxt.position is None:
+            self.complete(enrolment, "all steps done")
+            return
+        step = steps[nxt.position]
+        self.new_runs.append(StepRun(enrolment=enrolment, step=step, due_at=nxt.due_at, created_at=self.now))
+        enrolment.current_step, enrolment.next_step_at = step, nxt.due_at
+        self.moved.append(enrolment)
+
+    def flush(self) -> None:
+        if self.finished:
+            # One prepared statement for the batch: Django's bulk_update builds a CASE per column, which costs
+            # more to compile than the rows cost to write.
+            _executemany(
+                StepRun,
+                ["status", "finished_at", "notes", "message_id", "claimed_at", "last_error"],
+                [
+                    (run.status, run.finished_at, run.notes, run.message_id, None, run.last_error, run.pk)
+                    for run in self.finished
+                ],
+            )
+        if self.may_have_stopped:
+            touched = [enrolment.pk for enrolment in self.moved] + [
+                pk for ids in self.completed.values() for pk in ids
+            ]
+            still_active = set(
+                Enrolment.objects.filter(pk__in=touched, status=Enrolment.Status.ACTIVE).values_list(
+                    "pk", flat=True
+                )
+            )
+            self.new_runs = [run for run in self.new_runs if run.enrolment_id in still_active]
+            self.moved = [enrolment for enrolment in self.moved if enrolment.pk in still_active]
+            self.events = [event for event in self.events if event.data.get("enrolment_id") in still_active]
+        if self.new_runs:
+            StepRun.objects.bulk_create(self.new_runs)
+        if self.moved:
+            _executemany(
+                Enrolment,
+                ["current_step_id", "next_step_at"],
+                [
+                    (enrolment.current_step.pk, enrolment.next_step_at, enrolment.pk)
+                    for enrolment in self.moved
+                ],
+            )
+        for detail, enrolment_ids in self.completed.items():
+            Enrolment.objects.filter(pk__in=enrolment_ids, status=Enrolment.Status.ACTIVE).update(
+                status=Enrolment.Status.COMPLETED,
+                ended_at=self.now,
+                next_step_at=None,
+                current_step=None,
+                stop_detail=detail[:300],
+            )
+        if self.events:
+            TimelineEvent.objects.bulk_create(self.events)
+
+
+def _executemany(model, columns: list[str], rows: list[tuple]) -> None:
+    """UPDATE <model> SET <columns> WHERE id = ... for many rows; values go through the backend's adapters."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    fields = {field.column: field for field in model._meta.concrete_fields}
+    assignments = ", ".join(f"{connection.ops.quote_name(column)} = %s" for column in columns)
+    prepared = [
+        tuple(
+            fields[column].get_db_prep_save(value, connection)
+            for column, value in zip(columns, row[:-1], strict=True)
+        )
+        + (row[-1],)
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", prepared)  # noqa: S608 - names from _meta
 
 
 def run_step(step_run_id: int) -> str:
@@ -663,7 +901,9 @@ def run_step(step_run_id: int) -> str:
 
 def _run_chain(result: ExecutionResult) -> int:
     ran = 0
-    while ran < MAX_CHAIN and result.next_run_id and result.next_due_at and result.next_due_at <= timezone.now():
+    while (
+        ran < MAX_CHAIN and result.next_run_id and result.next_due_at and result.next_due_at <= timezone.now()
+    ):
         token = claim_step_run(result.next_run_id)
         if token is None:
             break
@@ -675,67 +915,96 @@ def _run_chain(result: ExecutionResult) -> int:
 def execute_claimed(step_run_id: int, token: str) -> ExecutionResult:
     """Run a step this worker has claimed. Everything the step does commits together with "done" and the next
     run, or not at all."""
+    return execute_claimed_batch([step_run_id], token)[step_run_id]
+
+
+def execute_claimed_batch(run_ids: list[int], token: str) -> dict[int, ExecutionResult]:
+    """Run claimed steps in one transaction. If any step raises, the batch rolls back and each step is run on
+    its own, so the others still go and only the failing one is retried."""
     try:
         with transaction.atomic():
-            return _execute_locked(step_run_id, token)
+            return _execute_locked(run_ids, token)
     except Exception as error:  # a bug or an outage: retried with backoff, then the cadence moves on
-        logger.exception("Cadence step run %s failed", step_run_id)
-        return _retry_or_fail(step_run_id, token, f"{type(error).__name__}: {error}"[:500])
+        if len(run_ids) > 1:
+            logger.warning("A cadence batch of %s steps failed; running them one by one", len(run_ids))
+            return {run_id: execute_claimed(run_id, token) for run_id in run_ids}
+        logger.exception("Cadence step run %s failed", run_ids[0])
+        return {run_ids[0]: _retry_or_fail(run_ids[0], token, f"{type(error).__name__}: {error}"[:500])}
 
 
-def _execute_locked(step_run_id: int, token: str) -> ExecutionResult:
-    enrolment_id = StepRun.objects.filter(pk=step_run_id).values_list("enrolment_id", flat=True).first()
-    if enrolment_id is None:
-        return ExecutionResult("lost claim")
-    # Lock order everywhere: enrolment, then its runs. A stop holds the same lock, so it is either fully
-    # before this step (we see it and cancel) or fully after (it cancels what this step scheduled).
-    enrolment = Enrolment.objects.select_for_update().select_related("cadence").get(pk=enrolment_id)
-    run = (
-        StepRun.objects.select_for_update()
-        .filter(pk=step_run_id, status=Status.CLAIMED, claim_token=token)
+def _execute_locked(run_ids: list[int], token: str) -> dict[int, ExecutionResult]:
+    results = {run_id: ExecutionResult("lost claim") for run_id in run_ids}
+    enrolment_ids = sorted(set(StepRun.objects.filter(pk__in=run_ids).values_list("enrolment_id", flat=True)))
+    # Lock order everywhere: enrolments (by id), then their runs. A stop holds the same lock, so it is either
+    # fully before a step (we see it and cancel) or fully after (it cancels what the step scheduled).
+    enrolments = {
+        enrolment.pk: enrolment
+        for enrolment in Enrolment.objects.select_for_update(of=("self",))
+        .select_related("cadence")
+        .filter(pk__in=enrolment_ids)
+        .order_by("pk")
+    }
+    runs = list(
+        StepRun.objects.select_for_update(of=("self",))
+        .filter(pk__in=run_ids, status=Status.CLAIMED, claim_token=token)  # else reclaimed after our lease
         .select_related("step")
-        .first()
+        .order_by("pk")
     )
-    if run is None:
-        return ExecutionResult("lost claim")  # reclaimed by another worker after our lease ran out
     now = timezone.now()
-    if enrolment.status != Enrolment.Status.ACTIVE:
+    batch = _Batch(now)
+    cancelled = [run for run in runs if enrolments[run.enrolment_id].status != Enrolment.Status.ACTIVE]
+    for run in cancelled:
+        status = enrolments[run.enrolment_id].status
         StepRun.objects.filter(pk=run.pk).update(
-            status=Status.CANCELLED, finished_at=now, notes=f"enrolment is {enrolment.status}"
+            status=Status.CANCELLED, finished_at=now, claimed_at=None, notes=f"enrolment is {status}"
         )
-        return ExecutionResult("cancelled")
-    lead = _load_lead(enrolment.lead_id)
-    outcome = _perform(run, run.step, enrolment, lead, now)
-    if outcome.status == Status.HELD:
-        StepRun.objects.filter(pk=run.pk).update(
-            status=Status.HELD, due_at=outcome.hold_until, claimed_at=None, claim_token="", notes=outcome.notes[:500]
+        results[run.pk] = ExecutionResult("cancelled")
+    runs = [run for run in runs if run not in cancelled]
+    leads = {
+        lead.pk: lead
+        for lead in Lead.objects.select_related("organisation", "owner", "stage", "pipeline", "source")
+        .defer("annual_income", "monthly_debts")
+        .filter(pk__in={enrolments[run.enrolment_id].lead_id for run in runs})
+    }
+    sends = [
+        (leads[enrolments[run.enrolment_id].lead_id], "sms" if run.step.kind == Kind.SEND_SMS else "email")
+        for run in runs
+        if run.step.kind in (Kind.SEND_SMS, Kind.SEND_EMAIL)
+    ]
+    if len(sends) > 1:
+        batch.prefetch_suppressions(sends)
+    for run in runs:
+        enrolment = enrolments[run.enrolment_id]
+        lead = leads[enrolment.lead_id]
+        outcome = _perform(run, run.step, enrolment, lead, now, batch)
+        if outcome.status == Status.HELD:
+            StepRun.objects.filter(pk=run.pk).update(
+                status=Status.HELD,
+                due_at=outcome.hold_until,
+                claimed_at=None,
+                claim_token="",
+                notes=outcome.notes[:500],
+            )
+            Enrolment.objects.filter(pk=enrolment.pk).update(next_step_at=outcome.hold_until)
+            results[run.pk] = ExecutionResult("held")
+            continue
+        _finish(batch, run, outcome)
+        batch.advance(run, enrolment, lead, outcome)
+    batch.flush()
+    following = {new_run.enrolment_id: new_run for new_run in batch.new_runs}
+    for run in batch.finished:
+        nxt = following.get(run.enrolment_id)
+        results[run.pk] = ExecutionResult(
+            run.status, nxt.pk if nxt else None, nxt.due_at if nxt else None, run.message_id
         )
-        Enrolment.objects.filter(pk=enrolment.pk).update(next_step_at=outcome.hold_until)
-        return ExecutionResult("held")
-    return _finish_and_advance(run, enrolment, lead, outcome, now)
+    return results
 
 
-def _finish_and_advance(run: StepRun, enrolment: Enrolment, lead: Lead, outcome: StepOutcome, now) -> ExecutionResult:
-    StepRun.objects.filter(pk=run.pk).update(
-        status=outcome.status,
-        finished_at=now,
-        notes=outcome.notes[:500],
-        message_id=outcome.message_id,
-        claimed_at=None,
-        last_error="" if outcome.status != Status.FAILED else outcome.notes[:500],
-    )
-    # The step itself may have stopped the enrolment (a stage move that meets a stop rule).
-    status = Enrolment.objects.filter(pk=enrolment.pk).values_list("status", flat=True).first()
-    if status != Enrolment.Status.ACTIVE:
-        return ExecutionResult(outcome.status)
-    if outcome.ends:
-        _complete(enrolment, lead, detail=outcome.notes or "ended by a branch")
-        return ExecutionResult(outcome.status)
-    position = outcome.next_position if outcome.next_position is not None else run.step.position + 1
-    nxt = _schedule_from(enrolment, position, now, lead)
-    if nxt is None:
-        return ExecutionResult(outcome.status)
-    return ExecutionResult(outcome.status, nxt.pk, nxt.due_at)
+def _finish(batch: _Batch, run: StepRun, outcome: StepOutcome) -> None:
+    run.status, run.finished_at, run.notes = outcome.status, batch.now, outcome.notes[:500]
+    run.message_id, run.claimed_at = outcome.message_id, None
+    run.last_error = outcome.notes[:500] if outcome.status == Status.FAILED else ""
+    batch.finished.append(run)
 
 
 def _retry_or_fail(step_run_id: int, token: str, error: str) -> ExecutionResult:
@@ -757,33 +1026,46 @@ def _retry_or_fail(step_run_id: int, token: str, error: str) -> ExecutionResult:
 
 
 def _fail_and_advance(step_run_id: int, token: str | None, error: str) -> ExecutionResult:
+    """Give up on a step: mark it failed, say so on the timeline, and go on with the rest of the plan."""
     with transaction.atomic():
         run = StepRun.objects.filter(pk=step_run_id, status=Status.CLAIMED).select_related("step").first()
         if run is None or (token is not None and run.claim_token != token):
             return ExecutionResult("lost claim")
-        enrolment = Enrolment.objects.select_for_update().select_related("cadence").get(pk=run.enrolment_id)
+        enrolment = (
+            Enrolment.objects.select_for_update(of=("self",))
+            .select_related("cadence")
+            .get(pk=run.enrolment_id)
+        )
         lead = _load_lead(enrolment.lead_id)
-        record_event(lead, TimelineEvent.Kind.CADENCE,
-                     f"Cadence {enrolment.cadence.name}: step {run.step.position + 1} failed and was skipped",
-                     data={"step_run_id": run.pk, "error": error[:300]})  # fmt: skip
-        StepRun.objects.filter(pk=run.pk).update(last_error=error[:500])
-        if enrolment.status != Enrolment.Status.ACTIVE:
-            StepRun.objects.filter(pk=run.pk).update(status=Status.FAILED, finished_at=timezone.now())
-            return ExecutionResult(Status.FAILED)
-        return _finish_and_advance(run, enrolment, lead, StepOutcome(Status.FAILED, error), timezone.now())
+        record_event(
+            lead,
+            TimelineEvent.Kind.CADENCE,
+            f"Cadence {enrolment.cadence.name}: step {run.step.position + 1} failed and was skipped",
+            data={"step_run_id": run.pk, "error": error[:300]},
+        )
+        batch = _Batch(timezone.now())
+        _finish(batch, run, StepOutcome(Status.FAILED, error))
+        if enrolment.status == Enrolment.Status.ACTIVE:
+            batch.advance(run, enrolment, lead, StepOutcome(Status.FAILED, error))
+        batch.flush()
+        nxt = batch.new_runs[0] if batch.new_runs else None
+    return ExecutionResult(Status.FAILED, nxt.pk if nxt else None, nxt.due_at if nxt else None)
 
 
 # ------------------------------------------------------------------------------------------ doing a step
 
 
-def _perform(run: StepRun, step: CadenceStep, enrolment: Enrolment, lead: Lead, now: datetime) -> StepOutcome:
+def _perform(
+    run: StepRun, step: CadenceStep, enrolment: Enrolment, lead: Lead, now: datetime, batch: _Batch
+) -> StepOutcome:
     if step.kind in (Kind.SEND_SMS, Kind.SEND_EMAIL):
-        return _send(run, step, lead, now)
+        return _send(run, step, lead, now, batch)
     if step.kind == Kind.CALL_TASK:
         return _call_task(run, step, enrolment, lead)
     if step.kind == Kind.NOTIFY_OWNER:
         return _notify_owner(run, step, enrolment, lead)
     if step.kind == Kind.MOVE_STAGE:
+        batch.may_have_stopped = True
         return _move_stage(step, enrolment, lead)
     if step.kind == Kind.BRANCH:
         return _branch(step, enrolment, lead)
@@ -792,9 +1074,9 @@ def _perform(run: StepRun, step: CadenceStep, enrolment: Enrolment, lead: Lead, 
     raise ValueError(f"unknown step kind {step.kind!r}")
 
 
-def _send(run: StepRun, step: CadenceStep, lead: Lead, now: datetime) -> StepOutcome:
+def _send(run: StepRun, step: CadenceStep, lead: Lead, now: datetime, batch: _Batch) -> StepOutcome:
     from firstcall.messaging.models import Message
-    from firstcall.messaging.services import active_suppression_reason, normalise_address, queue_message
+    from firstcall.messaging.services import normalise_address, queue_message
 
     channel = "sms" if step.kind == Kind.SEND_SMS else "email"
     label = "text" if channel == "sms" else "email"
@@ -804,13 +1086,16 @@ def _send(run: StepRun, step: CadenceStep, lead: Lead, now: datetime) -> StepOut
         return StepOutcome(Status.SKIPPED, f"no {label} address")
     if not (lead.consent_sms if channel == "sms" else lead.consent_email):
         return StepOutcome(Status.SKIPPED, f"no {label} consent")
-    suppressed = active_suppression_reason(lead.organisation_id, channel, address)
+    suppressed = batch.suppression_reason(lead.organisation_id, channel, address)
     if suppressed:
         return StepOutcome(Status.SKIPPED, f"address on the do-not-contact list ({suppressed})")
-    hold_until = _organisation_cap_hold(lead, channel, address, now)
+    hold_until = _organisation_cap_hold(lead, channel, address, now, batch.limits(lead.organisation_id))
     if hold_until is not None:
-        return StepOutcome(Status.HELD, f"organisation limit reached; held until {hold_until:%Y-%m-%d %H:%M} UTC",
-                           hold_until=hold_until)  # fmt: skip
+        return StepOutcome(
+            Status.HELD,
+            f"organisation limit reached; held until {hold_until:%Y-%m-%d %H:%M} UTC",
+            hold_until=hold_until,
+        )
     template = MessageTemplate.objects.filter(pk=step.template_id).first() if step.template_id else None
     composed = compose(lead, channel, subject=step.subject, body=step.body, template=template)
     if not composed.body.strip():
@@ -829,11 +1114,12 @@ def _send(run: StepRun, step: CadenceStep, lead: Lead, now: datetime) -> StepOut
     return StepOutcome(Status.DONE, f"{label} queued (message {message.pk})", message_id=message.pk)
 
 
-def _organisation_cap_hold(lead: Lead, channel: str, address: str, now: datetime) -> datetime | None:
+def _organisation_cap_hold(
+    lead: Lead, channel: str, address: str, now: datetime, limits: CadenceSettings | None
+) -> datetime | None:
     """The organisation's own per-borrower cap (CadenceSettings); None when the step may go now."""
     from firstcall.messaging.models import Message
 
-    limits = CadenceSettings.objects.filter(organisation_id=lead.organisation_id).first()
     if limits is None:
         return None
     cap, window = (
@@ -868,15 +1154,31 @@ def _call_task(run: StepRun, step: CadenceStep, enrolment: Enrolment, lead: Lead
     title = " ".join(render(step.body, context).split())[:200] or f"Call {lead.full_name or 'the borrower'}"
     task, created = CallTask.objects.get_or_create(
         step_run=run,
-        defaults={"organisation_id": lead.organisation_id, "lead": lead, "owner": lead.owner,
-                  "due_at": run.due_at, "title": title, "notes": f"From cadence {enrolment.cadence.name}"},
-    )  # fmt: skip
+        defaults={
+            "organisation_id": lead.organisation_id,
+            "lead": lead,
+            "owner": lead.owner,
+            "due_at": run.due_at,
+            "title": title,
+            "notes": f"From cadence {enrolment.cadence.name}",
+        },
+    )
     if created:
-        record_event(Lead(pk=lead.pk), TimelineEvent.Kind.CADENCE, f"Call task created: {title}",
-                     data={"call_task_id": task.pk, "step_run_id": run.pk})  # fmt: skip
+        record_event(
+            Lead(pk=lead.pk),
+            TimelineEvent.Kind.CADENCE,
+            f"Call task created: {title}",
+            data={"call_task_id": task.pk, "step_run_id": run.pk},
+        )
         if lead.owner_id:
-            notify(lead.owner, kind="call_task", title=title, body=f"Cadence {enrolment.cadence.name}", lead=lead,
-                   url=lead_url(lead))  # fmt: skip
+            notify(
+                lead.owner,
+                kind="call_task",
+                title=title,
+                body=f"Cadence {enrolment.cadence.name}",
+                lead=lead,
+                url=lead_url(lead),
+            )
     owner = str(lead.owner) if lead.owner_id else "nobody (unassigned lead)"
     return StepOutcome(Status.DONE, f"call task {task.pk} for {owner}")
 
@@ -886,9 +1188,18 @@ def _notify_owner(run: StepRun, step: CadenceStep, enrolment: Enrolment, lead: L
 
     if not lead.owner_id:
         return StepOutcome(Status.SKIPPED, "the lead has no owner to notify")
-    title = " ".join(render(step.body, merge_context(lead)).split())[:200] or f"Cadence {enrolment.cadence.name}"
-    notify(lead.owner, kind="cadence", title=title, body=f"Cadence {enrolment.cadence.name}", lead=lead,
-           url=lead_url(lead), by_sms=step.notify_by_sms)  # fmt: skip
+    title = (
+        " ".join(render(step.body, merge_context(lead)).split())[:200] or f"Cadence {enrolment.cadence.name}"
+    )
+    notify(
+        lead.owner,
+        kind="cadence",
+        title=title,
+        body=f"Cadence {enrolment.cadence.name}",
+        lead=lead,
+        url=lead_url(lead),
+        by_sms=step.notify_by_sms,
+    )
     return StepOutcome(Status.DONE, f"notified {lead.owner}")
 
 
@@ -912,17 +1223,26 @@ def move_lead_stage(lead: Lead, stage: Stage, *, why: str, actor=None) -> None:
         fields["closed_at"] = now
     Lead.objects.filter(pk=lead.pk).update(**fields)
     lead.stage, lead.updated_at = stage, now
-    record_event(lead, TimelineEvent.Kind.STAGE_CHANGED, f"Stage changed from {old.name} to {stage.name} ({why})",
-                 actor=actor, data={"from": old.name, "to": stage.name, "why": why})  # fmt: skip
+    record_event(
+        lead,
+        TimelineEvent.Kind.STAGE_CHANGED,
+        f"Stage changed from {old.name} to {stage.name} ({why})",
+        actor=actor,
+        data={"from": old.name, "to": stage.name, "why": why},
+    )
     on_stage_changed(lead, old, stage, actor=actor)
 
 
 def _branch(step: CadenceStep, enrolment: Enrolment, lead: Lead) -> StepOutcome:
     from firstcall.messaging.models import Message
 
-    has_replied = Message.objects.filter(
-        lead_id=lead.pk, direction=Message.Direction.INBOUND, created_at__gte=enrolment.enrolled_at
-    ).exists() if step.condition_field == "replied" else False  # fmt: skip
+    has_replied = (
+        Message.objects.filter(
+            lead_id=lead.pk, direction=Message.Direction.INBOUND, created_at__gte=enrolment.enrolled_at
+        ).exists()
+        if step.condition_field == "replied"
+        else False
+    )
     facts = engine.BranchFacts(
         stage=lead.stage.name,
         score_tier=lead.score_tier or "",
@@ -931,7 +1251,9 @@ def _branch(step: CadenceStep, enrolment: Enrolment, lead: Lead) -> StepOutcome:
         has_agent=lead.has_real_estate_agent,
         has_replied=has_replied,
     )
-    holds, why = engine.condition_holds(step.condition_field, step.condition_values, step.condition_negate, facts)
+    holds, why = engine.condition_holds(
+        step.condition_field, step.condition_values, step.condition_negate, facts
+    )
     if not holds:
         return StepOutcome(Status.DONE, f"condition not met ({why}): continue")
     if not step.jump_to_key:
@@ -946,22 +1268,43 @@ def _branch(step: CadenceStep, enrolment: Enrolment, lead: Lead) -> StepOutcome:
 
 
 def run_due_steps(*, budget_seconds: float | None = None, batch_size: int | None = None) -> int:
-    """Claim due runs in batches and execute them until none is due or the time budget is spent."""
+    """Claim due runs in batches and execute them (a transaction per chunk) until none is due or the time
+    budget is spent; runs claimed but not reached go back to pending for the next worker at once."""
     budget = sweep_budget_seconds() if budget_seconds is None else budget_seconds
     size = batch_size or sweep_batch_size()
+    chunk = max(1, int(getattr(settings, "CADENCE_EXECUTION_CHUNK", 50)))
     deadline = clock.monotonic() + budget
     executed = 0
     while clock.monotonic() < deadline:
         token, ids = claim_due_step_runs(size)
         if not ids:
             break
-        for index, run_id in enumerate(ids):
+        for start in range(0, len(ids), chunk):
             if clock.monotonic() >= deadline:
-                release_claims(token, ids[index:])
+                release_claims(token, ids[start:])
                 return executed
-            result = execute_claimed(run_id, token)
-            executed += 1 + _run_chain(result)
+            results = execute_claimed_batch(ids[start : start + chunk], token)
+            executed += len(results)
+            _deliver_now([result.message_id for result in results.values() if result.message_id])
+            for result in results.values():
+                executed += _run_chain(result)
     return executed
+
+
+def _deliver_now(message_ids: list[int]) -> None:
+    """Send what a sweep batch just queued, from this worker, rather than leave a burst of thousands of texts
+    to the shared task queue (where they would wait behind, and delay, new leads' first texts). deliver()
+    claims each message, so the task enqueued on commit finds it sent and does nothing; a message that cannot
+    go now (held, failed, worker killed) is left to the outbox's own task, retries and sweep."""
+    if not getattr(settings, "CADENCE_DELIVER_INLINE", True):
+        return
+    from firstcall.messaging.services import deliver
+
+    for message_id in message_ids:
+        try:
+            deliver(message_id)
+        except Exception:  # the outbox row is still the truth; its task or sweep will retry
+            logger.exception("Inline delivery of cadence message %s failed; left to the outbox", message_id)
 
 
 def sweep_due_steps(now: datetime | None = None) -> int:

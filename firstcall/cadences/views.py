@@ -34,7 +34,14 @@ from firstcall.cadences.forms import (
     StepForm,
     TemplateForm,
 )
-from firstcall.cadences.models import Cadence, CadenceSettings, CadenceStep, CallTask, Enrolment, MessageTemplate
+from firstcall.cadences.models import (
+    Cadence,
+    CadenceSettings,
+    CadenceStep,
+    CallTask,
+    Enrolment,
+    MessageTemplate,
+)
 from firstcall.cadences.personalise import MERGE_FIELDS, compose
 from firstcall.leads.access import visible_leads
 from firstcall.leads.models import Lead
@@ -69,10 +76,15 @@ def cadence_list(request):
             paused_count=Count("enrolments", filter=Q(enrolments__status="paused")),
         )
     )
-    return render(request, "cadences/list.html", {
-        "cadences": cadences, "can_build": can_build_cadences(request.user),
-        "bulk_form": BulkEnrolForm(organisation=request.user.organisation),
-    })  # fmt: skip
+    return render(
+        request,
+        "cadences/list.html",
+        {
+            "cadences": cadences,
+            "can_build": can_build_cadences(request.user),
+            "bulk_form": BulkEnrolForm(organisation=request.user.organisation),
+        },
+    )
 
 
 @login_required
@@ -80,7 +92,9 @@ def cadence_list(request):
 def seed_library(request):
     _require(can_build_cadences(request.user))
     seeded = editing.ensure_builtin_cadences(request.user.organisation)
-    messages.success(request, f"The built-in library has {len(seeded)} cadences. Turn one on, or copy it to edit.")
+    messages.success(
+        request, f"The built-in library has {len(seeded)} cadences. Turn one on, or copy it to edit."
+    )
     return redirect("cadence_list")
 
 
@@ -101,14 +115,25 @@ def cadence_new(request):
 def cadence_detail(request, cadence_id: int):
     _require(can_see_cadences(request.user))
     cadence = _cadence(request, cadence_id)
-    steps = list(cadence.current_version.steps.select_related("template")) if cadence.current_version_id else []
+    steps = (
+        list(cadence.current_version.steps.select_related("template")) if cadence.current_version_id else []
+    )
     draft = cadence.versions.filter(published_at__isnull=True).first()
-    return render(request, "cadences/detail.html", {
-        "cadence": cadence, "steps": [(step, services.describe_step(step)) for step in steps], "draft": draft,
-        "versions": cadence.versions.order_by("-number")[:20], "enrolled": editing.enrolled_on_versions(cadence),
-        "can_build": can_build_cadences(request.user),
-        "recent": cadence.enrolments.select_related("lead").filter(lead__in=visible_leads(request.user))[:20],
-    })  # fmt: skip
+    return render(
+        request,
+        "cadences/detail.html",
+        {
+            "cadence": cadence,
+            "steps": [(step, services.describe_step(step)) for step in steps],
+            "draft": draft,
+            "versions": cadence.versions.order_by("-number")[:20],
+            "enrolled": editing.enrolled_on_versions(cadence),
+            "can_build": can_build_cadences(request.user),
+            "recent": cadence.enrolments.select_related("lead").filter(lead__in=visible_leads(request.user))[
+                :20
+            ],
+        },
+    )
 
 
 @login_required
@@ -157,25 +182,52 @@ def cadence_copy(request, cadence_id: int):
 def _draft_context(request, cadence, draft, *, bad_form=None):
     organisation = request.user.organisation
     steps = list(draft.steps.select_related("template").order_by("position"))
+    # Texts are previewed against the newest lead the editor may see: the segment count is what they'd pay.
+    sample = (
+        visible_leads(request.user).select_related("organisation", "owner").order_by("-created_at").first()
+    )
     forms_by_step = []
     for step in steps:
-        form = bad_form if bad_form is not None and bad_form.step is not None and bad_form.step.pk == step.pk else None
-        forms_by_step.append((step, form or StepForm(organisation=organisation, version=draft, step=step),
-                              services.describe_step(step)))  # fmt: skip
+        if step.kind == CadenceStep.Kind.SEND_SMS and sample is not None and (step.body or step.template_id):
+            composed = compose(sample, "sms", body=step.body, template=step.template)
+            step.sample_preview, step.segments = composed.body, composed.segments.summary
+        form = (
+            bad_form
+            if bad_form is not None and bad_form.step is not None and bad_form.step.pk == step.pk
+            else None
+        )
+        forms_by_step.append(
+            (
+                step,
+                form or StepForm(organisation=organisation, version=draft, step=step),
+                services.describe_step(step),
+            )
+        )
     return {
-        "cadence": cadence, "draft": draft, "steps": forms_by_step, "kinds": CadenceStep.Kind.choices,
-        "problems": editing.version_problems(draft), "merge_fields": MERGE_FIELDS,
-    }  # fmt: skip
+        "cadence": cadence,
+        "draft": draft,
+        "steps": forms_by_step,
+        "kinds": CadenceStep.Kind.choices,
+        "problems": editing.version_problems(draft),
+        "merge_fields": MERGE_FIELDS,
+    }
 
 
 def _steps_response(request, cadence, draft, *, bad_form=None, status=200):
     if not request.htmx:
         if bad_form is not None:
-            messages.error(request, "The step was not saved: " + " ".join(
-                error for errors in bad_form.errors.values() for error in errors))  # fmt: skip
+            messages.error(
+                request,
+                "The step was not saved: "
+                + " ".join(error for errors in bad_form.errors.values() for error in errors),
+            )
         return redirect("cadence_draft", cadence_id=cadence.pk)
-    return render(request, "cadences/_steps.html", _draft_context(request, cadence, draft, bad_form=bad_form),
-                  status=status)  # fmt: skip
+    return render(
+        request,
+        "cadences/_steps.html",
+        _draft_context(request, cadence, draft, bad_form=bad_form),
+        status=status,
+    )
 
 
 def _editable_draft(request, cadence_id: int):
@@ -204,11 +256,16 @@ def step_add(request, cadence_id: int):
     kind = request.POST.get("kind", "")
     if kind not in CadenceStep.Kind.values:
         return HttpResponse("Unknown step kind", status=400)
-    defaults = {"wait": {"wait_amount": 1, "wait_unit": "days"}, "call_task": {"body": "Call {{ borrower.full_name }}"},
-                "notify_owner": {"body": "Check in on {{ borrower.full_name }}"},
-                "branch": {"condition_field": "replied"}}.get(kind, {})  # fmt: skip
+    defaults = {
+        "wait": {"wait_amount": 1, "wait_unit": "days"},
+        "call_task": {"body": "Call {{ borrower.full_name }}"},
+        "notify_owner": {"body": "Check in on {{ borrower.full_name }}"},
+        "branch": {"condition_field": "replied"},
+    }.get(kind, {})
     position = request.POST.get("position")
-    editing.add_step(draft, kind=kind, position=int(position) if position and position.isdigit() else None, **defaults)
+    editing.add_step(
+        draft, kind=kind, position=int(position) if position and position.isdigit() else None, **defaults
+    )
     return _steps_response(request, cadence, draft)
 
 
@@ -251,8 +308,12 @@ def cadence_publish(request, cadence_id: int):
     enrolled = editing.enrolled_on_versions(cadence)
     if request.method == "POST":
         try:
-            result = editing.publish(cadence, actor=request.user, apply_to_pending=request.POST.get("apply_to_pending") == "1",
-                                     note=request.POST.get("note", "")[:300])  # fmt: skip
+            result = editing.publish(
+                cadence,
+                actor=request.user,
+                apply_to_pending=request.POST.get("apply_to_pending") == "1",
+                note=request.POST.get("note", "")[:300],
+            )
         except editing.EditRefused as refusal:
             messages.error(request, str(refusal))
             return redirect("cadence_publish", cadence_id=cadence.pk)
@@ -261,10 +322,17 @@ def cadence_publish(request, cadence_id: int):
             text += f" {result.replanned} enrolled lead(s) re-planned; {result.kept} kept their current plan."
         messages.success(request, text)
         return redirect("cadence_detail", cadence_id=cadence.pk)
-    return render(request, "cadences/publish.html", {
-        "cadence": cadence, "draft": draft, "explanation": enrolled.explanation(draft.number), "enrolled": enrolled,
-        "problems": editing.version_problems(draft),
-    })  # fmt: skip
+    return render(
+        request,
+        "cadences/publish.html",
+        {
+            "cadence": cadence,
+            "draft": draft,
+            "explanation": enrolled.explanation(draft.number),
+            "enrolled": enrolled,
+            "problems": editing.version_problems(draft),
+        },
+    )
 
 
 @login_required
@@ -284,7 +352,11 @@ def cadence_discard(request, cadence_id: int):
 def template_list(request):
     _require(can_see_cadences(request.user))
     templates = MessageTemplate.objects.filter(organisation_id=request.user.organisation_id)
-    return render(request, "cadences/templates.html", {"templates": templates, "can_build": can_build_cadences(request.user)})
+    return render(
+        request,
+        "cadences/templates.html",
+        {"templates": templates, "can_build": can_build_cadences(request.user)},
+    )
 
 
 @login_required
@@ -292,18 +364,34 @@ def template_list(request):
 def template_edit(request, template_id: int | None = None):
     _require(can_build_cadences(request.user))
     organisation = request.user.organisation
-    template = get_object_or_404(MessageTemplate, pk=template_id, organisation=organisation) if template_id else None
+    template = (
+        get_object_or_404(MessageTemplate, pk=template_id, organisation=organisation) if template_id else None
+    )
     form = TemplateForm(request.POST or None, instance=template)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        saved = editing.save_template(organisation, actor=request.user, template=MessageTemplate.objects.filter(
-            pk=template_id).first() if template_id else None, **{key: data[key] for key in form.Meta.fields})  # fmt: skip
-        messages.success(request, f"Template “{saved.name}” saved.")
-        return redirect("cadence_template_edit", template_id=saved.pk)
-    return render(request, "cadences/template_edit.html", {
-        "form": form, "template": template, "merge_fields": MERGE_FIELDS,
-        "preview_leads": visible_leads(request.user).order_by("-created_at")[:30],
-    })  # fmt: skip
+        try:
+            saved = editing.save_template(
+                organisation,
+                actor=request.user,
+                template=MessageTemplate.objects.filter(pk=template_id).first() if template_id else None,
+                **{key: data[key] for key in form.Meta.fields},
+            )
+        except editing.EditRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, f"Template “{saved.name}” saved.")
+            return redirect("cadence_template_edit", template_id=saved.pk)
+    return render(
+        request,
+        "cadences/template_edit.html",
+        {
+            "form": form,
+            "template": template,
+            "merge_fields": MERGE_FIELDS,
+            "preview_leads": visible_leads(request.user).order_by("-created_at")[:30],
+        },
+    )
 
 
 @login_required
@@ -311,15 +399,21 @@ def template_edit(request, template_id: int | None = None):
 def preview(request):
     """The message as one real lead would get it, with the SMS segment count (htmx, as the editor types)."""
     _require(can_see_cadences(request.user))
-    lead = visible_leads(request.user).select_related("organisation", "owner").filter(
-        pk=request.POST.get("lead") if (request.POST.get("lead") or "").isdigit() else None
-    ).first()  # fmt: skip
+    lead = (
+        visible_leads(request.user)
+        .select_related("organisation", "owner")
+        .filter(pk=request.POST.get("lead") if (request.POST.get("lead") or "").isdigit() else None)
+        .first()
+    )
     channel = "email" if request.POST.get("channel") == "email" else "sms"
     body, subject = request.POST.get("body", "")[:20000], request.POST.get("subject", "")[:300]
     problems = editing.template_problems(channel, subject, body) if body else []
     composed = compose(lead, channel, subject=subject, body=body) if lead is not None else None
-    return render(request, "cadences/_preview.html", {"lead": lead, "composed": composed, "problems": problems,
-                                                        "channel": channel})  # fmt: skip
+    return render(
+        request,
+        "cadences/_preview.html",
+        {"lead": lead, "composed": composed, "problems": problems, "channel": channel},
+    )
 
 
 # ------------------------------------------------------------------------------------------- the lead panel
@@ -342,13 +436,16 @@ def lead_panel_context(user, lead: Lead) -> dict:
 
 def _lead(request, lead_id: int) -> Lead:
     return get_object_or_404(
-        enrollable_leads(request.user).select_related("organisation", "owner", "stage", "pipeline"), pk=lead_id
+        enrollable_leads(request.user).select_related("organisation", "owner", "stage", "pipeline"),
+        pk=lead_id,
     )
 
 
 def _panel(request, lead, *, status=200):
     if request.htmx or request.method == "GET":
-        return render(request, "cadences/_lead_panel.html", lead_panel_context(request.user, lead), status=status)
+        return render(
+            request, "cadences/_lead_panel.html", lead_panel_context(request.user, lead), status=status
+        )
     return redirect(reverse("lead_detail", args=[lead.pk]))
 
 
@@ -368,8 +465,13 @@ def lead_enrol(request, lead_id: int):
         messages.error(request, "Choose a cadence that is turned on.")
         return _panel(request, lead, status=422)
     try:
-        services.enrol(lead, form.cleaned_data["cadence"], actor=request.user, how="manual",
-                       replace=form.cleaned_data["replace"])  # fmt: skip
+        services.enrol(
+            lead,
+            form.cleaned_data["cadence"],
+            actor=request.user,
+            how="manual",
+            replace=form.cleaned_data["replace"],
+        )
     except services.EnrolmentRefused as refusal:
         messages.error(request, str(refusal))
         return _panel(request, lead, status=409)
@@ -416,8 +518,9 @@ def call_task_done(request, lead_id: int, task_id: int):
     form = CallTaskDoneForm(request.POST)
     if not form.is_valid():
         return _panel(request, lead, status=422)
-    services.complete_call_task(task, outcome=form.cleaned_data["outcome"], actor=request.user,
-                                notes=form.cleaned_data["notes"])  # fmt: skip
+    services.complete_call_task(
+        task, outcome=form.cleaned_data["outcome"], actor=request.user, notes=form.cleaned_data["notes"]
+    )
     return _panel(request, lead)
 
 
@@ -428,14 +531,22 @@ def bulk_enrol(request):
     form = BulkEnrolForm(request.POST, organisation=request.user.organisation)
     if not form.is_valid():
         return render(request, "cadences/bulk_result.html", {"form": form, "result": None}, status=422)
-    leads = list(enrollable_leads(request.user).select_related("organisation", "stage", "pipeline").filter(
-        pk__in=form.cleaned_data["lead_ids"]))  # fmt: skip
-    result = services.bulk_enrol(leads, form.cleaned_data["cadence"], request.user, replace=form.cleaned_data["replace"])
+    leads = list(
+        enrollable_leads(request.user)
+        .select_related("organisation", "stage", "pipeline")
+        .filter(pk__in=form.cleaned_data["lead_ids"])
+    )
+    result = services.bulk_enrol(
+        leads, form.cleaned_data["cadence"], request.user, replace=form.cleaned_data["replace"]
+    )
     unknown = set(form.cleaned_data["lead_ids"]) - {lead.pk for lead in leads}
     for lead_id in sorted(unknown):
         result.skipped[lead_id] = "No such lead you may change."
-    return render(request, "cadences/bulk_result.html", {"form": form, "result": result,
-                                                         "cadence": form.cleaned_data["cadence"]})  # fmt: skip
+    return render(
+        request,
+        "cadences/bulk_result.html",
+        {"form": form, "result": result, "cadence": form.cleaned_data["cadence"]},
+    )
 
 
 @login_required
@@ -459,12 +570,22 @@ def do_not_contact(request):
     _require(can_manage_do_not_contact(request.user))
     organisation = request.user.organisation
     limits, _ = CadenceSettings.objects.get_or_create(organisation=organisation)
-    import_form, limits_form, result = ImportForm(), LimitsForm(initial={
-        "max_texts_per_day": limits.max_texts_per_day, "max_emails_per_week": limits.max_emails_per_week}), None  # fmt: skip
+    import_form, limits_form, result = (
+        ImportForm(),
+        LimitsForm(
+            initial={
+                "max_texts_per_day": limits.max_texts_per_day,
+                "max_emails_per_week": limits.max_emails_per_week,
+            }
+        ),
+        None,
+    )
     if request.method == "POST" and request.POST.get("form") == "limits":
         limits_form = LimitsForm(request.POST)
         if limits_form.is_valid():
-            CadenceSettings.objects.filter(pk=limits.pk).update(updated_at=timezone.now(), **limits_form.cleaned_data)
+            CadenceSettings.objects.filter(pk=limits.pk).update(
+                updated_at=timezone.now(), **limits_form.cleaned_data
+            )
             messages.success(request, "Limits saved.")
             return redirect("cadence_do_not_contact")
     elif request.method == "POST":
@@ -477,12 +598,22 @@ def do_not_contact(request):
                 result = dnc.import_csv(organisation, upload.read(), actor=request.user)
                 from firstcall.accounts.services import record_audit
 
-                record_audit(organisation, "do_not_contact.imported", actor=request.user,
-                             detail={"added": result.added, "errors": len(result.errors)})  # fmt: skip
-    return render(request, "cadences/do_not_contact.html", {
-        "import_form": import_form, "limits_form": limits_form, "result": result,
-        "count": dnc.active_count(organisation),
-    })  # fmt: skip
+                record_audit(
+                    organisation,
+                    "do_not_contact.imported",
+                    actor=request.user,
+                    detail={"added": result.added, "errors": len(result.errors)},
+                )
+    return render(
+        request,
+        "cadences/do_not_contact.html",
+        {
+            "import_form": import_form,
+            "limits_form": limits_form,
+            "result": result,
+            "count": dnc.active_count(organisation),
+        },
+    )
 
 
 class _Echo:

@@ -14,8 +14,8 @@ KEPT_HEADERS = {
     "x-hub-signature-256", "x-request-id", "accept", "x-firstcall-signature",
 }  # fmt: skip
 SECRET_BODY_KEYS = ("google_key", "api_key", "apikey", "password", "secret", "token", "access_token", "key")
-_JSON_SECRET = re.compile(r'("(?:%s)"\s*:\s*)"(?:[^"\\]|\\.)*"' % "|".join(SECRET_BODY_KEYS), re.IGNORECASE)
-_FORM_SECRET = re.compile(r"(^|&)((?:%s)=)[^&]*" % "|".join(SECRET_BODY_KEYS), re.IGNORECASE)
+_JSON_SECRET = re.compile(r'("(?:{})"\s*:\s*)"(?:[^"\\]|\\.)*"'.format("|".join(SECRET_BODY_KEYS)), re.IGNORECASE)
+_FORM_SECRET = re.compile(r"(^|&)((?:{})=)[^&]*".format("|".join(SECRET_BODY_KEYS)), re.IGNORECASE)
 REDACTED = "[redacted]"
 
 
@@ -45,7 +45,7 @@ def redact_body(text: str, content_type: str) -> str:
 
 
 _QUERY_SECRET = re.compile(
-    r"([?&](?:%s)=)[^&]*" % "|".join([*SECRET_BODY_KEYS, r"hub\.verify_token"]), re.IGNORECASE
+    r"([?&](?:{})=)[^&]*".format("|".join([*SECRET_BODY_KEYS, r"hub\.verify_token"])), re.IGNORECASE
 )
 
 

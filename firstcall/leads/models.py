@@ -186,6 +186,8 @@ class Lead(models.Model):
             models.Index(fields=["organisation", "stage"], name="lead_org_stage"),
             models.Index(fields=["organisation", "owner", "-created_at"], name="lead_org_owner_recent"),
             models.Index(fields=["source", "-created_at"], name="lead_source_recent"),
+            models.Index(fields=["owner", "stage"], name="lead_owner_stage"),
+            models.Index(fields=["owner", "assigned_at"], name="lead_owner_assigned"),
         ]
 
     def __str__(self):

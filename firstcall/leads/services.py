@@ -172,26 +172,30 @@ def reject_intake(intake_record: IntakeRecord, *, reasons: list[str], field_erro
 def find_match(organisation: Organisation, lead: NormalisedLead) -> Match | None:
     """Indexed lookups in order of confidence: email, then mobile number, then name and ZIP.
 
-    Among leads that match, an open one wins over a closed one, and the most recent wins among equals."""
+    Among leads that match, an open one wins over a closed one, and the most recent wins among equals.
+    The lookups read two columns only; the full lead is loaded once, for the match that wins."""
     candidates = []
     if lead.email:
-        candidates.append(("same email address", Lead.objects.filter(organisation=organisation, email=lead.email)))
+        candidates.append(("same email address", {"email": lead.email}))
     if lead.phone:
-        candidates.append(("same mobile number", Lead.objects.filter(organisation=organisation, phone=lead.phone)))
+        candidates.append(("same mobile number", {"phone": lead.phone}))
     if lead.name_key and lead.zip_code:
-        candidates.append((
-            "same name and ZIP code",
-            Lead.objects.filter(organisation=organisation, name_key=lead.name_key, zip_code=lead.zip_code),
-        ))  # fmt: skip
+        candidates.append(("same name and ZIP code", {"name_key": lead.name_key, "zip_code": lead.zip_code}))
     closed_match = None
-    for reason, queryset in candidates:
-        found = list(queryset.select_related("stage").order_by("-created_at", "-id")[:5])
-        for candidate in found:
-            if not candidate.stage.is_closed:
-                return Match(candidate, reason)
+    for reason, lookup in candidates:
+        found = list(
+            Lead.objects.filter(organisation=organisation, **lookup)
+            .order_by("-created_at", "-id")
+            .values_list("pk", "stage__outcome")[:5]
+        )
+        for pk, outcome in found:
+            if outcome == Stage.Outcome.OPEN:
+                return Match(Lead.objects.select_related("stage").get(pk=pk), reason)
         if found and closed_match is None:
-            closed_match = Match(found[0], reason)
-    return closed_match
+            closed_match = (found[0][0], reason)
+    if closed_match is None:
+        return None
+    return Match(Lead.objects.select_related("stage").get(pk=closed_match[0]), closed_match[1])
 
 
 def _lock_identities(organisation: Organisation, identities: list[str]) -> None:
@@ -212,17 +216,32 @@ def _lock_number(text: str) -> int:
 
 
 def pipeline_for_purpose(organisation: Organisation, purpose: str) -> Pipeline:
-    pipelines = ensure_default_pipelines(organisation)
+    return _first_stage_for_purpose(organisation, purpose).pipeline
+
+
+def _pipeline_kind(purpose: str) -> str:
     if purpose in ("rate_term_refinance", "cash_out_refinance"):
-        return pipelines[Pipeline.Kind.REFINANCE]
+        return Pipeline.Kind.REFINANCE
     if purpose == "heloc":
-        return pipelines[Pipeline.Kind.HELOC]
-    return pipelines[Pipeline.Kind.PURCHASE]
+        return Pipeline.Kind.HELOC
+    return Pipeline.Kind.PURCHASE
+
+
+def _first_stage_for_purpose(organisation: Organisation, purpose: str) -> Stage:
+    """One query in the common case (pipelines exist); creates the defaults the first time."""
+    kind = _pipeline_kind(purpose)
+    query = Stage.objects.select_related("pipeline").filter(pipeline__organisation=organisation, pipeline__kind=kind)
+    stage = query.order_by("position").first()
+    if stage is None:
+        ensure_default_pipelines(organisation)
+        stage = query.order_by("position").first()
+    return stage
 
 
 def _create_lead(organisation, source, normalised: NormalisedLead, submission: LeadSubmission, received_at,
                  previous_lead=None) -> Lead:  # fmt: skip
-    pipeline = pipeline_for_purpose(organisation, normalised.purpose)
+    entry_stage = _first_stage_for_purpose(organisation, normalised.purpose)
+    pipeline = entry_stage.pipeline
     referral_partner = None
     if normalised.referral_partner_email:
         referral_partner = User.objects.filter(
@@ -269,7 +288,7 @@ def _create_lead(organisation, source, normalised: NormalisedLead, submission: L
         vendor_lead_id=normalised.external_id,
         referral_partner=referral_partner,
         pipeline=pipeline,
-        stage=first_stage(pipeline),
+        stage=entry_stage,
         is_test=submission.is_test,
         created_at=received_at,
         updated_at=received_at,

@@ -1,4 +1,4 @@
-"""Who may move a lead along its pipeline (board drag and drop, the list's bulk "change stage", the lead page).
+"""Who may move a lead along its pipeline (board drag and drop, the list's bulk "change stage", lead page).
 
 Seeing a lead is leads.access.visible_leads; moving it is narrower: the lead's owner, a manager who sees it
 (their teams' leads, unassigned ones, their own and shared ones), or an org admin. A loan officer the lead is

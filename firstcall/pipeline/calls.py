@@ -37,7 +37,9 @@ def log_call(lead, *, actor, outcome: str, notes: str = "", at: datetime | None 
         raise CallRefused("Choose how the call went.")
     at = at or timezone.now()
     notes = (notes or "").strip()[:MAX_CALL_NOTES]
-    summary = f"Call: {SHORT_LABELS[CallOutcome(outcome)]}" + (f" ({' '.join(notes.split())[:200]})" if notes else "")
+    summary = f"Call: {SHORT_LABELS[CallOutcome(outcome)]}" + (
+        f" ({' '.join(notes.split())[:200]})" if notes else ""
+    )
     event = record_event(
         lead,
         TimelineEvent.Kind.CALL,

@@ -98,7 +98,10 @@ class LeadFilterForm(forms.Form):
             *((key, str(person)) for key, person in self.officers.items()),
         ]
         self.teams = {str(team.pk): team for team in Team.objects.filter(organisation_id=organisation_id)}
-        self.fields["team"].choices = [("", "Any team"), *((key, team.name) for key, team in self.teams.items())]
+        self.fields["team"].choices = [
+            ("", "Any team"),
+            *((key, team.name) for key, team in self.teams.items()),
+        ]
         self.sources = {
             str(source.pk): source
             for source in LeadSource.objects.filter(organisation_id=organisation_id).only("id", "name")
@@ -110,14 +113,19 @@ class LeadFilterForm(forms.Form):
         self.for_list = for_list
         if for_list:
             self.pipelines = {
-                str(pipeline.pk): pipeline for pipeline in Pipeline.objects.filter(organisation_id=organisation_id)
+                str(pipeline.pk): pipeline
+                for pipeline in Pipeline.objects.filter(organisation_id=organisation_id)
             }
             self.fields["pipeline"].choices = [
                 ("", "All pipelines"),
                 *((key, pipeline.name) for key, pipeline in self.pipelines.items()),
             ]
-            stages = Stage.objects.filter(pipeline__organisation_id=organisation_id).select_related("pipeline")
-            self.stages = {str(stage.pk): stage for stage in stages.order_by("pipeline__position", "position")}
+            stages = Stage.objects.filter(pipeline__organisation_id=organisation_id).select_related(
+                "pipeline"
+            )
+            self.stages = {
+                str(stage.pk): stage for stage in stages.order_by("pipeline__position", "position")
+            }
             grouped: dict[str, list] = {}
             for key, stage in self.stages.items():
                 grouped.setdefault(stage.pipeline.name, []).append((key, stage.name))
@@ -231,6 +239,7 @@ class BulkActionForm(forms.Form):
     reason = forms.CharField(label="Reason", max_length=200, required=False)
 
     def __init__(self, data=None, *, user: User, officers=None, cadences=None, stages=None, **kwargs):
+        kwargs.setdefault("auto_id", "bulk-%s")
         super().__init__(data, **kwargs)
         self.officers = {str(person.pk): person for person in (officers or [])}
         self.cadences = {str(cadence.pk): cadence for cadence in (cadences or [])}

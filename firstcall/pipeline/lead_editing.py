@@ -59,7 +59,11 @@ def update_lead_fields(lead: Lead, values: dict, *, actor, reason: str = ""):
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
         raise EditRefused(f"These fields cannot be edited here: {', '.join(sorted(unknown))}")
-    lead = Lead.objects.select_for_update().select_related("organisation", "source", "stage").get(pk=lead.pk)
+    lead = (
+        Lead.objects.select_for_update(of=("self",))
+        .select_related("organisation", "source", "stage")
+        .get(pk=lead.pk)
+    )
     before = snapshot(lead)
     old_phone, old_email = lead.phone, lead.email
     for name, value in values.items():
@@ -70,13 +74,21 @@ def update_lead_fields(lead: Lead, values: dict, *, actor, reason: str = ""):
         except InvalidZip:
             facts = None
         if facts is not None:
-            lead.county, lead.state, lead.time_zone = facts.county, facts.state, facts.time_zone or lead.time_zone
+            lead.county, lead.state, lead.time_zone = (
+                facts.county,
+                facts.state,
+                facts.time_zone or lead.time_zone,
+            )
     if lead.credit_score_low and lead.credit_score_low != before["credit_score_low"]:
         lead.credit_band = band_for_score(lead.credit_score_low)
     if old_phone and lead.phone != old_phone and old_phone not in lead.other_phones:
         lead.other_phones = [*lead.other_phones, old_phone]
     # The dedupe key, as capture builds it (leads.submission.NormalisedLead.name_key).
-    lead.name_key = f"{lead.first_name.lower()}|{lead.last_name.lower()}"[:170] if lead.first_name and lead.last_name else ""
+    lead.name_key = (
+        f"{lead.first_name.lower()}|{lead.last_name.lower()}"[:170]
+        if lead.first_name and lead.last_name
+        else ""
+    )
     after = snapshot(lead)
     if after == before:
         return None
@@ -87,9 +99,15 @@ def update_lead_fields(lead: Lead, values: dict, *, actor, reason: str = ""):
     if lead.phone != old_phone and old_phone:
         for channel in ("sms", "calls"):
             if getattr(lead, f"consent_{channel}"):
-                revoke_consent(lead, channel, how=f"mobile number changed by {who}; consent was for the old number",
-                               actor=actor)  # fmt: skip
+                revoke_consent(
+                    lead,
+                    channel,
+                    how=f"mobile number changed by {who}; consent was for the old number",
+                    actor=actor,
+                )
     if lead.email.lower() != (old_email or "").lower() and old_email and lead.consent_email:
-        revoke_consent(lead, "email", how=f"email changed by {who}; consent was for the old address", actor=actor)
+        revoke_consent(
+            lead, "email", how=f"email changed by {who}; consent was for the old address", actor=actor
+        )
     rescore_lead(lead, trigger="edited")
     return event

@@ -52,9 +52,9 @@ def channel_statuses(lead: Lead, consents: list[Consent] | None = None) -> dict[
             wanted |= Q(channel=channel, address=address)
     suppressions = {
         row.channel: row
-        for row in Suppression.objects.filter(organisation_id=lead.organisation_id, lifted_at__isnull=True).filter(
-            wanted
-        )
+        for row in Suppression.objects.filter(
+            organisation_id=lead.organisation_id, lifted_at__isnull=True
+        ).filter(wanted)
     }
     latest_consent = {}
     for consent in consents or []:
@@ -81,8 +81,9 @@ def channel_statuses(lead: Lead, consents: list[Consent] | None = None) -> dict[
 
 
 @transaction.atomic
-def send_manual_message(lead: Lead, *, channel: str, body: str, subject: str = "", actor,
-                        send_key: str = "") -> Message:  # fmt: skip
+def send_manual_message(
+    lead: Lead, *, channel: str, body: str, subject: str = "", actor, send_key: str = ""
+) -> Message:
     """Queue a message written by `actor`. `send_key` (a token from the form) makes a double-submitted form
     send once."""
     if channel not in (SMS, EMAIL):

@@ -9,14 +9,18 @@ class Pipeline(models.Model):
         REFINANCE = "refinance", "Refinance"
         HELOC = "heloc", "HELOC"
 
-    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="pipelines")
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="pipelines"
+    )
     name = models.CharField(max_length=100)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["position", "id"]
-        constraints = [models.UniqueConstraint(fields=["organisation", "kind"], name="pipeline_kind_unique_in_org")]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "kind"], name="pipeline_kind_unique_in_org")
+        ]
 
     def __str__(self):
         return self.name
@@ -84,7 +88,9 @@ class Note(models.Model):
     """A person's note on a lead. @username mentions of teammates who may see the lead notify them."""
 
     lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="lead_notes")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     body = models.TextField()
     mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="mentioned_in_notes")
     created_at = models.DateTimeField(default=timezone.now)
@@ -107,12 +113,18 @@ class Task(models.Model):
         OTHER = "other", "Other"
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="tasks")
-    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, null=True, blank=True, related_name="tasks")
+    lead = models.ForeignKey(
+        "leads.Lead", on_delete=models.CASCADE, null=True, blank=True, related_name="tasks"
+    )
     title = models.CharField(max_length=200)
     notes = models.TextField(blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.FOLLOW_UP)
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_tasks"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tasks",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -17,7 +17,7 @@ from firstcall.accounts.models import User
 from firstcall.cadences.models import CallTask
 from firstcall.leads.models import Lead
 from firstcall.messaging.models import Message
-from firstcall.pipeline.board import summary_rows, version_of, workspace_leads
+from firstcall.pipeline.board import in_outcome, summary_rows, version_of, workspace_leads
 from firstcall.pipeline.models import Stage, Task
 from firstcall.pipeline.tasks_service import open_call_tasks, open_tasks
 from firstcall.routing.models import LeadOffer
@@ -70,16 +70,20 @@ def end_of_local_day(now: datetime, zone_name: str) -> datetime:
 
 
 def _waiting(leads):
-    return leads.filter(stage__outcome=Stage.Outcome.OPEN, first_human_contact_at__isnull=True)
+    return leads.filter(in_outcome(Stage.Outcome.OPEN), first_human_contact_at__isnull=True)
 
 
 def _replies_waiting(user: User, leads, now: datetime):
-    answered_later = Message.objects.filter(
-        lead_id=OuterRef("lead_id"),
-        direction=Message.Direction.OUTBOUND,
-        recipient_user__isnull=True,
-        created_at__gt=OuterRef("created_at"),
-    ).exclude(purpose=Message.Purpose.ALERT).exclude(status__in=[Message.Status.FAILED, Message.Status.SUPPRESSED])
+    answered_later = (
+        Message.objects.filter(
+            lead_id=OuterRef("lead_id"),
+            direction=Message.Direction.OUTBOUND,
+            recipient_user__isnull=True,
+            created_at__gt=OuterRef("created_at"),
+        )
+        .exclude(purpose=Message.Purpose.ALERT)
+        .exclude(status__in=[Message.Status.FAILED, Message.Status.SUPPRESSED])
+    )
     return (
         Message.objects.filter(
             organisation_id=user.organisation_id,
@@ -112,7 +116,8 @@ def _due_tasks(user: User, now: datetime) -> list[DueTask]:
     )
     due = [DueTask(task.title, task.due_at, task.lead, task.is_overdue(now), "task") for task in tasks]
     due += [
-        DueTask(call.title, call.due_at, call.lead, call.due_at < now, "call") for call in calls[:SECTION_SIZE]
+        DueTask(call.title, call.due_at, call.lead, call.due_at < now, "call")
+        for call in calls[:SECTION_SIZE]
     ]
     due.sort(key=lambda task: (task.due_at is None, task.due_at or now))
     return due[:SECTION_SIZE]
@@ -148,7 +153,7 @@ def my_day(user: User, now: datetime) -> MyDay:
     day.hot_leads = list(
         summary_rows(
             leads.filter(
-                score_tier="hot", stage__outcome=Stage.Outcome.OPEN, first_human_contact_at__isnull=False
+                in_outcome(Stage.Outcome.OPEN), score_tier="hot", first_human_contact_at__isnull=False
             )
         ).order_by(F("score").desc(nulls_last=True), "-updated_at")[:HOT_SIZE]
     )
@@ -163,20 +168,26 @@ def my_day(user: User, now: datetime) -> MyDay:
 
 
 def my_day_version(user: User, now: datetime, *, leads=None) -> str:
-    """Changes when anything My day shows changes: polled every few seconds, so a few aggregates only."""
+    """Changes when what My day shows changes: polled every few seconds, so a few small aggregates only.
+
+    New leads, offers, replies and tasks change it at once; the current minute is part of it too, so the rest
+    (hot leads, older leads, the server-rendered "n min left") is at most a minute old even without
+    JavaScript, without aggregating every open lead of an organisation every five seconds."""
     leads = workspace_leads(user) if leads is None else leads
     offers = LeadOffer.objects.filter(user=user, status=LeadOffer.Status.OPEN).aggregate(
         count=Count("pk"), last=Max("pk")
     )
     replies = _replies_waiting(user, leads, now).aggregate(count=Count("pk"), last=Max("pk"))
-    tasks = Task.objects.filter(assignee=user, completed_at__isnull=True).aggregate(count=Count("pk"), last=Max("pk"))
+    tasks = Task.objects.filter(assignee=user, completed_at__isnull=True).aggregate(
+        count=Count("pk"), last=Max("pk")
+    )
     calls = CallTask.objects.filter(owner=user, status=CallTask.Status.OPEN).aggregate(
         count=Count("pk"), last=Max("pk")
     )
-    # The minute is part of it so the server-rendered "n min left" stays honest without JavaScript.
     minute = now.replace(second=0, microsecond=0).isoformat()
+    recent_waiting = _waiting(leads).filter(created_at__gte=now - NEW_LEAD_WINDOW)
     return version_of(
-        leads.filter(stage__outcome=Stage.Outcome.OPEN),
+        recent_waiting,
         sorted(offers.items()),
         sorted(replies.items()),
         sorted(tasks.items()),

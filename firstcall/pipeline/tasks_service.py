@@ -76,7 +76,11 @@ def assignable_users(organisation_id: int) -> QuerySet[User]:
 def _check_assignee(organisation_id: int, assignee: User | None, lead) -> None:
     if assignee is None:
         return
-    if assignee.organisation_id != organisation_id or not assignee.is_active or assignee.role == User.Role.PARTNER:
+    if (
+        assignee.organisation_id != organisation_id
+        or not assignee.is_active
+        or assignee.role == User.Role.PARTNER
+    ):
         raise TaskRefused("Tasks can only be assigned to active people of your organisation.")
     if lead is not None and not visible_leads(assignee).filter(pk=lead.pk).exists():
         raise TaskRefused(f"{assignee} cannot see this lead, so cannot be given a task on it.")
@@ -87,8 +91,17 @@ def _due_text(due_at: datetime | None) -> str:
 
 
 @transaction.atomic
-def create_task(organisation, *, title: str, created_by: User, assignee: User | None = None, lead=None,
-                due_at: datetime | None = None, kind: str = Task.Kind.FOLLOW_UP, notes: str = "") -> Task:  # fmt: skip
+def create_task(
+    organisation,
+    *,
+    title: str,
+    created_by: User,
+    assignee: User | None = None,
+    lead=None,
+    due_at: datetime | None = None,
+    kind: str = Task.Kind.FOLLOW_UP,
+    notes: str = "",
+) -> Task:
     title = " ".join((title or "").split())
     if not title:
         raise TaskRefused("Give the task a title.")
@@ -111,8 +124,13 @@ def create_task(organisation, *, title: str, created_by: User, assignee: User | 
     )
     if lead is not None:
         who = f" for {assignee}" if assignee else ""
-        record_event(lead, TimelineEvent.Kind.TASK, f"Task{who}: {task.title}{_due_text(due_at)}",
-                     actor=created_by, data={"task_id": task.pk, "action": "created"})  # fmt: skip
+        record_event(
+            lead,
+            TimelineEvent.Kind.TASK,
+            f"Task{who}: {task.title}{_due_text(due_at)}",
+            actor=created_by,
+            data={"task_id": task.pk, "action": "created"},
+        )
     if assignee is not None and assignee.pk != created_by.pk:
         _notify_assigned(task, by=created_by)
     return task
@@ -120,22 +138,34 @@ def create_task(organisation, *, title: str, created_by: User, assignee: User | 
 
 def _notify_assigned(task: Task, *, by: User) -> None:
     about = f" ({task.lead.full_name})" if task.lead_id and task.lead.full_name else ""
-    notify(task.assignee, kind="task", title=f"{by} gave you a task: {task.title}{about}"[:200],
-           body=_due_text(task.due_at).lstrip(", "), lead=task.lead,
-           url=lead_url(task.lead) if task.lead_id else "/tasks/")  # fmt: skip
+    notify(
+        task.assignee,
+        kind="task_assigned",
+        title=f"{by} gave you a task: {task.title}{about}"[:200],
+        body=_due_text(task.due_at).lstrip(", "),
+        lead=task.lead,
+        url=lead_url(task.lead) if task.lead_id else "/tasks/",
+    )
 
 
 @transaction.atomic
 def complete_task(task: Task, *, actor: User, now: datetime | None = None) -> bool:
     """Mark done once; a second click (or a second person) changes nothing and returns False."""
     now = now or timezone.now()
-    done = Task.objects.filter(pk=task.pk, completed_at__isnull=True).update(completed_at=now, completed_by=actor)
+    done = Task.objects.filter(pk=task.pk, completed_at__isnull=True).update(
+        completed_at=now, completed_by=actor
+    )
     if not done:
         return False
     task.completed_at, task.completed_by = now, actor
     if task.lead_id:
-        record_event(task.lead, TimelineEvent.Kind.TASK, f"Task done: {task.title}", actor=actor,
-                     data={"task_id": task.pk, "action": "completed"})  # fmt: skip
+        record_event(
+            task.lead,
+            TimelineEvent.Kind.TASK,
+            f"Task done: {task.title}",
+            actor=actor,
+            data={"task_id": task.pk, "action": "completed"},
+        )
     return True
 
 
@@ -146,8 +176,13 @@ def reopen_task(task: Task, *, actor: User) -> bool:
     )
     if reopened and task.lead_id:
         task.completed_at = task.completed_by = None
-        record_event(task.lead, TimelineEvent.Kind.TASK, f"Task reopened: {task.title}", actor=actor,
-                     data={"task_id": task.pk, "action": "reopened"})  # fmt: skip
+        record_event(
+            task.lead,
+            TimelineEvent.Kind.TASK,
+            f"Task reopened: {task.title}",
+            actor=actor,
+            data={"task_id": task.pk, "action": "reopened"},
+        )
     return bool(reopened)
 
 
@@ -167,9 +202,13 @@ def update_task(task: Task, *, actor: User, assignee: User | None, due_at: datet
     task.save(update_fields=["assignee", "due_at", "reminder_sent_at"])
     if task.lead_id:
         who = f" to {assignee}" if "assignee" in changed and assignee else ""
-        record_event(task.lead, TimelineEvent.Kind.TASK,
-                     f"Task changed ({', '.join(changed)}){who}: {task.title}{_due_text(due_at)}", actor=actor,
-                     data={"task_id": task.pk, "action": "changed"})  # fmt: skip
+        record_event(
+            task.lead,
+            TimelineEvent.Kind.TASK,
+            f"Task changed ({', '.join(changed)}){who}: {task.title}{_due_text(due_at)}",
+            actor=actor,
+            data={"task_id": task.pk, "action": "changed"},
+        )
     if "assignee" in changed and assignee is not None and assignee.pk != actor.pk:
         _notify_assigned(task, by=actor)
     return changed
@@ -194,17 +233,22 @@ def sweep_task_reminders(now: datetime | None = None) -> int:
     sent = 0
     for task_id in due_ids:
         with transaction.atomic():
-            claimed = Task.objects.filter(pk=task_id, reminder_sent_at__isnull=True, completed_at__isnull=True).update(
-                reminder_sent_at=now
-            )
+            claimed = Task.objects.filter(
+                pk=task_id, reminder_sent_at__isnull=True, completed_at__isnull=True
+            ).update(reminder_sent_at=now)
             if not claimed:
                 continue
             task = Task.objects.select_related("assignee", "lead").get(pk=task_id)
             state = "Overdue" if task.due_at < now else "Due soon"
             about = f" ({task.lead.full_name})" if task.lead_id and task.lead.full_name else ""
-            notify(task.assignee, kind="task", title=f"{state}: {task.title}{about}"[:200],
-                   body=f"Due {task.due_at:%Y-%m-%d %H:%M} UTC", lead=task.lead,
-                   url=lead_url(task.lead) if task.lead_id else "/tasks/")  # fmt: skip
+            notify(
+                task.assignee,
+                kind="task_due",
+                title=f"{state}: {task.title}{about}"[:200],
+                body=f"Due {task.due_at:%Y-%m-%d %H:%M} UTC",
+                lead=task.lead,
+                url=lead_url(task.lead) if task.lead_id else "/tasks/",
+            )
             sent += 1
     return sent
 
@@ -226,7 +270,9 @@ def recently_completed(user, *, team: bool = False, limit: int = 20) -> list[Tas
     tasks = visible_tasks(user).filter(completed_at__isnull=False)
     if not (team and can_see_team_tasks(user)):
         tasks = tasks.filter(Q(assignee=user) | Q(completed_by=user))
-    return list(tasks.select_related("lead", "assignee", "completed_by").order_by("-completed_at", "-pk")[:limit])
+    return list(
+        tasks.select_related("lead", "assignee", "completed_by").order_by("-completed_at", "-pk")[:limit]
+    )
 
 
 def open_call_tasks(user, *, team: bool = False):

@@ -27,9 +27,20 @@ FILTERS = {
     "tasks": ("Tasks", [Kind.TASK]),
     "changes": (
         "Changes",
-        [Kind.FIELD_CHANGED, Kind.STAGE_CHANGED, Kind.ASSIGNED, Kind.SCORED, Kind.CONSENT_RECORDED,
-         Kind.CONSENT_REVOKED, Kind.CREATED, Kind.MERGED, Kind.REOPENED, Kind.SLA, Kind.CADENCE],
-    ),  # fmt: skip
+        [
+            Kind.FIELD_CHANGED,
+            Kind.STAGE_CHANGED,
+            Kind.ASSIGNED,
+            Kind.SCORED,
+            Kind.CONSENT_RECORDED,
+            Kind.CONSENT_REVOKED,
+            Kind.CREATED,
+            Kind.MERGED,
+            Kind.REOPENED,
+            Kind.SLA,
+            Kind.CADENCE,
+        ],
+    ),
 }
 
 
@@ -73,7 +84,9 @@ def _parse_cursor(cursor: str) -> tuple[datetime, int] | None:
 
 def timeline_page(lead, *, before: str = "", filter_name: str = "all", size: int = PAGE_SIZE) -> Page:
     filter_name = filter_name if filter_name in FILTERS else "all"
-    events = TimelineEvent.objects.filter(lead_id=lead.pk).select_related("actor").order_by("-created_at", "-id")
+    events = (
+        TimelineEvent.objects.filter(lead_id=lead.pk).select_related("actor").order_by("-created_at", "-id")
+    )
     kinds = FILTERS[filter_name][1]
     if kinds:
         events = events.filter(kind__in=kinds)
@@ -97,9 +110,20 @@ def timeline_page(lead, *, before: str = "", filter_name: str = "all", size: int
         messages = {
             message.pk: message
             for message in Message.objects.filter(pk__in=message_ids, lead_id=lead.pk).only(
-                "pk", "channel", "direction", "subject", "body", "status", "status_reason", "purpose",
-                "created_at", "sent_at", "to_address", "from_address", "lead_id",
-            )  # fmt: skip
+                "pk",
+                "channel",
+                "direction",
+                "subject",
+                "body",
+                "status",
+                "status_reason",
+                "purpose",
+                "created_at",
+                "sent_at",
+                "to_address",
+                "from_address",
+                "lead_id",
+            )
         }
     notes = {}
     if note_ids:

@@ -11,12 +11,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Min, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.http import HttpResponse, JsonResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from firstcall.accounts.audit import record_export
@@ -24,7 +26,6 @@ from firstcall.accounts.models import User
 from firstcall.cadences.access import can_see_cadences, visible_cadences
 from firstcall.cadences.services import bulk_enrol
 from firstcall.intake.recording import client_ip
-from firstcall.leads.models import Lead
 from firstcall.pipeline import board
 from firstcall.pipeline.access import may_move_visible_lead
 from firstcall.pipeline.forms import (
@@ -56,7 +57,9 @@ SORTS = {
 
 def _safe_next(request, fallback: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return fallback
 
@@ -79,7 +82,11 @@ def _require_organisation(user) -> None:
 @require_GET
 def board_home(request):
     _require_organisation(request.user)
-    pipeline = Pipeline.objects.filter(organisation_id=request.user.organisation_id).order_by("position", "pk").first()
+    pipeline = (
+        Pipeline.objects.filter(organisation_id=request.user.organisation_id)
+        .order_by("position", "pk")
+        .first()
+    )
     if pipeline is None:
         raise PermissionDenied("No pipelines yet.")
     return redirect("pipeline_board", kind=pipeline.kind)
@@ -90,12 +97,33 @@ def _board_leads(request, pipeline: Pipeline, form: LeadFilterForm):
     return board.apply_filters(leads, form.filters(), zone_name=request.user.time_zone)
 
 
-def _board_context(request, pipeline: Pipeline, form: LeadFilterForm, leads, version: str) -> dict:
+def _url_maker(name: str):
+    """reverse() once per page, not once per card: the URL with a placeholder id, filled in per lead."""
+    template = reverse(name, args=[987654321])
+    return lambda pk: template.replace("987654321", str(pk))
+
+
+def _stage_options(stages: list[Stage], selected: Stage) -> str:
+    """The "Move to" menu of every card of one column, built once per column rather than once per card."""
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        (
+            (stage.pk, mark_safe(" selected") if stage.pk == selected.pk else "", stage.name)
+            for stage in stages
+        ),
+    )
+
+
+def _board_context(request, pipeline: Pipeline, form: LeadFilterForm, leads, totals: list[dict]) -> dict:
     stages = list(pipeline.stages.order_by("position"))
-    columns = board.board_columns(leads, stages)
+    columns = board.board_columns(leads, stages, totals=totals)
+    detail_url, move_url = _url_maker("lead_detail"), _url_maker("lead_move_stage")
     for column in columns:
+        column.options = _stage_options(stages, column.stage)
         for card in column.cards:
             card.can_move = may_move_visible_lead(request.user, card)
+            card.detail_url, card.move_url = detail_url(card.pk), move_url(card.pk)
     query = form.query_string()
     live_url = reverse("pipeline_board_live", kwargs={"kind": pipeline.kind})
     return {
@@ -104,13 +132,12 @@ def _board_context(request, pipeline: Pipeline, form: LeadFilterForm, leads, ver
         "columns": columns,
         "form": form,
         "query": query,
-        "version": version,
+        "version": board.fingerprint(totals),
         "live_url": f"{live_url}?{query}" if query else live_url,
         "board_url": request.path if not query else f"{request.path}?{query}",
         "list_url": reverse("lead_list"),
         "now": timezone.now(),
         "lost_reasons": LOST_REASONS,
-        "lost_stage_ids": [stage.pk for stage in stages if stage.outcome == Stage.Outcome.LOST],
         "total_count": sum(column.count for column in columns),
         "total_volume": sum((column.volume for column in columns if not column.stage.is_closed), start=0),
     }
@@ -123,7 +150,7 @@ def pipeline_board(request, kind: str):
     pipeline = get_object_or_404(Pipeline, organisation_id=request.user.organisation_id, kind=kind)
     form = LeadFilterForm(request.GET, user=request.user)
     leads = _board_leads(request, pipeline, form)
-    context = _board_context(request, pipeline, form, leads, board.version_of(leads))
+    context = _board_context(request, pipeline, form, leads, board.stage_totals(leads))
     context["pipelines"] = list(Pipeline.objects.filter(organisation_id=request.user.organisation_id))
     return render(request, "pipeline/board.html", context)
 
@@ -136,10 +163,10 @@ def pipeline_board_live(request, kind: str):
     pipeline = get_object_or_404(Pipeline, organisation_id=request.user.organisation_id, kind=kind)
     form = LeadFilterForm(request.GET, user=request.user)
     leads = _board_leads(request, pipeline, form)
-    version = board.version_of(leads)
-    if request.GET.get("version") == version:
+    totals = board.stage_totals(leads)  # one GROUP BY: the fingerprint, and the column totals if it changed
+    if request.GET.get("version") == board.fingerprint(totals):
         return HttpResponse(status=204)
-    context = _board_context(request, pipeline, form, leads, version)
+    context = _board_context(request, pipeline, form, leads, totals)
     return render(request, "pipeline/partials/board_columns.html", context)
 
 
@@ -147,7 +174,9 @@ def pipeline_board_live(request, kind: str):
 @require_POST
 def move_lead_stage(request, lead_id: int):
     """The board's drag and drop (fetch, JSON answer) and its keyboard "Move to…" form (plain POST)."""
-    lead = get_object_or_404(board.workspace_leads(request.user).select_related("pipeline", "stage"), pk=lead_id)
+    lead = get_object_or_404(
+        board.workspace_leads(request.user).select_related("pipeline", "stage"), pk=lead_id
+    )
     stages = list(lead.pipeline.stages.order_by("position"))
     form = MoveStageForm(request.POST, stages=stages)
     back = _safe_next(request, reverse("pipeline_board", kwargs={"kind": lead.pipeline.kind}))
@@ -157,7 +186,9 @@ def move_lead_stage(request, lead_id: int):
     try:
         moved = move_stage(lead, stage, request.user, form.cleaned_data.get("lost_reason", ""))
     except StageMoveRefused as refusal:
-        return _move_refused(request, lead, form, back, refusal.message, refusal.field, 400 if refusal.field else 403)
+        return _move_refused(
+            request, lead, form, back, refusal.message, refusal.field, 400 if refusal.field else 403
+        )
     text = f"{lead.full_name or 'The lead'} moved to {stage.name}." if moved else f"Already in {stage.name}."
     if _wants_json(request):
         return JsonResponse({"ok": True, "moved": moved, "stage": stage.pk, "message": text})
@@ -171,8 +202,15 @@ def _move_refused(request, lead, form, back, message, field, status):
     return render(
         request,
         "pipeline/move_stage.html",
-        {"lead": lead, "form": form, "error": message, "field": field, "next": back, "lost_reasons": LOST_REASONS,
-         "allowed": status != 403},  # fmt: skip
+        {
+            "lead": lead,
+            "form": form,
+            "error": message,
+            "field": field,
+            "next": back,
+            "lost_reasons": LOST_REASONS,
+            "allowed": status != 403,
+        },  # fmt: skip
         status=status,
     )
 
@@ -186,7 +224,9 @@ def _list_filters(request, data=None) -> LeadFilterForm:
 
 def _filtered_list(request, form: LeadFilterForm):
     filters = form.filters()
-    leads = board.apply_filters(board.workspace_leads(request.user), filters, zone_name=request.user.time_zone)
+    leads = board.apply_filters(
+        board.workspace_leads(request.user), filters, zone_name=request.user.time_zone
+    )
     return board.summary_rows(leads).order_by(*SORTS[filters.get("sort") or "newest"])
 
 
@@ -229,7 +269,8 @@ def lead_list(request):
             "can_enrol": bool(choices["cadences"]),
             "lost_reasons": LOST_REASONS,
             "now": timezone.now(),
-            "is_partner": request.user.role == User.Role.PARTNER,
+            "can_change_stage": request.user.is_org_admin
+            or request.user.role in (User.Role.MANAGER, User.Role.LOAN_OFFICER),
         },
     )
 
@@ -254,8 +295,10 @@ def lead_bulk_action(request):
     leads = board.workspace_leads(user)
     if action == "export":
         if form.cleaned_data.get("everything"):
-            return _export_csv(request, _filtered_list(request, filter_form), query=filter_form.query_string())
-        return _export_csv(request, leads.filter(pk__in=form.cleaned_data["lead"]), query="")
+            rows = _filtered_list(request, filter_form)
+            return _export_csv(request, rows, query=filter_form.query_string(), selection="all matching")
+        selected = leads.filter(pk__in=form.cleaned_data["lead"])
+        return _export_csv(request, selected, query="", selection="selected")
     # Leads the person may not see are simply not found: they are neither changed nor reported by name.
     chosen = list(leads.filter(pk__in=form.cleaned_data["lead"]).select_related("organisation", "stage"))
     missing = len(form.cleaned_data["lead"]) - len(chosen)
@@ -264,7 +307,9 @@ def lead_bulk_action(request):
         owner = form.cleaned_data["owner"]
         for lead in chosen:
             try:
-                reassign_lead(lead, owner, actor=user, reason=form.cleaned_data.get("reason") or "bulk reassignment")
+                reassign_lead(
+                    lead, owner, actor=user, reason=form.cleaned_data.get("reason") or "bulk reassignment"
+                )
                 done += 1
             except RoutingError as error:
                 skipped[lead.pk] = str(error)
@@ -291,7 +336,9 @@ def lead_bulk_action(request):
         reasons = sorted(set(skipped.values()))
         messages.warning(
             request,
-            f"{len(skipped) + missing} not changed" + (": " + "; ".join(reasons[:3]) if reasons else "") + ".",
+            f"{len(skipped) + missing} not changed"
+            + (": " + "; ".join(reasons[:3]) if reasons else "")
+            + ".",
         )
     return redirect(back)
 
@@ -315,12 +362,15 @@ EXPORT_COLUMNS = [
     ("score", lambda lead: lead.score if lead.score is not None else ""),
     ("score_tier", lambda lead: lead.score_tier),
     ("sla_status", lambda lead: lead.sla_status),
-    ("first_human_contact_at", lambda lead: lead.first_human_contact_at.isoformat() if lead.first_human_contact_at else ""),  # noqa: E501
+    (
+        "first_human_contact_at",
+        lambda lead: lead.first_human_contact_at.isoformat() if lead.first_human_contact_at else "",
+    ),  # noqa: E501
     ("purchase_price", lambda lead: lead.purchase_price),
     ("down_payment", lambda lead: lead.down_payment),
     ("property_value", lambda lead: lead.property_value),
     ("loan_balance", lambda lead: lead.loan_balance),
-    ("loan_amount", lambda lead: lead.amount),
+    ("loan_amount", lambda lead: board.cents(lead.amount) if lead.amount is not None else ""),
     ("timeframe", lambda lead: lead.timeframe),
     ("lost_reason", lambda lead: lead.lost_reason),
 ]
@@ -364,7 +414,7 @@ class _Echo:
         return value
 
 
-def _export_csv(request, leads, *, query: str):
+def _export_csv(request, leads, *, query: str, selection: str):
     user = request.user
     columns = export_columns_for(user)
     rows = (
@@ -375,8 +425,13 @@ def _export_csv(request, leads, *, query: str):
     if user.role == User.Role.PARTNER:
         rows = rows.defer(*STAFF_ONLY_FIELDS)  # never read from the database, let alone decrypted
     count = rows.count()
-    record_export(user, "leads.csv", count, ip_address=client_ip(request),
-                  detail={"filters": query[:500], "selection": "all matching" if query else "selected"})  # fmt: skip
+    record_export(
+        user,
+        "leads.csv",
+        count,
+        ip_address=client_ip(request),
+        detail={"filters": query[:500], "selection": selection},
+    )
     writer = csv.writer(_Echo())
 
     def lines():
@@ -420,7 +475,9 @@ def saved_view_delete(request, view_id: int):
 
 
 def _officers_in_scope(user: User) -> list[User]:
-    officers = User.objects.filter(organisation_id=user.organisation_id, role=User.Role.LOAN_OFFICER, is_active=True)
+    officers = User.objects.filter(
+        organisation_id=user.organisation_id, role=User.Role.LOAN_OFFICER, is_active=True
+    )
     if not user.is_org_admin:
         officers = officers.filter(teams__in=user.managed_teams.values("pk")).distinct()
     return list(officers.only("id", "username", "first_name", "last_name").order_by("first_name", "username"))
@@ -435,34 +492,45 @@ def team(request):
         raise PermissionDenied("The team view is for managers and admins.")
     now = timezone.now()
     leads = board.workspace_leads(user)
-    open_leads = leads.filter(stage__outcome=Stage.Outcome.OPEN)
+    is_open = board.in_outcome(Stage.Outcome.OPEN)
+    open_leads = leads.filter(is_open)
     officers = _officers_in_scope(user)
 
-    stage_names = list(
-        Stage.objects.filter(pipeline__organisation_id=user.organisation_id, outcome=Stage.Outcome.OPEN)
-        .values("name")
-        .annotate(first_position=Min("position"))
-        .order_by("first_position", "name")
-        .values_list("name", flat=True)
+    # Columns: the open stage names of every pipeline, merged by name ("New" of purchase and of refinance).
+    open_stages = list(
+        Stage.objects.filter(pipeline__organisation_id=user.organisation_id, outcome=Stage.Outcome.OPEN).only(
+            "id", "name", "position"
+        )
     )
-    cells = {}
-    for row in open_leads.order_by().values("owner_id", "stage__name").annotate(count=Count("pk")):
-        cells[(row["owner_id"], row["stage__name"])] = row["count"]
+    stage_names = []
+    for stage in sorted(open_stages, key=lambda stage: (stage.position, stage.name)):
+        if stage.name not in stage_names:
+            stage_names.append(stage.name)
+    name_of = {stage.pk: stage.name for stage in open_stages}
+    cells: dict[tuple, int] = {}
+    for row in (
+        open_leads.order_by()
+        .annotate(owner_key=board.OWNER_KEY, stage_key=board.STAGE_KEY)
+        .values("owner_key", "stage_key")
+        .annotate(count=Count("pk"))
+    ):
+        key = (row["owner_key"], name_of.get(row["stage_key"]))
+        cells[key] = cells.get(key, 0) + row["count"]
     month_ago = now - timedelta(days=30)
     per_owner = {
         row["owner_id"]: row
         for row in leads.order_by()
         .values("owner_id")
         .annotate(
-            open_count=Count("pk", filter=Q(stage__outcome=Stage.Outcome.OPEN)),
-            open_volume=Sum(board.loan_amount(), filter=Q(stage__outcome=Stage.Outcome.OPEN)),
-            waiting=Count("pk", filter=Q(stage__outcome=Stage.Outcome.OPEN, first_human_contact_at__isnull=True)),
+            open_count=Count("pk", filter=is_open),
+            open_volume=Sum(board.loan_amount(), filter=is_open),
+            waiting=Count("pk", filter=is_open & Q(first_human_contact_at__isnull=True)),
             overdue=Count(
                 "pk",
-                filter=Q(stage__outcome=Stage.Outcome.OPEN, first_human_contact_at__isnull=True, respond_by__lt=now),
+                filter=is_open & Q(first_human_contact_at__isnull=True, respond_by__lt=now),
             ),
             breaches=Count("pk", filter=Q(sla_breached_at__gte=month_ago)),
-            won=Count("pk", filter=Q(stage__outcome=Stage.Outcome.WON, closed_at__gte=month_ago)),
+            won=Count("pk", filter=board.in_outcome(Stage.Outcome.WON) & Q(closed_at__gte=month_ago)),
         )
     }
     known = {officer.pk for officer in officers}
@@ -480,22 +548,20 @@ def team(request):
                 "person": person,
                 "cells": [cells.get((key, name), 0) for name in stage_names],
                 "open_count": summary.get("open_count", 0),
-                "open_volume": summary.get("open_volume") or 0,
+                "open_volume": board.cents(summary.get("open_volume")),
                 "waiting": summary.get("waiting", 0),
                 "overdue": summary.get("overdue", 0),
                 "breaches": summary.get("breaches", 0),
                 "won": summary.get("won", 0),
             }
         )
-    breaches = list(
-        board.summary_rows(leads.filter(sla_breached_at__gte=now - timedelta(days=7))).order_by(
-            "-sla_breached_at", "-id"
-        )[:25]
-    )
+    # Newest first by arrival (a breach follows its lead's arrival by minutes): a walk back through the table
+    # that stops at 25, where ordering by sla_breached_at (no index) would read every lead first.
+    week_ago = now - timedelta(days=7)
+    breaches = list(board.summary_rows(leads.filter(sla_breached_at__gte=week_ago)).order_by("-id")[:25])
+    # Oldest first by arrival: a walk in table order that stops at 50 (created_at would sort every one).
     unworked = list(
-        board.summary_rows(
-            open_leads.filter(first_human_contact_at__isnull=True)
-        ).order_by("created_at", "id")[:50]
+        board.summary_rows(open_leads.filter(first_human_contact_at__isnull=True)).order_by("id")[:50]
     )
     return render(
         request,

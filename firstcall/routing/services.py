@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from firstcall.accounts.models import Organisation, User
@@ -75,14 +75,22 @@ def _working_hours(user: User) -> dict | None:
 def candidates_for(organisation: Organisation, now: datetime) -> list[engine.Candidate]:
     """Every loan officer who takes leads, with today's assignments and open leads counted in one query."""
     day_start = now - timedelta(hours=24)
-    officers = (
-        User.objects.filter(organisation=organisation, role=User.Role.LOAN_OFFICER, is_active=True)
-        .annotate(
-            open_count=Count("owned_leads", filter=Q(owned_leads__stage__outcome=Stage.Outcome.OPEN)),
-            recent_count=Count("owned_leads", filter=Q(owned_leads__assigned_at__gte=day_start)),
-        )
-        .order_by("pk")
+    officers = list(
+        User.objects.filter(organisation=organisation, role=User.Role.LOAN_OFFICER, is_active=True).order_by("pk")
     )
+    # Two grouped, indexed counts (owner+stage, owner+assigned_at) rather than a join over every lead owned.
+    open_stage_ids = Stage.objects.filter(pipeline__organisation=organisation, outcome=Stage.Outcome.OPEN)
+    open_counts = dict(
+        Lead.objects.filter(owner__in=officers, stage__in=open_stage_ids)
+        .values("owner").annotate(total=Count("id")).values_list("owner", "total")
+    )  # fmt: skip
+    recent_counts = dict(
+        Lead.objects.filter(owner__in=officers, assigned_at__gte=day_start)
+        .values("owner").annotate(total=Count("id")).values_list("owner", "total")
+    )  # fmt: skip
+    for officer in officers:
+        officer.open_count = open_counts.get(officer.pk, 0)
+        officer.recent_count = recent_counts.get(officer.pk, 0)
     candidates = []
     for officer in officers:
         # "Today" in the officer's own zone: recount only when the rolling window could overstate it.

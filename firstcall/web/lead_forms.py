@@ -30,15 +30,19 @@ class PrefixedIds:
 class LogCallForm(PrefixedIds, forms.Form):
     id_prefix = "call"
     outcome = forms.ChoiceField(choices=CallOutcome.choices, widget=forms.RadioSelect)
-    notes = forms.CharField(required=False, max_length=MAX_CALL_NOTES, widget=forms.Textarea(attrs={"rows": 2}))
+    notes = forms.CharField(
+        required=False, max_length=MAX_CALL_NOTES, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class NoteForm(PrefixedIds, forms.Form):
     id_prefix = "note"
     body = forms.CharField(
-        label="Note", max_length=MAX_NOTE_LENGTH, widget=forms.Textarea(attrs={"rows": 3}),
+        label="Note",
+        max_length=MAX_NOTE_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Mention a teammate with @username to alert them.",
-    )  # fmt: skip
+    )
 
 
 class ComposeForm(PrefixedIds, forms.Form):
@@ -101,13 +105,23 @@ class LeadEditForm(forms.ModelForm):
 
     annual_income = forms.DecimalField(required=False, min_value=0, max_digits=12, decimal_places=2)
     monthly_debts = forms.DecimalField(required=False, min_value=0, max_digits=12, decimal_places=2)
-    first_time_buyer = forms.TypedChoiceField(choices=YES_NO_UNKNOWN, coerce=_yes_no, empty_value=None,
-                                              required=False, label="First-time buyer")  # fmt: skip
+    first_time_buyer = forms.TypedChoiceField(
+        choices=YES_NO_UNKNOWN, coerce=_yes_no, empty_value=None, required=False, label="First-time buyer"
+    )
     veteran = forms.TypedChoiceField(choices=YES_NO_UNKNOWN, coerce=_yes_no, empty_value=None, required=False)
-    has_real_estate_agent = forms.TypedChoiceField(choices=YES_NO_UNKNOWN, coerce=_yes_no, empty_value=None,
-                                                   required=False, label="Has a real estate agent")  # fmt: skip
-    credit_score_low = forms.IntegerField(required=False, min_value=300, max_value=850, label="Credit score (low)")
-    credit_score_high = forms.IntegerField(required=False, min_value=300, max_value=850, label="Credit score (high)")
+    has_real_estate_agent = forms.TypedChoiceField(
+        choices=YES_NO_UNKNOWN,
+        coerce=_yes_no,
+        empty_value=None,
+        required=False,
+        label="Has a real estate agent",
+    )
+    credit_score_low = forms.IntegerField(
+        required=False, min_value=300, max_value=850, label="Credit score (low)"
+    )
+    credit_score_high = forms.IntegerField(
+        required=False, min_value=300, max_value=850, label="Credit score (high)"
+    )
     reason = forms.CharField(required=False, max_length=300, label="Why (shown on the timeline)")
 
     class Meta:
@@ -127,7 +141,9 @@ class LeadEditForm(forms.ModelForm):
             self.fields[name].min_value = 0
             self.fields[name].widget.attrs["min"] = "0"
         self.fields["phone"].label = "Mobile number"
-        self.fields["phone"].help_text = (
+        self.fields[
+            "phone"
+        ].help_text = (
             "Changing the number ends text and call consent: the borrower agreed for the old number."
         )
         self.fields["email"].help_text = "Changing the email ends email consent for the same reason."
@@ -140,7 +156,9 @@ class LeadEditForm(forms.ModelForm):
         try:
             return normalise_phone(raw)
         except InvalidPhone as error:
-            raise forms.ValidationError(str(error) or "That is not a phone number we can text or call.") from error
+            raise forms.ValidationError(
+                str(error) or "That is not a phone number we can text or call."
+            ) from error
 
     def clean_email(self):
         raw = (self.cleaned_data.get("email") or "").strip()

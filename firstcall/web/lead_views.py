@@ -91,8 +91,12 @@ def lead_page(request, lead_id: int):
     lead = visible_leads(user).select_related(*LEAD_RELATIONS).filter(pk=lead_id).first()
     if lead is None:
         offer = (
-            LeadOffer.objects.filter(lead_id=lead_id, user=user, status=LeadOffer.Status.OPEN,
-                                     lead__organisation_id=user.organisation_id)  # fmt: skip
+            LeadOffer.objects.filter(
+                lead_id=lead_id,
+                user=user,
+                status=LeadOffer.Status.OPEN,
+                lead__organisation_id=user.organisation_id,
+            )
             .select_related("lead", "lead__stage", "lead__pipeline")
             .first()
         )
@@ -109,7 +113,9 @@ def _template_choices(organisation_id: int) -> dict[str, list]:
     from firstcall.cadences.models import MessageTemplate
 
     choices: dict[str, dict[str, MessageTemplate]] = {"sms": {}, "email": {}}
-    for template in MessageTemplate.objects.filter(organisation_id=organisation_id).order_by("name", "language"):
+    for template in MessageTemplate.objects.filter(organisation_id=organisation_id).order_by(
+        "name", "language"
+    ):
         current = choices.setdefault(template.channel, {}).get(template.name)
         if current is None or template.language == "en":
             choices[template.channel][template.name] = template
@@ -121,8 +127,12 @@ def _consent_rows(lead, consents) -> list[dict]:
     for consent in consents:
         latest.setdefault(consent.channel, consent)
     return [
-        {"channel": channel, "label": label, "is_granted": getattr(lead, f"consent_{channel}"),
-         "proof": latest.get(channel)}  # fmt: skip
+        {
+            "channel": channel,
+            "label": label,
+            "is_granted": getattr(lead, f"consent_{channel}"),
+            "proof": latest.get(channel),
+        }
         for channel, label in CONSENT_CHANNELS
     ]
 
@@ -133,10 +143,15 @@ def _routing(lead) -> tuple[RoutingDecisionLog | None, list[dict]]:
         return None, []
     verdicts = [verdict for verdict in decision.candidates or [] if isinstance(verdict, dict)]
     ids = {verdict.get("user_id") for verdict in verdicts}
-    names = {user.pk: str(user) for user in User.objects.filter(pk__in=ids, organisation_id=lead.organisation_id)}
+    names = {
+        user.pk: str(user) for user in User.objects.filter(pk__in=ids, organisation_id=lead.organisation_id)
+    }
     return decision, [
-        {"name": names.get(verdict.get("user_id"), f"#{verdict.get('user_id')}"),
-         "eligible": bool(verdict.get("eligible")), "reasons": verdict.get("reasons") or []}  # fmt: skip
+        {
+            "name": names.get(verdict.get("user_id"), f"#{verdict.get('user_id')}"),
+            "eligible": bool(verdict.get("eligible")),
+            "reasons": verdict.get("reasons") or [],
+        }
         for verdict in verdicts
     ]
 
@@ -157,8 +172,10 @@ def _render_full_page(request, lead, *, status=200, **forms):
     assignees = assignable_users(lead.organisation_id)
     statuses = manual_messages.channel_statuses(lead, consents)
     compose_form = forms.get("compose_form") or ComposeForm(
-        initial={"channel": "sms" if statuses["sms"].is_open or not statuses["email"].is_open else "email",
-                 "send_key": uuid.uuid4().hex}  # fmt: skip
+        initial={
+            "channel": "sms" if statuses["sms"].is_open or not statuses["email"].is_open else "email",
+            "send_key": uuid.uuid4().hex,
+        }
     )
     now = timezone.now()
     context = {
@@ -175,26 +192,37 @@ def _render_full_page(request, lead, *, status=200, **forms):
         "my_offer": LeadOffer.objects.filter(lead=lead, user=user, status=LeadOffer.Status.OPEN).first(),
         "may_reassign": may_reassign,
         "officers": list(
-            User.objects.filter(organisation_id=lead.organisation_id, role=User.Role.LOAN_OFFICER, is_active=True)
-        ) if may_reassign else [],  # fmt: skip
+            User.objects.filter(
+                organisation_id=lead.organisation_id, role=User.Role.LOAN_OFFICER, is_active=True
+            )
+        )
+        if may_reassign
+        else [],
         "may_work": may_work,
         "show_cadences": show_cadences,
         "next_step": next_step_for(lead) if show_cadences else None,
         "page": page,
         "filters": [(name, label) for name, (label, _kinds) in timeline.FILTERS.items()],
         "pending_messages": list(
-            Message.objects.filter(lead=lead, direction=Message.Direction.OUTBOUND, recipient_user__isnull=True,
-                                   status__in=PENDING_STATUSES).select_related("sent_by").order_by("created_at")[:10]
-        ),  # fmt: skip
+            Message.objects.filter(
+                lead=lead,
+                direction=Message.Direction.OUTBOUND,
+                recipient_user__isnull=True,
+                status__in=PENDING_STATUSES,
+            )
+            .select_related("sent_by")
+            .order_by("created_at")[:10]
+        ),
         "tasks": list(
-            Task.objects.filter(lead=lead, completed_at__isnull=True).select_related("assignee")
+            Task.objects.filter(lead=lead, completed_at__isnull=True)
+            .select_related("assignee")
             .order_by("due_at", "pk")[:20]
-        ),  # fmt: skip
+        ),
         "templates": _template_choices(lead.organisation_id) if may_work else {},
         "call_form": forms.get("call_form") or LogCallForm(),
         "note_form": forms.get("note_form") or NoteForm(),
-        "task_form": forms.get("task_form") or TaskForm(assignees=assignees, initial={"assignee": user.pk,
-                                                                                      "lead": lead.pk}),  # fmt: skip
+        "task_form": forms.get("task_form")
+        or TaskForm(assignees=assignees, initial={"assignee": user.pk, "lead": lead.pk}),
         "compose_form": compose_form,
         "sla_overdue": bool(lead.respond_by and not lead.first_human_contact_at and lead.respond_by <= now),
     }
@@ -227,7 +255,9 @@ def log_call(request, lead_id: int):
     if not form.is_valid():
         messages.error(request, "Choose how the call went.")
         return _render_full_page(request, lead, status=422, call_form=form)
-    calls.log_call(lead, actor=request.user, outcome=form.cleaned_data["outcome"], notes=form.cleaned_data["notes"])
+    calls.log_call(
+        lead, actor=request.user, outcome=form.cleaned_data["outcome"], notes=form.cleaned_data["notes"]
+    )
     if form.cleaned_data["outcome"] == calls.CallOutcome.CONNECTED:
         messages.success(request, "Call logged: you talked to the borrower.")
     else:
@@ -253,8 +283,11 @@ def add_note(request, lead_id: int):
         text += " Notified " + ", ".join(str(person) for person in result.notified) + "."
     messages.success(request, text)
     if result.not_notified:
-        messages.warning(request, "Not notified (no such teammate, or they cannot see this lead): "
-                         + ", ".join(f"@{name}" for name in result.not_notified))  # fmt: skip
+        messages.warning(
+            request,
+            "Not notified (no such teammate, or they cannot see this lead): "
+            + ", ".join(f"@{name}" for name in result.not_notified),
+        )
     return redirect(_page_url(lead, "timeline"))
 
 
@@ -268,9 +301,13 @@ def compose(request, lead_id: int):
         return _render_full_page(request, lead, status=422, compose_form=form)
     try:
         message = manual_messages.send_manual_message(
-            lead, channel=form.cleaned_data["channel"], body=form.cleaned_data["body"],
-            subject=form.cleaned_data["subject"], actor=request.user, send_key=form.cleaned_data["send_key"],
-        )  # fmt: skip
+            lead,
+            channel=form.cleaned_data["channel"],
+            body=form.cleaned_data["body"],
+            subject=form.cleaned_data["subject"],
+            actor=request.user,
+            send_key=form.cleaned_data["send_key"],
+        )
     except manual_messages.ComposeRefused as refusal:
         form.add_error(None, str(refusal))
         return _render_full_page(request, lead, status=422, compose_form=form)
@@ -288,20 +325,25 @@ def compose_template(request, lead_id: int):
     from firstcall.cadences.personalise import compose as render_template
 
     lead = _workable_lead(request.user, lead_id)
-    channel = request.GET.get("channel") if request.GET.get("channel") in ("sms", "email") else "sms"
-    template_id = request.GET.get(f"template_{channel}") or request.GET.get("template") or ""
+    template_id = request.GET.get("template") or ""
     template = None
     if template_id.isdigit():
         template = MessageTemplate.objects.filter(
-            pk=int(template_id), organisation_id=lead.organisation_id, channel=channel
+            pk=int(template_id), organisation_id=lead.organisation_id
         ).first()
+    statuses = manual_messages.channel_statuses(lead)
+    channel = template.channel if template is not None else ("sms" if statuses["sms"].is_open else "email")
     initial = {"channel": channel, "send_key": uuid.uuid4().hex}
-    if template is not None:
+    if template is not None and statuses[channel].is_open:
         composed = render_template(lead, channel, template=template, officer=request.user)
         initial.update(subject=composed.subject, body=composed.body)
     form = ComposeForm(initial=initial)
     if request.htmx:
-        return render(request, "web/lead/_compose_fields.html", {"lead": lead, "compose_form": form})
+        return render(
+            request,
+            "web/lead/_compose_fields.html",
+            {"lead": lead, "compose_form": form, "channel_status": statuses},
+        )
     return _render_full_page(request, lead, compose_form=form)
 
 
@@ -322,5 +364,9 @@ def edit_lead(request, lead_id: int):
         return redirect(_page_url(lead))
     if request.method == "POST":
         lead = full_access_lead(request.user, lead_id)  # the form wrote the rejected values onto its instance
-    return render(request, "web/lead/edit.html", {"lead": lead, "form": form},
-                  status=422 if request.method == "POST" else 200)  # fmt: skip
+    return render(
+        request,
+        "web/lead/edit.html",
+        {"lead": lead, "form": form},
+        status=422 if request.method == "POST" else 200,
+    )

@@ -24,8 +24,9 @@ def _require_tasks(user) -> None:
 
 def _back(request, default: str):
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):  # fmt: skip
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return redirect(target)
     return redirect(default)
 
@@ -42,20 +43,25 @@ def tasks_page(request):
     open_tasks = list(tasks_service.open_tasks(user, team=team)[:300])
     call_tasks = list(tasks_service.open_call_tasks(user, team=team)[:300])
     now = timezone.now()
-    return render(request, "web/lead/tasks.html", {
-        "team": team,
-        "may_see_team": may_see_team,
-        "open_tasks": open_tasks,
-        "call_tasks": call_tasks,
-        "overdue_count": sum(1 for task in open_tasks if task.is_overdue(now))
-        + sum(1 for task in call_tasks if task.due_at < now),
-        "done_tasks": tasks_service.recently_completed(user, team=team),
-        "form": TaskForm(assignees=assignees, initial={"assignee": user.pk}),
-        "update_form": TaskUpdateForm(assignees=assignees),
-        "assignees": list(assignees),
-        "call_done_form": CallTaskDoneForm(),
-        "now": now,
-    })  # fmt: skip
+    return render(
+        request,
+        "web/lead/tasks.html",
+        {
+            "team": team,
+            "may_see_team": may_see_team,
+            "open_tasks": open_tasks,
+            "call_tasks": call_tasks,
+            "open_count": len(open_tasks) + len(call_tasks),
+            "overdue_count": sum(1 for task in open_tasks if task.is_overdue(now))
+            + sum(1 for task in call_tasks if task.due_at < now),
+            "done_tasks": tasks_service.recently_completed(user, team=team),
+            "form": TaskForm(assignees=assignees, initial={"assignee": user.pk}),
+            "update_form": TaskUpdateForm(assignees=assignees),
+            "assignees": list(assignees),
+            "call_done_form": CallTaskDoneForm(),
+            "now": now,
+        },
+    )
 
 
 @login_required
@@ -72,16 +78,26 @@ def task_create(request):
             form.add_error(None, "No such lead you may see.")
     default = reverse("lead_detail", args=[lead.pk]) + "#tasks" if lead else reverse("tasks")
     if not form.is_valid():
-        messages.error(request, "Task not added: " + "; ".join(
-            f"{name}: {' '.join(errors)}" if name != "__all__" else " ".join(errors)
-            for name, errors in form.errors.items()))  # fmt: skip
+        messages.error(
+            request,
+            "Task not added: "
+            + "; ".join(
+                f"{name}: {' '.join(errors)}" if name != "__all__" else " ".join(errors)
+                for name, errors in form.errors.items()
+            ),
+        )
         return _back(request, default)
     try:
         task = tasks_service.create_task(
-            user.organisation, title=form.cleaned_data["title"], created_by=user,
-            assignee=form.cleaned_data["assignee"], lead=lead, due_at=form.cleaned_data["due_at"],
-            kind=form.cleaned_data["kind"], notes=form.cleaned_data["notes"],
-        )  # fmt: skip
+            user.organisation,
+            title=form.cleaned_data["title"],
+            created_by=user,
+            assignee=form.cleaned_data["assignee"],
+            lead=lead,
+            due_at=form.cleaned_data["due_at"],
+            kind=form.cleaned_data["kind"],
+            notes=form.cleaned_data["notes"],
+        )
     except TaskRefused as refusal:
         messages.error(request, f"Task not added: {refusal}")
         return _back(request, default)
@@ -125,12 +141,18 @@ def task_update(request, task_id: int):
         messages.error(request, "Task not changed: choose a teammate and a valid date.")
         return _back(request, reverse("tasks"))
     try:
-        changed = tasks_service.update_task(task, actor=request.user, assignee=form.cleaned_data["assignee"],
-                                            due_at=form.cleaned_data["due_at"])  # fmt: skip
+        changed = tasks_service.update_task(
+            task,
+            actor=request.user,
+            assignee=form.cleaned_data["assignee"],
+            due_at=form.cleaned_data["due_at"],
+        )
     except TaskRefused as refusal:
         messages.error(request, f"Task not changed: {refusal}")
         return _back(request, reverse("tasks"))
-    messages.success(request, f"Changed {' and '.join(changed)}: {task.title}." if changed else "Nothing changed.")
+    messages.success(
+        request, f"Changed {' and '.join(changed)}: {task.title}." if changed else "Nothing changed."
+    )
     return _back(request, reverse("tasks"))
 
 
@@ -144,7 +166,8 @@ def call_task_complete(request, task_id: int):
 
     _require_tasks(request.user)
     task = get_object_or_404(
-        CallTask.objects.filter(lead__in=visible_leads(request.user).values("pk")).select_related("lead"), pk=task_id
+        CallTask.objects.filter(lead__in=visible_leads(request.user).values("pk")).select_related("lead"),
+        pk=task_id,
     )
     if not can_manage_enrolment(request.user, task.lead):
         raise PermissionDenied
@@ -152,7 +175,8 @@ def call_task_complete(request, task_id: int):
     if not form.is_valid():
         messages.error(request, "Choose how the call went.")
         return _back(request, reverse("tasks"))
-    if complete_call_task(task, outcome=form.cleaned_data["outcome"], actor=request.user,
-                          notes=form.cleaned_data["notes"]):  # fmt: skip
+    if complete_call_task(
+        task, outcome=form.cleaned_data["outcome"], actor=request.user, notes=form.cleaned_data["notes"]
+    ):
         messages.success(request, f"Done: {task.title}.")
     return _back(request, reverse("tasks"))

@@ -1,3 +1,5 @@
+import os
+
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
@@ -14,3 +16,9 @@ urlpatterns = [
     path("my-day/live/", views.my_day_live, name="my_day_live"),
     path("", views.home, name="home"),
 ]
+
+if os.environ.get("FIRSTCALL_BENCH_ENDPOINTS") == "1":
+    # A bare one-row insert, the baseline bench/intake.py compares intake against; off unless asked for.
+    from firstcall.web import bench_views
+
+    urlpatterns.insert(0, path("bench/insert", bench_views.bare_insert, name="bench_insert"))

@@ -24,7 +24,8 @@ def my_day_live(request):
     now = timezone.now()
     if request.GET.get("version") == my_day_version(request.user, now):
         return HttpResponse(status=204)
-    return render(request, "web/partials/my_day_sections.html", {"day": my_day(request.user, now), "now": now})
+    context = {"day": my_day(request.user, now), "now": now}
+    return render(request, "web/partials/my_day_sections.html", context)
 
 
 @login_required

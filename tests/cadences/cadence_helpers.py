@@ -72,7 +72,12 @@ def email(subject, body, **extra):
 
 
 def wait(amount, unit="days", at=None):
-    return {"kind": "wait", "wait_amount": amount, "wait_unit": unit, "at_local_time": time.fromisoformat(at) if at else None}
+    return {
+        "kind": "wait",
+        "wait_amount": amount,
+        "wait_unit": unit,
+        "at_local_time": time.fromisoformat(at) if at else None,
+    }
 
 
 def call(title):

@@ -21,7 +21,10 @@ def site_urls(settings):
 @pytest.fixture
 def standin():
     server = StandinSmsServer(
-        account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, callback_base="http://testserver", auto_callbacks=False
+        account_sid=ACCOUNT_SID,
+        auth_token=AUTH_TOKEN,
+        callback_base="http://testserver",
+        auto_callbacks=False,
     ).start()
     yield server
     server.stop()
@@ -73,7 +76,7 @@ def _fresh_step_cache():
 @pytest.fixture(autouse=True)
 def _cadence_hooks_wired(monkeypatch):
     """The messaging core calls the cadence hooks once the lead adds the two lines from the cadence report
-    (on_inbound_reply -> on_borrower_reply; opt_out_address -> on_opt_out). Until then they are patched in here
+    (on_inbound_reply -> on_borrower_reply; opt_out_address -> on_opt_out). Until then they are patched in
     exactly that way; once wired, this fixture does nothing."""
     import inspect
 

@@ -1,5 +1,5 @@
-"""The cadence API: API keys act for their organisation with the right scope; signed-in people with their role;
-denied calls change nothing."""
+"""The cadence API: API keys act for their organisation with the right scope, signed-in people with their
+role; denied calls change nothing."""
 
 import pytest
 from cadence_helpers import build_cadence, call, make_lead, wait
@@ -32,25 +32,45 @@ def test_list_cadences_with_a_read_key(client, read_key, cadence, other_organisa
     build_cadence(other_organisation, [call("x")], name="Not theirs")
     response = client.get("/api/v1/cadences", headers={"X-Api-Key": read_key})
     assert response.status_code == 200
-    assert response.json() == [{
-        "id": cadence.pk, "name": "Nurture", "description": "", "trigger": "manual", "pipeline_kind": "",
-        "is_active": True, "is_builtin": False, "version": 1,
-    }]  # fmt: skip
+    assert response.json() == [
+        {
+            "id": cadence.pk,
+            "name": "Nurture",
+            "description": "",
+            "trigger": "manual",
+            "pipeline_kind": "",
+            "is_active": True,
+            "is_builtin": False,
+            "version": 1,
+        }
+    ]
 
 
 def test_enrol_pause_resume_and_remove_with_a_write_key(client, write_key, organisation, owner, cadence):
     lead = make_lead(organisation, owner=owner)
     headers = {"X-Api-Key": write_key}
-    response = client.post(f"/api/v1/leads/{lead.pk}/cadence/enrol", {"cadence_id": cadence.pk},
-                           content_type="application/json", headers=headers)  # fmt: skip
+    response = client.post(
+        f"/api/v1/leads/{lead.pk}/cadence/enrol",
+        {"cadence_id": cadence.pk},
+        content_type="application/json",
+        headers=headers,
+    )
     assert response.status_code == 201
     body = response.json()
     assert body["enrolments"][0]["status"] == "active" and body["next_step"] == "Call task: Call (Nurture)"
-    again = client.post(f"/api/v1/leads/{lead.pk}/cadence/enrol", {"cadence_id": cadence.pk},
-                        content_type="application/json", headers=headers)  # fmt: skip
+    again = client.post(
+        f"/api/v1/leads/{lead.pk}/cadence/enrol",
+        {"cadence_id": cadence.pk},
+        content_type="application/json",
+        headers=headers,
+    )
     assert again.status_code == 409 and again.json() == {"detail": "The lead is already in Nurture."}
-    assert client.post(f"/api/v1/leads/{lead.pk}/cadence/pause", headers=headers).json()["enrolments"][0][
-        "status"] == "paused"  # fmt: skip
+    assert (
+        client.post(f"/api/v1/leads/{lead.pk}/cadence/pause", headers=headers).json()["enrolments"][0][
+            "status"
+        ]
+        == "paused"
+    )
     assert client.post(f"/api/v1/leads/{lead.pk}/cadence/pause", headers=headers).status_code == 409
     assert client.post(f"/api/v1/leads/{lead.pk}/cadence/resume", headers=headers).status_code == 200
     removed = client.post(f"/api/v1/leads/{lead.pk}/cadence/remove", headers=headers).json()
@@ -60,8 +80,12 @@ def test_enrol_pause_resume_and_remove_with_a_write_key(client, write_key, organ
 
 def test_a_read_key_cannot_change_anything(client, read_key, organisation, owner, cadence):
     lead = make_lead(organisation, owner=owner)
-    response = client.post(f"/api/v1/leads/{lead.pk}/cadence/enrol", {"cadence_id": cadence.pk},
-                           content_type="application/json", headers={"X-Api-Key": read_key})  # fmt: skip
+    response = client.post(
+        f"/api/v1/leads/{lead.pk}/cadence/enrol",
+        {"cadence_id": cadence.pk},
+        content_type="application/json",
+        headers={"X-Api-Key": read_key},
+    )
     assert response.status_code == 403
     assert not Enrolment.objects.exists()
 
@@ -69,8 +93,12 @@ def test_a_read_key_cannot_change_anything(client, read_key, organisation, owner
 def test_another_organisations_key_sees_nothing(client, other_organisation, organisation, owner, cadence):
     key = create_api_key(other_organisation, name="Them", scopes=["leads:write"])[1]
     lead = make_lead(organisation, owner=owner)
-    response = client.post(f"/api/v1/leads/{lead.pk}/cadence/enrol", {"cadence_id": cadence.pk},
-                           content_type="application/json", headers={"X-Api-Key": key})  # fmt: skip
+    response = client.post(
+        f"/api/v1/leads/{lead.pk}/cadence/enrol",
+        {"cadence_id": cadence.pk},
+        content_type="application/json",
+        headers={"X-Api-Key": key},
+    )
     assert response.status_code == 404
     assert client.get(f"/api/v1/leads/{lead.pk}/cadence", headers={"X-Api-Key": key}).status_code == 404
     assert not Enrolment.objects.exists()
@@ -84,10 +112,22 @@ def test_a_signed_in_loan_officer_manages_only_their_leads(client, owner, teamma
     mine = make_lead(organisation, owner=owner)
     theirs = make_lead(organisation, owner=teammate, phone="+18135550180")
     client.force_login(owner)
-    assert client.post(f"/api/v1/leads/{mine.pk}/cadence/enrol", {"cadence_id": cadence.pk},
-                       content_type="application/json").status_code == 201  # fmt: skip
-    assert client.post(f"/api/v1/leads/{theirs.pk}/cadence/enrol", {"cadence_id": cadence.pk},
-                       content_type="application/json").status_code == 404  # fmt: skip
+    assert (
+        client.post(
+            f"/api/v1/leads/{mine.pk}/cadence/enrol",
+            {"cadence_id": cadence.pk},
+            content_type="application/json",
+        ).status_code
+        == 201
+    )
+    assert (
+        client.post(
+            f"/api/v1/leads/{theirs.pk}/cadence/enrol",
+            {"cadence_id": cadence.pk},
+            content_type="application/json",
+        ).status_code
+        == 404
+    )
     assert list(Enrolment.objects.values_list("lead_id", "enrolled_by_id", "enrolled_how")) == [
         (mine.pk, owner.pk, "API")
     ]

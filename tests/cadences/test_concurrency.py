@@ -43,14 +43,18 @@ def in_threads(count, target):
 def enrol_many(organisation, owner, cadence, count):
     enrolments = []
     for index in range(count):
-        lead = make_lead(organisation, owner=owner, phone=f"+1813555{index:04d}", email=f"b{index}@example.com")
+        lead = make_lead(
+            organisation, owner=owner, phone=f"+1813555{index:04d}", email=f"b{index}@example.com"
+        )
         enrolments.append(services.enrol(lead, cadence))
     return enrolments
 
 
 def test_two_workers_racing_for_the_same_due_steps_run_each_exactly_once(organisation, owner):
-    cadence = build_cadence(organisation, [sms("Hi {{ borrower.first_name }}. Reply STOP to opt out."),
-                                           call("Call {{ borrower.full_name }}")])  # fmt: skip
+    cadence = build_cadence(
+        organisation,
+        [sms("Hi {{ borrower.first_name }}. Reply STOP to opt out."), call("Call {{ borrower.full_name }}")],
+    )
     enrolments = enrol_many(organisation, owner, cadence, 60)
 
     results = in_threads(2, lambda: services.run_due_steps(budget_seconds=60, batch_size=7))
@@ -74,7 +78,9 @@ def test_many_workers_claiming_one_run_give_it_to_exactly_one(organisation, owne
 
 
 def test_a_stop_racing_a_running_step_never_lets_its_message_out(organisation, owner):
-    cadence = build_cadence(organisation, [sms("Hello. Reply STOP to opt out."), wait(1, "days"), call("Call")])
+    cadence = build_cadence(
+        organisation, [sms("Hello. Reply STOP to opt out."), wait(1, "days"), call("Call")]
+    )
     enrolments = enrol_many(organisation, owner, cadence, 20)
     leads = [enrolment.lead for enrolment in enrolments]
     claims = {}
@@ -98,7 +104,10 @@ def test_a_stop_racing_a_running_step_never_lets_its_message_out(organisation, o
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=runner, args=("work", work)), threading.Thread(target=runner, args=("stop", stop))]
+    threads = [
+        threading.Thread(target=runner, args=("work", work)),
+        threading.Thread(target=runner, args=("stop", stop)),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -108,13 +117,17 @@ def test_a_stop_racing_a_running_step_never_lets_its_message_out(organisation, o
     for enrolment in enrolments:
         enrolment.refresh_from_db()
         assert enrolment.status == "stopped"
-        assert not StepRun.objects.filter(enrolment=enrolment, status__in=["pending", "claimed", "held"]).exists()
+        assert not StepRun.objects.filter(
+            enrolment=enrolment, status__in=["pending", "claimed", "held"]
+        ).exists()
     # Whichever came first, no cadence message is left to be sent.
     assert not Message.objects.filter(purpose="cadence", status__in=["queued", "held", "sending"]).exists()
     assert Message.objects.filter(purpose="cadence").count() == outcomes["work"].count("done")
 
 
-def test_a_worker_killed_mid_step_loses_nothing_and_doubles_nothing(organisation, owner, monkeypatch, settings):
+def test_a_worker_killed_mid_step_loses_nothing_and_doubles_nothing(
+    organisation, owner, monkeypatch, settings
+):
     settings.CADENCE_STEP_LEASE_SECONDS = 0.5
     cadence = build_cadence(organisation, [sms("Hello. Reply STOP to opt out."), call("Call")])
     [enrolment] = enrol_many(organisation, owner, cadence, 1)

@@ -16,16 +16,26 @@ MONDAY_10AM = eastern(2026, 3, 9, 10, 0)
 
 
 def sent_bodies(lead):
-    return list(Message.objects.filter(lead=lead, purpose="cadence").order_by("pk").values_list("body", flat=True))
+    return list(
+        Message.objects.filter(lead=lead, purpose="cadence").order_by("pk").values_list("body", flat=True)
+    )
 
 
 # ------------------------------------------------------------------------------------------- versions
 
 
 def test_editing_a_cadence_never_double_sends_to_enrolled_leads(organisation, owner, manager):
-    cadence = build_cadence(organisation, [sms("A. Reply STOP to opt out."), wait(2, "days"),
-                                           sms("B. Reply STOP to opt out."), wait(2, "days"), call("Call")],
-                            actor=manager)  # fmt: skip
+    cadence = build_cadence(
+        organisation,
+        [
+            sms("A. Reply STOP to opt out."),
+            wait(2, "days"),
+            sms("B. Reply STOP to opt out."),
+            wait(2, "days"),
+            call("Call"),
+        ],
+        actor=manager,
+    )
     early = make_lead(organisation, owner=owner)
     with time_machine.travel(MONDAY_10AM, tick=False):
         early_enrolment = services.enrol(early, cadence)
@@ -39,9 +49,14 @@ def test_editing_a_cadence_never_double_sends_to_enrolled_leads(organisation, ow
     ]
     editing.update_step(draft.steps.get(position=2), body="B, reworded. Reply STOP to opt out.")
     editing.add_step(draft, position=0, kind="send_sms", body="Z, new first text. Reply STOP to opt out.")
-    assert editing.enrolled_on_versions(cadence).explanation(2).startswith(
-        "Version 2 applies to leads enrolled from now on. 1 lead is already enrolled (1 on version 1) and "
-        "continue their current plan."
+    assert (
+        editing.enrolled_on_versions(cadence)
+        .explanation(2)
+        .startswith(
+            "Version 2 applies to leads enrolled from now on. 1 lead is already enrolled (1 on version 1) "
+            "and "
+            "continue their current plan."
+        )
     )
     result = editing.publish(cadence, actor=manager)
     assert (result.version.number, result.replanned) == (2, 0)
@@ -112,7 +127,9 @@ def test_publishing_checks_the_draft(organisation):
     draft = editing.draft_of(cadence)
     editing.add_step(draft, kind="wait", wait_amount=0, wait_unit="days")
     editing.add_step(draft, kind="send_sms", body="Hi {{ borrower.ssn }} {% load x %}")
-    editing.add_step(draft, kind="branch", condition_field="score_tier", condition_values=[], jump_to_key="gone")
+    editing.add_step(
+        draft, kind="branch", condition_field="score_tier", condition_values=[], jump_to_key="gone"
+    )
     loop = editing.add_step(draft, kind="call_task", body="Call")
     editing.add_step(draft, kind="branch", condition_field="replied", jump_to_key=loop.key)
     assert editing.version_problems(draft) == [
@@ -144,7 +161,9 @@ def test_steps_can_be_reordered_and_removed_in_a_draft(organisation):
 def test_a_branch_jumps_to_its_target_or_ends_the_cadence(organisation, owner):
     cadence = editing.create_cadence(organisation, name="Branchy")
     draft = editing.draft_of(cadence)
-    hot_branch = editing.add_step(draft, kind="branch", condition_field="score_tier", condition_values=["hot"])
+    hot_branch = editing.add_step(
+        draft, kind="branch", condition_field="score_tier", condition_values=["hot"]
+    )
     editing.add_step(draft, kind="call_task", body="Warm call")
     editing.add_step(draft, kind="branch", condition_field="loan_type", condition_values=["va"])  # -> end
     target = editing.add_step(draft, kind="call_task", body="Last call")
@@ -230,9 +249,16 @@ def test_a_new_fha_lead_is_enrolled_in_the_fha_cadence_on_capture(organisation, 
     [enrolment] = services.enrol_new_lead(fha)
     assert enrolment.cadence.builtin_key == "new_purchase_fha" and enrolment.enrolled_how == "capture rule"
     conventional = make_lead(organisation, owner=owner, loan_type="not_sure", phone="+18135550150")
-    assert [e.cadence.builtin_key for e in services.enrol_new_lead(conventional)] == ["new_purchase_conventional"]
-    refinance = make_lead(organisation, owner=owner, purpose="cash_out_refinance", pipeline_kind="refinance",
-                          phone="+18135550151")  # fmt: skip
+    assert [e.cadence.builtin_key for e in services.enrol_new_lead(conventional)] == [
+        "new_purchase_conventional"
+    ]
+    refinance = make_lead(
+        organisation,
+        owner=owner,
+        purpose="cash_out_refinance",
+        pipeline_kind="refinance",
+        phone="+18135550151",
+    )
     assert [e.cadence.builtin_key for e in services.enrol_new_lead(refinance)] == ["refinance"]
     assert services.enrol_new_lead(fha) == []  # already in one
 
@@ -249,7 +275,9 @@ def test_one_open_cadence_per_pipeline_unless_parallel_or_replaced(organisation,
     lead = make_lead(organisation, owner=owner)
     first = build_cadence(organisation, [wait(1, "days"), call("A")], name="First")
     second = build_cadence(organisation, [wait(1, "days"), call("B")], name="Second")
-    newsletter = build_cadence(organisation, [wait(30, "days"), call("C")], name="Newsletter", allows_parallel=True)
+    newsletter = build_cadence(
+        organisation, [wait(30, "days"), call("C")], name="Newsletter", allows_parallel=True
+    )
     services.enrol(lead, first)
     with pytest.raises(services.EnrolmentRefused, match="already in First"):
         services.enrol(lead, second)
@@ -270,8 +298,13 @@ def test_the_database_refuses_a_second_open_enrolment_in_a_pipeline(organisation
     second = build_cadence(organisation, [call("B")], name="Second")
     services.enrol(lead, first)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Enrolment.objects.create(organisation=organisation, lead=lead, cadence=second,
-                                 cadence_version=second.current_version, pipeline=lead.pipeline)  # fmt: skip
+        Enrolment.objects.create(
+            organisation=organisation,
+            lead=lead,
+            cadence=second,
+            cadence_version=second.current_version,
+            pipeline=lead.pipeline,
+        )
 
 
 def test_enrolment_is_refused_for_closed_leads_and_turned_off_cadences(organisation, owner):
@@ -299,3 +332,35 @@ def test_bulk_enrol_enrols_what_it_may_and_says_why_not(organisation, owner, tea
         theirs.pk: "You may not change this lead's cadence.",
     }
     assert not Enrolment.objects.filter(lead=theirs).exists()
+
+
+def test_a_lead_captured_through_the_api_is_enrolled_in_the_capture_transaction(
+    client, api_source, borrower_payload, organisation, owner, monkeypatch
+):
+    """The capture hook the lead adds to routing.services.on_lead_captured, exercised end to end."""
+    import json
+
+    from firstcall.routing import services as routing
+
+    original = routing.on_lead_captured
+
+    def on_lead_captured(lead, outcome):
+        original(lead, outcome)
+        if outcome == "created":
+            services.enrol_new_lead(lead)
+
+    if "enrol_new_lead" not in __import__("inspect").getsource(original):
+        monkeypatch.setattr(routing, "on_lead_captured", on_lead_captured)
+    editing.ensure_builtin_cadences(organisation, activate=True)
+    with time_machine.travel(MONDAY_10AM, tick=False):
+        response = client.post(
+            "/api/v1/leads",
+            data=json.dumps(borrower_payload),
+            content_type="application/json",
+            headers={"X-Api-Key": api_source.raw_api_key},
+        )
+    assert response.status_code == 201
+    [enrolment] = Enrolment.objects.all()
+    assert enrolment.cadence.builtin_key == "new_purchase_fha" and enrolment.enrolled_how == "capture rule"
+    [run] = runs(enrolment)
+    assert run.step.kind == "call_task" and run.due_at == MONDAY_10AM + timedelta(hours=2)

@@ -21,7 +21,9 @@ def test_empty_rules_match_any_lead():
 
 
 def test_rules_explain_why_a_lead_does_not_fit():
-    rules = engine.Rules(pipeline_kind="purchase", loan_types=("fha",), languages=("en", "es"), source_ids=(3,))
+    rules = engine.Rules(
+        pipeline_kind="purchase", loan_types=("fha",), languages=("en", "es"), source_ids=(3,)
+    )
     segment = engine.Segment(pipeline_kind="refinance", loan_type="VA", language="fr", source_id=4)
     assert engine.rule_mismatches(rules, segment) == [
         "pipeline is refinance, not purchase",
@@ -29,7 +31,10 @@ def test_rules_explain_why_a_lead_does_not_fit():
         "language fr is not one of en, es",
         "source is not one of the cadence's sources",
     ]
-    assert engine.rule_mismatches(rules, engine.Segment("purchase", loan_type="FHA", language="es", source_id=3)) == []
+    assert (
+        engine.rule_mismatches(rules, engine.Segment("purchase", loan_type="FHA", language="es", source_id=3))
+        == []
+    )
 
 
 @pytest.mark.parametrize(
@@ -66,7 +71,9 @@ def test_plan_next_folds_waits_into_the_due_time():
     ]
     start = at(2026, 3, 9, 15)
     assert engine.plan_next(steps, 0, start, NEW_YORK, WEEKDAYS) == engine.NextStep(0, start)
-    assert engine.plan_next(steps, 1, start, NEW_YORK, WEEKDAYS) == engine.NextStep(3, at(2026, 3, 12, 9).astimezone(UTC))
+    assert engine.plan_next(steps, 1, start, NEW_YORK, WEEKDAYS) == engine.NextStep(
+        3, at(2026, 3, 12, 9).astimezone(UTC)
+    )
     assert engine.plan_next(steps, 4, start, NEW_YORK, WEEKDAYS).position is None
 
 

@@ -56,10 +56,15 @@ def three_touch_cadence(organisation):
     return build_cadence(
         organisation,
         [
-            sms('Hi {{ borrower.first_name|default:"there" }}, it\'s {{ officer.first_name }} from '
-                "{{ organisation.name }}. When is a good time to talk? Reply STOP to opt out."),
+            sms(
+                'Hi {{ borrower.first_name|default:"there" }}, it\'s {{ officer.first_name }} from '
+                "{{ organisation.name }}. When is a good time to talk? Reply STOP to opt out."
+            ),
             wait(2, "days"),
-            email("Your {{ scenario.loan_type }} options", "Hi {{ borrower.first_name }},\n\nHere is what I found."),
+            email(
+                "Your {{ scenario.loan_type }} options",
+                "Hi {{ borrower.first_name }},\n\nHere is what I found.",
+            ),
             wait(4, "days"),
             call("Call {{ borrower.full_name }}: no reply in a week"),
         ],
@@ -84,7 +89,10 @@ def test_text_on_day_1_email_on_day_3_and_call_task_on_day_7(
     )
     [first, second] = runs(enrolment)
     assert first.status == StepRun.Status.DONE and first.message.status == Message.Status.SENT
-    assert first.message.idempotency_key == f"cadence-step:{first.pk}" and first.message.cadence_step_id == first.pk
+    assert (
+        first.message.idempotency_key == f"cadence-step:{first.pk}"
+        and first.message.cadence_step_id == first.pk
+    )
     assert first.message.purpose == "cadence" and first.message.is_marketing
     assert second.status == StepRun.Status.PENDING and second.step.kind == "send_email"
     assert second.due_at == eastern(2026, 3, 11, 10, 0)
@@ -122,9 +130,14 @@ def test_text_on_day_1_email_on_day_3_and_call_task_on_day_7(
 def test_business_days_skip_the_weekend_and_christmas(organisation, lead, committed):
     cadence = build_cadence(
         organisation,
-        [call("First call"), wait(1, "business_days", at="09:30"), call("Second call"), wait(2, "business_days"),
-         call("Third call")],
-    )  # fmt: skip
+        [
+            call("First call"),
+            wait(1, "business_days", at="09:30"),
+            call("Second call"),
+            wait(2, "business_days"),
+            call("Third call"),
+        ],
+    )
     with time_machine.travel(eastern(2026, 12, 24, 11, 0), tick=False):  # Thursday, Christmas Eve
         enrolment = committed(services.enrol, lead, cadence)
         services.sweep_due_steps()
@@ -138,8 +151,10 @@ def test_business_days_skip_the_weekend_and_christmas(organisation, lead, commit
 
 def test_waits_are_in_the_borrowers_time_zone_across_daylight_saving(organisation, owner, committed):
     lead = make_lead(organisation, owner=owner, time_zone="America/Los_Angeles", zip_code="90012", state="CA")
-    cadence = build_cadence(organisation, [call("A"), wait(1, "days", at="10:00"), call("B"),
-                                           wait(0, "until_time", at="18:00"), call("C")])  # fmt: skip
+    cadence = build_cadence(
+        organisation,
+        [call("A"), wait(1, "days", at="10:00"), call("B"), wait(0, "until_time", at="18:00"), call("C")],
+    )
     with time_machine.travel(datetime(2026, 3, 7, 20, 0, tzinfo=UTC), tick=False):  # Sat noon in LA
         enrolment = committed(services.enrol, lead, cadence)
         services.sweep_due_steps()
@@ -192,8 +207,14 @@ def test_a_step_due_in_quiet_hours_is_done_and_its_text_is_held_until_the_window
 def test_a_reply_stops_the_cadence_and_withdraws_a_held_text(
     organisation, owner, lead, twilio_settings, standin, client, site_urls, drain, committed
 ):
-    cadence = build_cadence(organisation, [sms("Tonight's note. Reply STOP to opt out."), wait(2, "days"),
-                                           sms("Day 3 note. Reply STOP to opt out.")])  # fmt: skip
+    cadence = build_cadence(
+        organisation,
+        [
+            sms("Tonight's note. Reply STOP to opt out."),
+            wait(2, "days"),
+            sms("Day 3 note. Reply STOP to opt out."),
+        ],
+    )
     with time_machine.travel(eastern(2026, 3, 10, 20, 30), tick=False):
         enrolment = committed(services.enrol, lead, cadence)
         drain()
@@ -201,7 +222,9 @@ def test_a_reply_stops_the_cadence_and_withdraws_a_held_text(
         assert held.status == Message.Status.HELD
         url, params, signature = standin.inbound_request(BORROWER_PHONE, OUR_NUMBER, "Yes call me tomorrow")
         with time_machine.travel(eastern(2026, 3, 10, 21, 0), tick=False):
-            response = committed(client.post, "/hooks/sms/inbound/", params, headers={"X-Twilio-Signature": signature})
+            response = committed(
+                client.post, "/hooks/sms/inbound/", params, headers={"X-Twilio-Signature": signature}
+            )
         assert response.status_code == 200
     enrolment.refresh_from_db()
     assert enrolment.status == Enrolment.Status.STOPPED and enrolment.stop_reason == "replied"
@@ -211,7 +234,8 @@ def test_a_reply_stops_the_cadence_and_withdraws_a_held_text(
     assert held.status == Message.Status.SUPPRESSED and "cadence stopped" in held.status_reason
     event = TimelineEvent.objects.get(lead=lead, kind="cadence", data__status="stopped")
     assert event.summary == (
-        "Cadence Test cadence stopped: borrower replied (borrower replied by text); 1 unsent message withdrawn"
+        "Cadence Test cadence stopped: borrower replied (borrower replied by text); "
+        "1 unsent message withdrawn"
     )
     assert owner.notifications.filter(kind="reply", title="Ana Lopez replied by text").count() == 1
     with time_machine.travel(eastern(2026, 3, 13, 10, 0), tick=False):
@@ -230,7 +254,9 @@ def test_stop_arriving_while_a_step_is_claimed_means_nothing_is_sent(
         token = services.claim_step_run(run.pk)  # a worker has taken the step...
         assert token
         url, params, signature = standin.inbound_request(BORROWER_PHONE, OUR_NUMBER, "STOP")
-        response = committed(client.post, "/hooks/sms/inbound/", params, headers={"X-Twilio-Signature": signature})
+        response = committed(
+            client.post, "/hooks/sms/inbound/", params, headers={"X-Twilio-Signature": signature}
+        )
         assert response.status_code == 200
         result = services.execute_claimed(run.pk, token)  # ...and re-checks under the enrolment lock
     assert result.outcome == "cancelled"
@@ -247,8 +273,10 @@ def test_stop_after_the_step_queued_its_text_is_caught_by_the_send_recheck(
 ):
     from firstcall.messaging import services as messaging
 
-    cadence = build_cadence(organisation, [sms("Checking in. Reply STOP to opt out."), wait(2, "days"),
-                                           sms("Later. Reply STOP to opt out.")])  # fmt: skip
+    cadence = build_cadence(
+        organisation,
+        [sms("Checking in. Reply STOP to opt out."), wait(2, "days"), sms("Later. Reply STOP to opt out.")],
+    )
     with time_machine.travel(MONDAY_10AM, tick=False):
         enrolment = services.enrol(lead, cadence)
         services.run_step(runs(enrolment)[0].pk)
@@ -276,12 +304,19 @@ def test_moving_to_application_stops_the_cadence(organisation, owner, lead, comm
     enrolment.refresh_from_db()
     assert enrolment.status == Enrolment.Status.STOPPED and enrolment.stop_reason == "stage_changed"
     assert enrolment.stop_detail == "moved to Application"
-    assert TimelineEvent.objects.filter(lead=lead, kind="cadence", summary__contains="moved to Application").exists()
+    assert TimelineEvent.objects.filter(
+        lead=lead, kind="cadence", summary__contains="moved to Application"
+    ).exists()
 
 
 def test_closing_the_lead_stops_the_cadence_unless_configured(organisation, lead):
-    stays = build_cadence(organisation, [wait(1, "days"), call("Call")], name="Stays", stop_when_closed=False,
-                          allows_parallel=True)  # fmt: skip
+    stays = build_cadence(
+        organisation,
+        [wait(1, "days"), call("Call")],
+        name="Stays",
+        stop_when_closed=False,
+        allows_parallel=True,
+    )
     stops = build_cadence(organisation, [wait(1, "days"), call("Call")], name="Stops")
     kept, ended = services.enrol(lead, stays), services.enrol(lead, stops)
     services.on_stage_changed(lead, lead.stage, stage(lead, "Lost"))
@@ -291,8 +326,14 @@ def test_closing_the_lead_stops_the_cadence_unless_configured(organisation, lead
 
 
 def test_entering_a_stage_enrols_in_the_stage_cadence(organisation, owner, lead):
-    cadence = build_cadence(organisation, [wait(2, "business_days"), call("Nudge")], name="Stalled application",
-                            trigger="stage", stages=["Application"], stop_when_leaving_stages=True)  # fmt: skip
+    cadence = build_cadence(
+        organisation,
+        [wait(2, "business_days"), call("Nudge")],
+        name="Stalled application",
+        trigger="stage",
+        stages=["Application"],
+        stop_when_leaving_stages=True,
+    )
     services.move_lead_stage(lead, stage(lead, "Application"), why="application started", actor=owner)
     enrolment = Enrolment.objects.get(lead=lead, cadence=cadence)
     assert enrolment.status == "active" and enrolment.enrolled_how == "entered Application"
@@ -306,8 +347,13 @@ def test_opting_out_of_email_stops_the_cadence(organisation, lead, committed, cl
 
     cadence = build_cadence(organisation, [wait(1, "days"), call("Call")])
     enrolment = services.enrol(lead, cadence)
-    messaging.opt_out_address(organisation, "email", "Ana.Lopez@example.com", reason=Suppression.Reason.UNSUBSCRIBE,
-                              how="email unsubscribe link")  # fmt: skip
+    messaging.opt_out_address(
+        organisation,
+        "email",
+        "Ana.Lopez@example.com",
+        reason=Suppression.Reason.UNSUBSCRIBE,
+        how="email unsubscribe link",
+    )
     enrolment.refresh_from_db()
     assert enrolment.status == "stopped" and enrolment.stop_detail == "opted out of email"
 
@@ -340,8 +386,10 @@ def test_a_suppressed_number_is_skipped(organisation, lead):
 
 def test_the_organisation_cap_holds_a_step_until_the_window_opens(organisation, owner, lead):
     CadenceSettings.objects.create(organisation=organisation, max_texts_per_day=1)
-    cadence = build_cadence(organisation, [sms("One. Reply STOP to opt out."), wait(2, "hours"),
-                                           sms("Two. Reply STOP to opt out.")])  # fmt: skip
+    cadence = build_cadence(
+        organisation,
+        [sms("One. Reply STOP to opt out."), wait(2, "hours"), sms("Two. Reply STOP to opt out.")],
+    )
     with time_machine.travel(MONDAY_10AM, tick=False):
         enrolment = services.enrol(lead, cadence)
         services.sweep_due_steps()
@@ -360,8 +408,9 @@ def test_the_organisation_cap_holds_a_step_until_the_window_opens(organisation, 
 # ---------------------------------------------------------------------------------------- exactly once
 
 
-def test_a_killed_worker_is_reclaimed_and_the_step_runs_once(organisation, lead, settings, twilio_settings,
-                                                              standin, drain, committed):  # fmt: skip
+def test_a_killed_worker_is_reclaimed_and_the_step_runs_once(
+    organisation, lead, settings, twilio_settings, standin, drain, committed
+):
     settings.CADENCE_STEP_LEASE_SECONDS = 120
     cadence = build_cadence(organisation, [sms("Checking in. Reply STOP to opt out.")])
     with time_machine.travel(MONDAY_10AM, tick=False):
@@ -388,8 +437,14 @@ def test_a_step_run_twice_reuses_its_message(organisation, lead):
     with time_machine.travel(MONDAY_10AM, tick=False):
         enrolment = services.enrol(lead, cadence)
         [run] = runs(enrolment)
-        first = queue_message(lead, "sms", "earlier attempt", purpose="cadence", is_marketing=True,
-                              idempotency_key=f"cadence-step:{run.pk}")  # fmt: skip
+        first = queue_message(
+            lead,
+            "sms",
+            "earlier attempt",
+            purpose="cadence",
+            is_marketing=True,
+            idempotency_key=f"cadence-step:{run.pk}",
+        )
         assert services.run_step(run.pk) == "done"
         assert services.run_step(run.pk) == "not claimed"
     run.refresh_from_db()
@@ -448,10 +503,30 @@ def test_pause_holds_everything_and_resume_continues_where_it_stopped(organisati
 
 def test_next_step_for_the_lead_page(organisation, lead):
     assert services.next_step_for(lead) is None
-    cadence = build_cadence(organisation, [wait(1, "days", at="10:00"), call("Call {{ borrower.first_name }}")])
+    cadence = build_cadence(
+        organisation, [wait(1, "days", at="10:00"), call("Call {{ borrower.first_name }}")]
+    )
     with time_machine.travel(MONDAY_10AM, tick=False):
         services.enrol(lead, cadence)
     assert services.next_step_for(lead) == (
         "Call task: Call {{ borrower.first_name }} (Test cadence)",
         eastern(2026, 3, 10, 10, 0),
     )
+
+
+def test_a_sweep_sends_the_texts_it_queued_without_waiting_for_the_task_queue(
+    organisation, lead, twilio_settings, standin, committed
+):
+    cadence = build_cadence(organisation, [wait(1, "hours"), sms("Checking in. Reply STOP to opt out.")])
+    with time_machine.travel(MONDAY_10AM, tick=False):
+        enrolment = services.enrol(lead, cadence)
+    with time_machine.travel(MONDAY_10AM + timedelta(hours=1), tick=False):
+        assert committed(services.sweep_due_steps) == 1
+    [run] = runs(enrolment)
+    assert run.message.status == Message.Status.SENT and run.message.sent_at == MONDAY_10AM + timedelta(
+        hours=1
+    )
+    assert [request.idempotency_token for request in standin.create_requests()] == [f"cadence-step:{run.pk}"]
+    from firstcall.messaging.services import deliver
+
+    assert deliver(run.message.pk) == "not claimed"  # what the task enqueued on commit finds later

@@ -1,4 +1,4 @@
-"""Templates: merge fields with fallbacks, language variants, signature, opt-out line, the sandbox, and the SMS
+"""Templates: merge fields with fallbacks, language variants, signature, opt-out line, the sandbox, the SMS
 segment counter."""
 
 import pytest
@@ -60,8 +60,12 @@ def test_problems_explain_what_is_wrong():
     assert templating.problems("{{ borrower.first_name|default }}", MERGE_FIELDS) == [
         'default needs a value, e.g. default:"there"'
     ]
-    assert templating.problems("Hi {{ borrower.first_name", MERGE_FIELDS) == ["a '{{' is never closed with '}}'"]
-    assert templating.problems("{{ borrower.first_name|escape }}", MERGE_FIELDS)[0].startswith("unknown filter")
+    assert templating.problems("Hi {{ borrower.first_name", MERGE_FIELDS) == [
+        "a '{{' is never closed with '}}'"
+    ]
+    assert templating.problems("{{ borrower.first_name|escape }}", MERGE_FIELDS)[0].startswith(
+        "unknown filter"
+    )
     assert templating.problems("Hi {{ borrower.first_name }}", MERGE_FIELDS) == []
 
 
@@ -113,18 +117,29 @@ def test_merge_context_is_plain_strings_from_a_real_lead(organisation, owner):
         "property_type": "",
     }
     assert context["officer"]["nmls_id"] == "100001" and context["officer"]["phone"] == "(813) 555-0101"
-    assert context["organisation"] == {"name": "Acme Home Loans", "postal_address": "1 Main St, Tampa, FL 33602"}
+    assert context["organisation"] == {
+        "name": "Acme Home Loans",
+        "postal_address": "1 Main St, Tampa, FL 33602",
+    }
     for group in context.values():
         assert all(isinstance(value, str) for value in group.values())
 
 
 def test_compose_text_uses_the_borrowers_language_and_adds_the_opt_out_line(organisation, owner):
     english = MessageTemplate.objects.create(
-        organisation=organisation, name="Day 1", channel="sms", language="en",
+        organisation=organisation,
+        name="Day 1",
+        channel="sms",
+        language="en",
         body='Hi {{ borrower.first_name|default:"there" }}, it\'s {{ officer.first_name }}.',
-    )  # fmt: skip
-    MessageTemplate.objects.create(organisation=organisation, name="Day 1", channel="sms", language="es",
-                                   body="Hola {{ borrower.first_name }}, soy {{ officer.first_name }}.")  # fmt: skip
+    )
+    MessageTemplate.objects.create(
+        organisation=organisation,
+        name="Day 1",
+        channel="sms",
+        language="es",
+        body="Hola {{ borrower.first_name }}, soy {{ officer.first_name }}.",
+    )
     spanish_lead = make_lead(organisation, owner=owner, preferred_language="es")
     composed = compose(spanish_lead, "sms", template=english)
     assert composed.body == "Hola Ana, soy Olivia. Responda STOP para cancelar."
@@ -136,10 +151,16 @@ def test_compose_text_uses_the_borrowers_language_and_adds_the_opt_out_line(orga
 
 def test_compose_email_signs_with_the_loan_officer_and_escapes_html(organisation, owner):
     lead = make_lead(organisation, owner=owner, first_name="<b>Ana</b>")
-    composed = compose(lead, "email", subject="Hello {{ borrower.first_name }}", body="Hi {{ borrower.first_name }},"
-                       "\n\nSee https://acme.test/rates\nThanks")  # fmt: skip
+    composed = compose(
+        lead,
+        "email",
+        subject="Hello {{ borrower.first_name }}",
+        body="Hi {{ borrower.first_name }},\n\nSee https://acme.test/rates\nThanks",
+    )
     assert composed.subject == "Hello <b>Ana</b>"
-    assert composed.body.endswith("Olivia\nLoan Officer, NMLS #100001\nAcme Home Loans\n(813) 555-0101\nolivia@acme.test")
+    assert composed.body.endswith(
+        "Olivia\nLoan Officer, NMLS #100001\nAcme Home Loans\n(813) 555-0101\nolivia@acme.test"
+    )
     assert "&lt;b&gt;Ana&lt;/b&gt;" in composed.html_body and "<b>Ana" not in composed.html_body
     assert '<a href="https://acme.test/rates"' in composed.html_body
     unassigned = make_lead(organisation, owner=None)

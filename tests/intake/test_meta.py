@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from tests.conftest import only_postgres
 from django.db import connection
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -23,6 +22,7 @@ from firstcall.leads.models import IntakeRecord, Lead
 from firstcall.leads.sources import create_source
 from firstcall.sweeps import run_sweeps
 from firstcall.testing.graph_api import GraphApiStandIn
+from tests.conftest import only_postgres
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PAGE_TOKEN = "EAAG-page-access-token-for-tests"

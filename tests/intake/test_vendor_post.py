@@ -7,12 +7,12 @@ from pathlib import Path
 from xml.etree.ElementTree import fromstring
 
 import pytest
-from tests.conftest import only_postgres
 from django.db import connection
 from django.test import Client
 
 from firstcall.leads.models import Consent, IntakeRecord, Lead
 from firstcall.leads.sources import create_source
+from tests.conftest import only_postgres
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FORM = "application/x-www-form-urlencoded"

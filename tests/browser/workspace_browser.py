@@ -1,0 +1,86 @@
+"""Shared set-up for the workspace browser tests: a signed-in browser and a believable small pipeline."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone
+
+from firstcall.accounts.models import User
+from firstcall.leads.models import Lead
+from firstcall.pipeline.models import Pipeline
+
+PASSWORD = "correct horse battery staple"
+
+
+def person(organisation, username, role=User.Role.LOAN_OFFICER, **fields) -> User:
+    return User.objects.create_user(
+        username=username,
+        password=PASSWORD,
+        organisation=organisation,
+        role=role,
+        first_name=fields.pop("first_name", username.title()),
+        last_name=fields.pop("last_name", ""),
+        email=f"{username}@acme.test",
+        **fields,
+    )
+
+
+def sign_in(page, user, server_url) -> None:
+    """Give the browser a session for `user` (the sign-in form itself is tested in test_sign_in.py)."""
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": server_url}])
+
+
+BORROWERS = [
+    # first, last, stage, tier, price, down, minutes since received
+    ("Ana", "Lopez", "New", "hot", "385000", "13475", 2),
+    ("Marcus", "Reed", "New", "warm", "240000", "8400", 9),
+    ("Priya", "Natarajan", "Contacted", "hot", "520000", "104000", 300),
+    ("Tom", "Becker", "Qualified", "warm", "310000", "31000", 2000),
+    ("Lucia", "Ferreira", "Pre-approved", "hot", "450000", "45000", 5000),
+    ("Dwayne", "Carter", "Application", "cold", "199000", "6965", 9000),
+    ("Grace", "Kim", "Processing", "warm", "615000", "123000", 15000),
+    ("Omar", "Haddad", "Lost", "cold", "275000", "9625", 20000),
+]
+
+
+def seed_pipeline(organisation, owner) -> dict[str, Lead]:
+    pipeline = Pipeline.objects.get(organisation=organisation, kind=Pipeline.Kind.PURCHASE)
+    now = timezone.now()
+    leads = {}
+    for index, (first, last, stage, tier, price, down, minutes) in enumerate(BORROWERS):
+        received = now - timedelta(minutes=minutes)
+        is_new = stage == "New"
+        leads[first] = Lead.objects.create(
+            organisation=organisation,
+            pipeline=pipeline,
+            stage=pipeline.stages.get(name=stage),
+            owner=owner,
+            first_name=first,
+            last_name=last,
+            email=f"{first.lower()}.{last.lower()}@example.com",
+            phone=f"+1813555{160 + index:04d}",
+            state="FL",
+            zip_code="33602",
+            purpose="purchase",
+            loan_type=["fha", "conventional", "va"][index % 3],
+            purchase_price=Decimal(price),
+            down_payment=Decimal(down),
+            score={"hot": 88, "warm": 62, "cold": 31}[tier],
+            score_tier=tier,
+            created_at=received,
+            updated_at=received,
+            respond_by=received + timedelta(minutes=5) if is_new else None,
+            sla_status="pending" if is_new else "met",
+            first_human_contact_at=None if is_new else received + timedelta(minutes=3),
+            lost_reason="Went with another lender" if stage == "Lost" else "",
+        )
+    return leads
+
+
+def assert_no_sideways_scroll(page, width=375) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
