@@ -464,7 +464,9 @@ def main(argv=None) -> int:
     args.postgres_workers = args.postgres_workers or ("2" if args.quick else "1,2")
     runs = []
     # Its own database name, so it never collides with another benchmark running at the same time.
-    postgres_url = os.environ.get("BENCH_POSTGRES_URL", _common.DEFAULT_POSTGRES_URL.rsplit("/", 1)[0] + "/" + DATABASE_NAME)
+    postgres_url = os.environ.get(
+        "BENCH_POSTGRES_URL", _common.DEFAULT_POSTGRES_URL.rsplit("/", 1)[0] + "/" + DATABASE_NAME
+    )
     if args.database in ("postgres", "both"):
         problem = _common.postgres_available(postgres_url)
         if problem:

@@ -563,9 +563,11 @@ def measure_database(
         )
     for item in missing[:5]:
         fact = facts.get(item.lead_id, {})
+        arrived = first_touch.get(item.phone)
+        when = f", reached the stand-in after {arrived - item.scheduled:.1f}s" if arrived else ""
         _common.say(
             f"[{label}]   missing: lead {item.lead_id} HTTP {item.status}, first-touch message "
-            f"{fact.get('status')} {(fact.get('reason') or '')[:120]}"
+            f"{fact.get('status')}{when} {(fact.get('reason') or '')[:120]}"
         )
     _common.say(f"[{label}] where the first touch's time goes (sent messages, seconds):")
     for name, figures in steps.items():

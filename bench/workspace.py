@@ -10,7 +10,8 @@ admin, two managers with a team each, 20 loan officers, a processor and a referr
 over the three pipelines and their stages, the last year, owners (3% unassigned), scores and SLA states,
 with a created event on every lead's timeline, a longer timeline (30 events and 6 messages) on the leads the
 lead page opens, some leads shared, inbound replies and tasks. Leads are bulk-inserted in batches (the
-benchmark measures reading, not capture()).
+benchmark measures reading, not capture()). Then ANALYZE, as firstcall/pipeline/maintenance.py's sweep does
+in production (`--no-analyze` measures without planner statistics).
 
 Then Django's test Client, in this process with DEBUG off and the production middleware, requests each page
 N times per role (after one warm-up request) and the server time of each request is measured:
@@ -74,6 +75,24 @@ def configure_django(data_dir: Path) -> None:
     import django
 
     django.setup()
+
+
+def insert_rows(model, objects) -> None:
+    """INSERT many rows with executemany: Django's own per-field conversion (get_db_prep_save, so encrypted
+    fields are encrypted and JSON is JSON), without bulk_create's per-value compiler machinery, which made
+    seeding 50,000 leads take minutes."""
+    from django.db import connection, transaction
+
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({placeholders})"
+    rows = [
+        [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields] for obj in objects
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        for start in range(0, len(rows), BATCH):
+            cursor.executemany(sql, rows[start : start + BATCH])
 
 
 def seed(lead_count: int, rng: random.Random) -> dict:
@@ -184,8 +203,7 @@ def seed(lead_count: int, rng: random.Random) -> dict:
                 lost_reason="Went with another lender" if stage_name == "Lost" else "",
             )
         )
-    for start in range(0, len(leads), BATCH):
-        Lead.objects.bulk_create(leads[start : start + BATCH], batch_size=BATCH)
+    insert_rows(Lead, leads)
 
     lead_ids = list(
         Lead.objects.filter(organisation=organisation).values_list("pk", "owner_id", "created_at")
@@ -194,7 +212,7 @@ def seed(lead_count: int, rng: random.Random) -> dict:
         TimelineEvent(lead_id=pk, kind="created", summary="Lead created from Website", created_at=created)
         for pk, _owner, created in lead_ids
     ]
-    TimelineEvent.objects.bulk_create(events, batch_size=BATCH)
+    insert_rows(TimelineEvent, events)
 
     # The leads the lead page opens get a real history: events, messages, tasks.
     sample = rng.sample(lead_ids, min(200, len(lead_ids)))
@@ -215,9 +233,9 @@ def seed(lead_count: int, rng: random.Random) -> dict:
             tasks.append(Task(organisation=organisation, lead_id=pk, title="Send the fee sheet", assignee_id=owner_id,
                               due_at=now + timedelta(hours=rng.randint(-24, 24))))  # fmt: skip
             tasks.append(Task(organisation=organisation, lead_id=pk, title="Follow up", assignee_id=owner_id))
-    TimelineEvent.objects.bulk_create(history, batch_size=BATCH)
-    Message.objects.bulk_create(messages, batch_size=BATCH)
-    Task.objects.bulk_create(tasks, batch_size=BATCH)
+    insert_rows(TimelineEvent, history)
+    insert_rows(Message, messages)
+    insert_rows(Task, tasks)
     CallTask.objects.bulk_create(
         CallTask(organisation=organisation, lead_id=pk, owner_id=owner_id, title="Call", due_at=now)
         for pk, owner_id, _created in sample[:50]
@@ -307,6 +325,9 @@ def main() -> None:
         "--requests", type=int, help="requests per page and role (default 40; 8 with --quick)"
     )
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--no-analyze", action="store_true", help="measure without planner statistics (no maintenance sweep)"
+    )
     arguments = parser.parse_args()
     lead_count = arguments.leads or (10_000 if arguments.quick else 50_000)
     requests = arguments.requests or (8 if arguments.quick else 40)
@@ -322,6 +343,12 @@ def main() -> None:
         with _common.stopwatch() as seeding:
             people = seed(lead_count, rng)
         _common.say(f"Seeded {lead_count:,} leads in {seeding['seconds']:.1f} s")
+        if not arguments.no_analyze:
+            from firstcall.pipeline.maintenance import refresh_planner_statistics
+
+            # What the planner-statistics sweep does in production (firstcall/pipeline/maintenance.py).
+            refresh_planner_statistics(force=True)
+            _common.say("Refreshed SQLite planner statistics (ANALYZE), as the maintenance sweep does")
         people["roles"] = {
             "admin": people["admin"],
             "manager": people["manager"],
@@ -337,6 +364,7 @@ def main() -> None:
         "benchmark": "workspace",
         "database": "sqlite",
         "quick": arguments.quick,
+        "planner_statistics": not arguments.no_analyze,
         "leads": lead_count,
         "note": "fewer leads than the 50,000 target: --quick" if lead_count < 50_000 else "",
         "requests_per_page": requests,

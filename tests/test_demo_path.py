@@ -91,8 +91,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "firstcall.settings")
 import django
 django.setup()
 from firstcall.accounts.models import User
-from firstcall.accounts.two_factor import confirmed_device, secret_of
-print(secret_of(confirmed_device(User.objects.get(username=sys.argv[1]))))
+from firstcall.accounts.two_factor import confirmed_device, pending_enrolment, secret_of
+user = User.objects.get(username=sys.argv[1])
+device = confirmed_device(user)
+print(secret_of(device) if device else pending_enrolment(user)[1])
 """
 
 
@@ -235,14 +237,17 @@ def sign_in(clients: list, base_url: str, env: dict, username: str, password: st
     form = hidden_inputs(client.get("/login/").text)
     response = client.post("/login/", data={**form, "username": username, "password": password})
     for _step in range(4):
-        if response.status_code not in (301, 302, 303):
+        if not response.is_redirect:
             break
         path = response.headers["location"]
-        page = client.get(path)
+        response = client.get(path)
+        for _hop in range(4):  # e.g. /login/verify/ -> /account/two-factor/setup/ for a first enrolment
+            if not response.is_redirect:
+                break
+            path = response.headers["location"]
+            response = client.get(path)
         if "/two-factor/setup" in path or "/login/verify" in path:
-            response = _two_factor_step(client, page, path, env, username)
-        else:
-            response = page
+            response = _two_factor_step(client, response, path, env, username)
     assert response.status_code == 200, response.text[:500]
     assert "sessionid" in client.cookies, f"{username} is not signed in:\n{response.text[:1000]}"
     return client

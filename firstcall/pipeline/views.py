@@ -559,9 +559,11 @@ def team(request):
     # that stops at 25, where ordering by sla_breached_at (no index) would read every lead first.
     week_ago = now - timedelta(days=7)
     breaches = list(board.summary_rows(leads.filter(sla_breached_at__gte=week_ago)).order_by("-id")[:25])
-    # Oldest first by arrival: a walk in table order that stops at 50 (created_at would sort every one).
+    # Oldest first: with the open-stage subquery SQLite walks the created_at index and stops at 50.
     unworked = list(
-        board.summary_rows(open_leads.filter(first_human_contact_at__isnull=True)).order_by("id")[:50]
+        board.summary_rows(open_leads.filter(first_human_contact_at__isnull=True)).order_by(
+            "created_at", "id"
+        )[:50]
     )
     return render(
         request,

@@ -178,7 +178,10 @@ class Rule:
         return True, "conditions match"
 
 
-BUILTIN_DEFAULT_RULE = Rule(name="default (built-in)", order=2**31, strategy="round_robin")
+# After hours the built-in default still names an owner, for the morning: a lead must never wait unowned.
+BUILTIN_DEFAULT_RULE = Rule(
+    name="default (built-in)", order=2**31, strategy="round_robin", assign_outside_working_hours=True
+)
 
 
 @dataclass(frozen=True)

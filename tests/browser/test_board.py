@@ -53,7 +53,9 @@ def test_a_new_lead_appears_live_on_my_day(page, server_url, organisation, team)
     new_leads = page.locator("section[aria-labelledby=new-h]")
     expect(new_leads.get_by_role("link", name="Maya Torres")).to_be_visible(timeout=LIVE_TIMEOUT)
     expect(new_leads.get_by_role("link", name="Call")).to_have_attribute("href", "tel:+18135550177")
-    expect(new_leads.locator(".clock")).to_have_text(re.compile(r"(\d+:\d\d|\d+ h \d\d min|\d+ d) left|Overdue"))
+    expect(new_leads.locator(".clock")).to_have_text(
+        re.compile(r"(\d+:\d\d|\d+ h \d\d min|\d+ d) left|Overdue")
+    )
     screenshot(page, "my-day-new-lead-live")
 
 
@@ -88,9 +90,13 @@ def test_a_lead_arriving_or_moving_elsewhere_shows_up_on_an_open_board(page, ser
     # Someone else (another tab, a cadence) moves Marcus.
     from firstcall.pipeline.services import move_stage
 
-    move_stage(leads["Marcus"], Stage.objects.get(pipeline=leads["Marcus"].pipeline, name="Qualified"), olivia)
+    move_stage(
+        leads["Marcus"], Stage.objects.get(pipeline=leads["Marcus"].pipeline, name="Qualified"), olivia
+    )
 
-    expect(column(page, "Qualified").locator(f"#card-{leads['Marcus'].pk}")).to_be_visible(timeout=LIVE_TIMEOUT)
+    expect(column(page, "Qualified").locator(f"#card-{leads['Marcus'].pk}")).to_be_visible(
+        timeout=LIVE_TIMEOUT
+    )
 
 
 def test_moving_to_lost_with_the_keyboard_asks_why(page, server_url, organisation):

@@ -46,7 +46,9 @@ def test_the_board_on_a_phone_scrolls_its_columns_not_the_page(phone_page, serve
     card.scroll_into_view_if_needed()
     card.get_by_label("Move to (stage for Lucia Ferreira)").select_option(label="Application")
     card.get_by_role("button", name="Move").tap()
-    expect(phone_page.locator('section[data-stage-name="Application"]').locator(f"#card-{lucia.pk}")).to_be_attached()
+    expect(
+        phone_page.locator('section[data-stage-name="Application"]').locator(f"#card-{lucia.pk}")
+    ).to_be_attached()
     expect(phone_page.locator("#board-status")).to_have_text("Lucia Ferreira moved to Application.")
     lucia.refresh_from_db()
     assert lucia.stage.name == "Application"

@@ -6,7 +6,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from conftest import make_user
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -16,6 +15,7 @@ from workspace_helpers import make_lead, make_new_lead, snapshot, stage_named
 from firstcall.accounts.models import Team, User
 from firstcall.pipeline.board import board_columns, money_compact, workspace_leads
 from firstcall.pipeline.models import Pipeline
+from tests.conftest import make_user
 
 FETCH = {"HTTP_X_REQUESTED_WITH": "fetch", "HTTP_ACCEPT": "application/json"}
 
@@ -26,9 +26,7 @@ def board_url(kind="purchase", **params):
 
 
 def column_text(html: str, stage_name: str) -> str:
-    match = re.search(
-        r'data-stage-name="' + re.escape(stage_name) + r'".*?</section>', html, flags=re.DOTALL
-    )
+    match = re.search(r'data-stage-name="' + re.escape(stage_name) + r'".*?</section>', html, flags=re.DOTALL)
     assert match, stage_name
     return match.group(0)
 
@@ -165,7 +163,9 @@ def test_live_refresh_answers_204_until_something_changes(client, organisation, 
     assert "Newcomer" in response.content.decode()
     version = re.search(r'data-version="([0-9a-f]+)"', response.content.decode()).group(1)
 
-    client.post(reverse("lead_move_stage", args=[lead.pk]), {"stage": stage_named(organisation, "Contacted").pk})
+    client.post(
+        reverse("lead_move_stage", args=[lead.pk]), {"stage": stage_named(organisation, "Contacted").pk}
+    )
     assert client.get(live, {"version": version}).status_code == 200  # a lead moved
 
 
@@ -243,7 +243,9 @@ def test_moving_to_lost_without_a_reason_asks_for_one_and_changes_nothing(client
     assert b'id="id_lost_reason"' in as_form.content and b'aria-invalid="true"' in as_form.content
     assert snapshot(lead) == before
 
-    client.post(reverse("lead_move_stage", args=[lead.pk]), {"stage": lost.pk, "lost_reason": "Just shopping"})
+    client.post(
+        reverse("lead_move_stage", args=[lead.pk]), {"stage": lost.pk, "lost_reason": "Just shopping"}
+    )
     lead.refresh_from_db()
     assert (lead.stage, lead.lost_reason) == (lost, "Just shopping")
 
@@ -255,12 +257,19 @@ def test_denied_moves_change_nothing(role, client, organisation, owner, teammate
     shared_officer = make_user(organisation, "sam")
     lead = make_lead(organisation, owner=owner, processor=processor, referral_partner=partner)
     lead.shared_with.add(shared_officer)
-    actor = {"teammate": teammate, "shared_officer": shared_officer, "processor": processor, "partner": partner}
+    actor = {
+        "teammate": teammate,
+        "shared_officer": shared_officer,
+        "processor": processor,
+        "partner": partner,
+    }
     client.force_login(actor[role])
     before = snapshot(lead)
 
     response = client.post(
-        reverse("lead_move_stage", args=[lead.pk]), {"stage": stage_named(organisation, "Contacted").pk}, **FETCH
+        reverse("lead_move_stage", args=[lead.pk]),
+        {"stage": stage_named(organisation, "Contacted").pk},
+        **FETCH,
     )
 
     # A lead the person cannot see is not found; one they see but may not move is forbidden.
@@ -270,12 +279,17 @@ def test_denied_moves_change_nothing(role, client, organisation, owner, teammate
     assert snapshot(lead) == before
 
 
-def test_a_stage_of_another_pipeline_or_organisation_is_rejected(client, organisation, other_organisation, owner):
+def test_a_stage_of_another_pipeline_or_organisation_is_rejected(
+    client, organisation, other_organisation, owner
+):
     lead = make_lead(organisation, owner=owner)
     client.force_login(owner)
     before = snapshot(lead)
 
-    for stage in (stage_named(organisation, "Contacted", kind="heloc"), stage_named(other_organisation, "Contacted")):
+    for stage in (
+        stage_named(organisation, "Contacted", kind="heloc"),
+        stage_named(other_organisation, "Contacted"),
+    ):
         response = client.post(reverse("lead_move_stage", args=[lead.pk]), {"stage": stage.pk}, **FETCH)
         assert response.status_code == 400
     assert snapshot(lead) == before
@@ -290,13 +304,17 @@ def test_move_needs_post_and_csrf(organisation, owner):
     before = snapshot(lead)
 
     assert client.get(reverse("lead_move_stage", args=[lead.pk])).status_code == 405
-    response = client.post(reverse("lead_move_stage", args=[lead.pk]), {"stage": stage_named(organisation, "Lost").pk})
+    response = client.post(
+        reverse("lead_move_stage", args=[lead.pk]), {"stage": stage_named(organisation, "Lost").pk}
+    )
     assert response.status_code == 403
     assert snapshot(lead) == before
 
 
 def test_cards_show_name_loan_type_amount_tier_owner_and_sla(client, organisation, owner):
-    lead = make_new_lead(organisation, owner=owner, score_tier="hot", first_name="Bruno", last_name="Carvalho")
+    lead = make_new_lead(
+        organisation, owner=owner, score_tier="hot", first_name="Bruno", last_name="Carvalho"
+    )
     overdue = make_new_lead(organisation, owner=owner, minutes_left=-12)
     client.force_login(owner)
 

@@ -6,7 +6,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from conftest import make_user
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -15,6 +14,7 @@ from workspace_helpers import make_lead, snapshot, stage_named
 from firstcall.accounts.models import AuditEvent, User
 from firstcall.cadences.models import Enrolment
 from firstcall.web.models import SavedView
+from tests.conftest import make_user
 
 
 def names(response) -> list[str]:
@@ -67,7 +67,9 @@ def test_filters_and_sort(client, organisation, owner, manager):
                       down_payment=Decimal("0"), score=40, score_tier="cold")  # fmt: skip
     big = make_lead(organisation, owner=owner, first_name="Big", purchase_price=Decimal("900000"),
                     down_payment=Decimal("100000"), score=90, score_tier="hot", stage="Lost")  # fmt: skip
-    refi = make_lead(organisation, owner=None, first_name="Refi", kind="refinance", loan_balance=Decimal("300000"))
+    refi = make_lead(
+        organisation, owner=None, first_name="Refi", kind="refinance", loan_balance=Decimal("300000")
+    )
 
     def first_names(**params):
         return [name.split()[0] for name in names(listing(client, manager, **params))]
@@ -107,7 +109,9 @@ def test_the_list_runs_the_same_number_of_queries_for_5_or_50_leads(client, orga
 
     def add(number):
         for index in range(number):
-            lead = make_lead(organisation, owner=owner if index % 2 else None, stage=["New", "Lost"][index % 2])
+            lead = make_lead(
+                organisation, owner=owner if index % 2 else None, stage=["New", "Lost"][index % 2]
+            )
             lead.shared_with.add(sam)
 
     add(5)
@@ -148,7 +152,9 @@ def test_saving_under_the_same_name_replaces_the_view(client, organisation, owne
     client.post(reverse("saved_view_create"), {"name": "Mine", "query": "score_tier=hot"})
     client.post(reverse("saved_view_create"), {"name": "Mine", "query": "score_tier=cold"})
 
-    assert list(SavedView.objects.filter(user=owner).values_list("query_string", flat=True)) == ["score_tier=cold"]
+    assert list(SavedView.objects.filter(user=owner).values_list("query_string", flat=True)) == [
+        "score_tier=cold"
+    ]
 
 
 # ------------------------------------------------------------------------------------------- bulk actions
@@ -165,7 +171,9 @@ def test_a_manager_assigns_leads_in_bulk(client, organisation, owner, teammate, 
     response = bulk(client, manager, action="assign", owner=teammate.pk, lead=[lead.pk for lead in leads])
 
     assert response.status_code == 302
-    assert {lead.owner_id for lead in leads for lead in [lead.__class__.objects.get(pk=lead.pk)]} == {teammate.pk}
+    assert {lead.owner_id for lead in leads for lead in [lead.__class__.objects.get(pk=lead.pk)]} == {
+        teammate.pk
+    }
     assert all(lead.timeline.filter(kind="assigned", actor=manager).exists() for lead in leads)
 
 
@@ -184,7 +192,13 @@ def test_bulk_actions_skip_leads_the_person_cannot_see(client, organisation, own
     hidden = make_lead(organisation, owner=teammate)
     before = snapshot(hidden)
 
-    bulk(client, owner, action="stage", stage=stage_named(organisation, "Contacted").pk, lead=[mine.pk, hidden.pk])
+    bulk(
+        client,
+        owner,
+        action="stage",
+        stage=stage_named(organisation, "Contacted").pk,
+        lead=[mine.pk, hidden.pk],
+    )
 
     mine.refresh_from_db()
     assert mine.stage.name == "Contacted"
@@ -199,7 +213,14 @@ def test_bulk_stage_change_to_lost_needs_a_reason(client, organisation, owner):
     bulk(client, owner, action="stage", stage=lost.pk, lead=[lead.pk for lead in leads])
     assert [snapshot(lead) for lead in leads] == before
 
-    bulk(client, owner, action="stage", stage=lost.pk, lost_reason="Duplicate", lead=[lead.pk for lead in leads])
+    bulk(
+        client,
+        owner,
+        action="stage",
+        stage=lost.pk,
+        lost_reason="Duplicate",
+        lead=[lead.pk for lead in leads],
+    )
     for lead in leads:
         lead.refresh_from_db()
         assert (lead.stage, lead.lost_reason) == (lost, "Duplicate")
@@ -245,7 +266,7 @@ def test_export_of_selected_leads_is_audited_and_has_every_staff_column(client, 
     assert response["Content-Disposition"].startswith('attachment; filename="leads-')
     rows = csv_rows(response)
     assert len(rows) == 1
-    assert rows[0]["first_name"] == "'=HYPERLINK(\"http://x\")"  # never a live formula in a spreadsheet
+    assert rows[0]["first_name"] == '\'=HYPERLINK("http://x")'  # never a live formula in a spreadsheet
     assert rows[0]["phone"] == lead.phone  # a plain E.164 number stays as it is
     assert rows[0]["annual_income"] == "85000"
     assert rows[0]["credit_band"] == "good"
@@ -280,7 +301,12 @@ def test_export_of_everything_matching_uses_the_list_filters(client, organisatio
 
     assert len(csv_rows(response)) == 2
     event = AuditEvent.objects.get(action="export")
-    assert event.detail == {"what": "leads.csv", "count": 2, "filters": "score_tier=hot", "selection": "all matching"}
+    assert event.detail == {
+        "what": "leads.csv",
+        "count": 2,
+        "filters": "score_tier=hot",
+        "selection": "all matching",
+    }
 
 
 @pytest.mark.parametrize("action", ["assign", "stage", "enrol"])

@@ -1,13 +1,13 @@
 """pipeline.services.move_stage: the one way a person (or a cadence) moves a lead along its pipeline."""
 
 import pytest
-from conftest import make_user
 from workspace_helpers import make_lead, snapshot, stage_named
 
 from firstcall.accounts.models import User
 from firstcall.cadences import services as cadence_services
 from firstcall.pipeline.models import TimelineEvent
 from firstcall.pipeline.services import StageMoveRefused, move_stage
+from tests.conftest import make_user, only_postgres
 
 
 def test_owner_moves_a_lead_and_the_timeline_says_from_where_to_where(organisation, owner):
@@ -137,7 +137,9 @@ def test_the_system_moves_without_an_actor(organisation, owner):
 def test_every_move_tells_the_cadences(organisation, owner, monkeypatch):
     calls = []
     monkeypatch.setattr(
-        cadence_services, "on_stage_changed", lambda lead, old, new, *, actor=None: calls.append((old, new, actor))
+        cadence_services,
+        "on_stage_changed",
+        lambda lead, old, new, *, actor=None: calls.append((old, new, actor)),
     )
     lead = make_lead(organisation, owner=owner)
 
@@ -158,3 +160,42 @@ def test_closing_a_lead_stops_its_cadence(organisation, owner):
     enrolment.refresh_from_db()
     assert enrolment.status == "stopped"
     assert enrolment.stop_reason == "stage_changed"
+
+
+@only_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_people_moving_the_same_card_at_once_take_turns(organisation, owner, manager):
+    """The row lock makes the second move wait, so the timeline reads New -> A -> B, never New -> A, New -> B."""
+    import threading
+
+    from django.db import connection
+
+    lead = make_lead(organisation, owner=owner)
+    targets = {owner: stage_named(organisation, "Contacted"), manager: stage_named(organisation, "Qualified")}
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def move(person):
+        try:
+            barrier.wait()
+            move_stage(lead.__class__.objects.get(pk=lead.pk), targets[person], person)
+        except Exception as error:  # noqa: BLE001 - reported below
+            import traceback
+
+            errors.append(traceback.format_exc())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=move, args=(person,)) for person in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    events = list(lead.timeline.filter(kind="stage_changed").order_by("pk"))
+    assert len(events) == 2
+    assert events[0].data["from"] == "New"
+    assert events[1].data["from"] == events[0].data["to"]
+    lead.refresh_from_db()
+    assert lead.stage.name == events[1].data["to"]

@@ -5,7 +5,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from conftest import make_user
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -13,6 +12,7 @@ from django.utils import timezone
 from workspace_helpers import make_lead, make_new_lead, snapshot
 
 from firstcall.accounts.models import Team, User
+from tests.conftest import make_user
 
 
 def team_page(client, user):
@@ -101,7 +101,9 @@ def test_bulk_reassign_from_the_team_view(client, organisation, owner, teammate,
         assert lead.timeline.filter(kind="assigned").last().data["reason"] == "Olivia is out today"
 
 
-def test_reassigning_to_someone_who_is_not_a_loan_officer_changes_nothing(client, organisation, owner, manager):
+def test_reassigning_to_someone_who_is_not_a_loan_officer_changes_nothing(
+    client, organisation, owner, manager
+):
     lead = make_new_lead(organisation, owner=owner)
     processor = make_user(organisation, "pat", role=User.Role.PROCESSOR)
     before = snapshot(lead)

@@ -435,7 +435,7 @@ def test_working_hours_end_is_exclusive_and_midnight_means_end_of_day():
     late = officer("late", working_hours={1: (time(18), time(0))})
     closes_at_11 = officer("early", working_hours={1: (time(9), time(11))})
 
-    decision = route(rules=[Rule(name="all")], candidates=[closes_at_11, late])
+    decision = route(rules=[Rule(name="all")], candidates=[closes_at_11, late], use_builtin_default=False)
     at_night = route(
         rules=[Rule(name="all")], candidates=[late], now=datetime(2026, 7, 15, 3, 59, tzinfo=UTC)
     )
@@ -729,3 +729,12 @@ def test_routing_state_survives_json_columns_with_integer_user_ids():
     assert restored == state
     assert route(rules=[rule], candidates=team, state=restored).chosen_user_id == 2
     assert RoutingState.from_json(None, None) == RoutingState()
+
+
+def test_built_in_default_names_an_owner_after_hours_for_the_morning():
+    closes_at_11 = officer("early", working_hours={1: (time(9), time(11))})
+
+    decision = route(rules=[], candidates=[closes_at_11])
+
+    assert decision.chosen_user_id == "early"
+    assert decision.rule_name == "default (built-in)"

@@ -7,7 +7,6 @@ from itertools import count
 
 import pytest
 import time_machine
-from conftest import make_user
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -18,6 +17,7 @@ from firstcall.cadences.models import CallTask
 from firstcall.messaging.models import Message
 from firstcall.pipeline.models import Task
 from firstcall.routing.models import LeadOffer
+from tests.conftest import make_user
 from tests.pipeline.workspace_helpers import make_lead, make_new_lead
 
 _keys = count(1)
