@@ -15,6 +15,7 @@ SWEEPS = [
     "firstcall.routing.services.sweep_sla_breaches",
     "firstcall.cadences.services.sweep_due_steps",
     "firstcall.intake.csv_import.tasks.sweep_stalled_imports",
+    "firstcall.pipeline.tasks_service.sweep_task_reminders",
 ]
 
 

@@ -1213,24 +1213,14 @@ def _move_stage(step: CadenceStep, enrolment: Enrolment, lead: Lead) -> StepOutc
     return StepOutcome(Status.DONE, f"moved to {target.name}")
 
 
-def move_lead_stage(lead: Lead, stage: Stage, *, why: str, actor=None) -> None:
-    """A minimal stage move for the move_stage step. When pipeline.services gains the workspace's own
-    move_stage (which will call on_stage_changed itself), this should delegate to it."""
-    old = lead.stage
-    now = timezone.now()
-    fields = {"stage": stage, "updated_at": now}
-    if stage.is_closed:
-        fields["closed_at"] = now
-    Lead.objects.filter(pk=lead.pk).update(**fields)
-    lead.stage, lead.updated_at = stage, now
-    record_event(
-        lead,
-        TimelineEvent.Kind.STAGE_CHANGED,
-        f"Stage changed from {old.name} to {stage.name} ({why})",
-        actor=actor,
-        data={"from": old.name, "to": stage.name, "why": why},
+def move_lead_stage(lead: Lead, stage: Stage, *, why: str, actor=None) -> bool:
+    """The move_stage step: the pipeline's own move (timeline, closed_at, lost reason), which calls
+    on_stage_changed, so the cadence's stop rules and stage-triggered cadences apply as for a person's move."""
+    from firstcall.pipeline.services import move_stage
+
+    return move_stage(
+        lead, stage, actor=actor, lost_reason=why if stage.outcome == Stage.Outcome.LOST else ""
     )
-    on_stage_changed(lead, old, stage, actor=actor)
 
 
 def _branch(step: CadenceStep, enrolment: Enrolment, lead: Lead) -> StepOutcome:

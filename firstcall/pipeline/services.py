@@ -90,11 +90,13 @@ def move_stage(lead, stage: Stage, actor=None, lost_reason: str = "", *, now=Non
     now = now or timezone.now()
     with transaction.atomic():
         # The row lock makes two people moving the same card at once take turns, so each timeline event
-        # names the stage the lead really left.
-        current = Lead.objects.select_for_update().select_related("stage").get(pk=lead.pk)
-        old_stage = current.stage
-        if old_stage.pk == stage.pk:
+        # names the stage the lead really left. No join in the locking query: on PostgreSQL a joined
+        # SELECT ... FOR UPDATE that waited for a concurrent move re-checks the join against the old stage
+        # row and finds nothing.
+        current_stage_id = Lead.objects.select_for_update().values_list("stage_id", flat=True).get(pk=lead.pk)
+        if current_stage_id == stage.pk:
             return False
+        old_stage = Stage.objects.get(pk=current_stage_id)
         fields = {
             "stage": stage,
             "updated_at": now,

@@ -254,11 +254,6 @@ def test_access_matrix(world, endpoint, role):
         assert (LEAD_MARKER in content) == (role in endpoint.lists_lead_to)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lead page shows a referral partner every field (credit score, messages, "
-    "timeline); issue 5 limits partners to the fields a partner may see",
-)
 def test_referral_partner_sees_only_partner_fields_on_the_lead_page(world):
     client = Client()
     client.force_login(world.people[PARTNER_WHO_REFERRED])

@@ -530,3 +530,29 @@ def test_a_sweep_sends_the_texts_it_queued_without_waiting_for_the_task_queue(
     from firstcall.messaging.services import deliver
 
     assert deliver(run.message.pk) == "not claimed"  # what the task enqueued on commit finds later
+
+
+def test_a_move_stage_step_moves_the_lead_and_its_own_stop_rule_applies(organisation, owner, lead):
+    cadence = build_cadence(
+        organisation,
+        [{"kind": "move_stage", "stage_name": "Contacted"}, {"kind": "move_stage", "stage_name": "Application"},
+         wait(1, "days"), call("Never")],
+        stop_on_stages=["Application"],
+    )  # fmt: skip
+    with time_machine.travel(MONDAY_10AM, tick=False):
+        enrolment = services.enrol(lead, cadence)
+        services.sweep_due_steps()
+    lead.refresh_from_db()
+    assert lead.stage.name == "Application"
+    assert [(run.status, run.notes) for run in runs(enrolment)] == [
+        ("done", "moved to Contacted"),
+        ("done", "moved to Application"),
+    ]
+    enrolment.refresh_from_db()
+    assert enrolment.status == "stopped" and enrolment.stop_detail == "moved to Application"
+    assert not CallTask.objects.exists()
+    assert list(
+        TimelineEvent.objects.filter(lead=lead, kind="stage_changed")
+        .order_by("pk")
+        .values_list("summary", flat=True)
+    ) == ["Stage changed from New to Contacted", "Stage changed from Contacted to Application"]

@@ -165,7 +165,8 @@ def test_closing_a_lead_stops_its_cadence(organisation, owner):
 @only_postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_people_moving_the_same_card_at_once_take_turns(organisation, owner, manager):
-    """The row lock makes the second move wait, so the timeline reads New -> A -> B, never New -> A, New -> B."""
+    """The row lock makes the second move wait, so the timeline reads New -> A -> B, never New -> A, New -> B
+    (and the waiting move still finds its lead: a joined SELECT ... FOR UPDATE would not, on PostgreSQL)."""
     import threading
 
     from django.db import connection
@@ -180,9 +181,7 @@ def test_two_people_moving_the_same_card_at_once_take_turns(organisation, owner,
             barrier.wait()
             move_stage(lead.__class__.objects.get(pk=lead.pk), targets[person], person)
         except Exception as error:  # noqa: BLE001 - reported below
-            import traceback
-
-            errors.append(traceback.format_exc())
+            errors.append(error)
         finally:
             connection.close()
 

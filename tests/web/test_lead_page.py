@@ -624,9 +624,8 @@ def test_lead_page_runs_the_same_number_of_queries_for_5_or_50_timeline_events(m
         assert response.status_code == 200
         counts.append(len(queries))
 
-    print("LEAD PAGE QUERIES", counts)
     assert counts[0] == counts[1], counts
-    assert counts[1] <= 30, counts
+    assert counts[1] <= 22, counts
 
 
 def test_lead_detail_url_name_points_at_the_new_lead_page():
