@@ -16,6 +16,7 @@ SWEEPS = [
     "firstcall.cadences.services.sweep_due_steps",
     "firstcall.intake.csv_import.tasks.sweep_stalled_imports",
     "firstcall.pipeline.tasks_service.sweep_task_reminders",
+    "firstcall.pipeline.maintenance.refresh_planner_statistics",
 ]
 
 
