@@ -1,6 +1,6 @@
 """The workspace pages: pipeline board, lead list (search, saved views, bulk actions, CSV export) and team.
 
-Thin views: queries live in pipeline/board.py, changes in services (move_stage, reassign_lead, bulk_enrol),
+Thin views: queries live in pipeline/board.py, changes in services (move_stage, reassign_leads, bulk_enrol),
 access in pipeline/access.py, leads/access.py, routing/access.py and cadences/access.py.
 """
 
@@ -38,9 +38,9 @@ from firstcall.pipeline.forms import (
     officers_of,
 )
 from firstcall.pipeline.models import Pipeline, Stage
-from firstcall.pipeline.services import StageMoveRefused, move_stage
+from firstcall.pipeline.services import StageMoveRefused, move_stage, reassign_leads
 from firstcall.routing.access import can_manage_routing
-from firstcall.routing.services import RoutingError, reassign_lead
+from firstcall.routing.services import RoutingError
 from firstcall.web.models import SavedView
 
 LIST_PAGE_SIZE = 50
@@ -305,14 +305,15 @@ def lead_bulk_action(request):
     done, skipped = 0, {}
     if action == "assign":
         owner = form.cleaned_data["owner"]
-        for lead in chosen:
-            try:
-                reassign_lead(
-                    lead, owner, actor=user, reason=form.cleaned_data.get("reason") or "bulk reassignment"
-                )
-                done += 1
-            except RoutingError as error:
-                skipped[lead.pk] = str(error)
+        try:
+            reassigned = reassign_leads(
+                chosen, owner, actor=user, reason=form.cleaned_data.get("reason") or "bulk reassignment"
+            )
+        except RoutingError as error:
+            reassigned, skipped = [], {lead.pk: str(error) for lead in chosen}
+        done = len(reassigned)
+        already = {lead.pk for lead in chosen} - {lead.pk for lead in reassigned} - set(skipped)
+        skipped.update({pk: f"already with {owner}" for pk in already})
         verb = f"assigned to {owner}"
     elif action == "enrol":
         cadence = form.cleaned_data["cadence"]

@@ -11,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from workspace_helpers import make_lead, snapshot, stage_named
 
-from firstcall.accounts.models import AuditEvent, User
+from firstcall.accounts.models import AuditEvent, Notification, User
 from firstcall.cadences.models import Enrolment
+from firstcall.messaging.models import Message
 from firstcall.web.models import SavedView
 from tests.conftest import make_user
 
@@ -175,6 +176,66 @@ def test_a_manager_assigns_leads_in_bulk(client, organisation, owner, teammate, 
         teammate.pk
     }
     assert all(lead.timeline.filter(kind="assigned", actor=manager).exists() for lead in leads)
+
+
+def test_bulk_assign_sends_the_receiving_officer_one_summary_alert(
+    client, organisation, owner, teammate, manager
+):
+    leads = [make_lead(organisation, owner=owner, first_name=name) for name in ("Ana", "Ben", "Cara")]
+
+    bulk(
+        client, manager, action="assign", owner=teammate.pk, lead=[lead.pk for lead in leads], reason="cover"
+    )
+
+    [alert] = Notification.objects.filter(user=teammate)
+    assert alert.title == f"3 leads assigned to you by {manager}"
+    assert all(lead.full_name in alert.body for lead in leads) and "Reason: cover" in alert.body
+    assert alert.url == f"/leads/?owner={teammate.pk}&sort=updated"
+    texts_and_emails = Message.objects.filter(recipient_user=teammate, purpose=Message.Purpose.ALERT)
+    assert sorted(texts_and_emails.values_list("channel", flat=True)) == ["email", "sms"]
+    assert all(message.lead_id is None for message in texts_and_emails)
+    assert not Notification.objects.filter(user=owner).exists()
+    # The link opens the officer's own list with the leads just handed over on top.
+    client.force_login(teammate)
+    listed = names(client.get(alert.url))
+    assert set(listed[:3]) == {lead.full_name for lead in leads}
+
+
+def test_the_alert_strip_links_a_summary_alert_to_its_list(client, organisation, owner, teammate, manager):
+    leads = [make_lead(organisation, owner=owner) for _ in range(2)]
+    bulk(client, manager, action="assign", owner=teammate.pk, lead=[lead.pk for lead in leads])
+
+    client.force_login(teammate)
+    strip = client.get(reverse("notifications")).content.decode()
+
+    assert f'<a href="/leads/?owner={teammate.pk}&amp;sort=updated">Open</a>' in strip
+
+
+def test_bulk_assign_of_one_lead_sends_the_usual_new_lead_alert(
+    client, organisation, owner, teammate, manager
+):
+    lead = make_lead(organisation, owner=owner, phone="+18135550123")
+
+    bulk(client, manager, action="assign", owner=teammate.pk, lead=[lead.pk])
+
+    [alert] = Notification.objects.filter(user=teammate)
+    assert alert.lead_id == lead.pk and alert.title == f"New lead: {lead.full_name}"
+    sms = Message.objects.get(recipient_user=teammate, channel="sms")
+    assert "tel:+18135550123" in sms.body
+
+
+def test_leads_already_with_the_officer_are_left_alone_and_not_announced(
+    client, organisation, owner, teammate, manager
+):
+    theirs = make_lead(organisation, owner=teammate)
+    before = snapshot(theirs)
+    moved = [make_lead(organisation, owner=owner) for _ in range(2)]
+
+    bulk(client, manager, action="assign", owner=teammate.pk, lead=[theirs.pk, *(lead.pk for lead in moved)])
+
+    assert snapshot(theirs) == before
+    [alert] = Notification.objects.filter(user=teammate)
+    assert alert.title.startswith("2 leads assigned") and theirs.full_name not in alert.body
 
 
 def test_a_loan_officer_cannot_assign_and_nothing_changes(client, organisation, owner, teammate):
