@@ -813,6 +813,12 @@ def opt_out_address(
     suppressed = suppress_pending_messages(
         organisation, channel, address, reason=f"recipient opted out ({how})"
     )
+    if reason != Suppression.Reason.PENDING_REVIEW:
+        # Suppression is organisation-wide, so every lead with the address leaves its cadences.
+        from firstcall.cadences.services import on_opt_out
+
+        for lead in leads_with_address(organisation, channel, address):
+            on_opt_out(lead, channel)
     return OptOutResult(entry, not already_opted_out, suppressed, revoked)
 
 
@@ -1034,8 +1040,8 @@ def resolve_possible_opt_out(message: Message, *, is_opt_out: bool, actor=None) 
 
 
 def on_inbound_reply(lead: Lead, message: Message) -> None:
-    """Every inbound message on a known lead ends here. Cadences (stop on reply) and scoring (engagement)
-    extend it."""
+    """Every inbound message on a known lead ends here: on the timeline, then the cadences stop (on a reply),
+    the score counts it as engagement and the owner is alerted (cadences.services.on_borrower_reply)."""
     label = {
         "opt_out": " (opt-out)",
         "opt_in": " (opt-in)",
@@ -1053,6 +1059,9 @@ def on_inbound_reply(lead: Lead, message: Message) -> None:
             "keyword": message.keyword,
         },
     )
+    from firstcall.cadences.services import on_borrower_reply
+
+    on_borrower_reply(lead, message)
 
 
 # ------------------------------------------------------------------------------------------ unsubscribe

@@ -41,6 +41,10 @@ def on_lead_captured(lead: Lead, outcome: str) -> None:
         from firstcall.routing.first_touch import schedule_first_touch
 
         schedule_first_touch(lead)
+    if outcome == "created":
+        from firstcall.cadences.services import enrol_new_lead
+
+        enrol_new_lead(lead)
 
 
 # ---------------------------------------------------------------------------------------------- facts in

@@ -1,5 +1,5 @@
-"""Cadence fixtures: the SMS stand-in on a random port (real HTTP), a real local SMTP server, the project URLs
-plus the messaging webhooks, and a borrower with consent in Tampa."""
+"""Cadence fixtures: the SMS stand-in on a random port (real HTTP), a real local SMTP server and a borrower
+with consent in Tampa."""
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -11,11 +11,6 @@ from firstcall.messaging.standin.sms_server import StandinSmsServer
 @pytest.fixture
 def lead(organisation, owner):
     return make_lead(organisation, owner=owner)
-
-
-@pytest.fixture
-def site_urls(settings):
-    settings.ROOT_URLCONF = "cadence_urls_for_tests"
 
 
 @pytest.fixture
@@ -71,35 +66,3 @@ def _fresh_step_cache():
     forget_cached_steps()
     yield
     forget_cached_steps()
-
-
-@pytest.fixture(autouse=True)
-def _cadence_hooks_wired(monkeypatch):
-    """The messaging core calls the cadence hooks once the lead adds the two lines from the cadence report
-    (on_inbound_reply -> on_borrower_reply; opt_out_address -> on_opt_out). Until then they are patched in
-    exactly that way; once wired, this fixture does nothing."""
-    import inspect
-
-    from firstcall.cadences import services as cadences
-    from firstcall.messaging import services as messaging
-
-    if "on_borrower_reply" not in inspect.getsource(messaging.on_inbound_reply):
-        original_reply = messaging.on_inbound_reply
-
-        def on_inbound_reply(lead, message):
-            original_reply(lead, message)
-            cadences.on_borrower_reply(lead, message)
-
-        monkeypatch.setattr(messaging, "on_inbound_reply", on_inbound_reply)
-    if "on_opt_out" not in inspect.getsource(messaging.opt_out_address):
-        original_opt_out = messaging.opt_out_address
-
-        def opt_out_address(organisation, channel, address, *, reason, how, **options):
-            result = original_opt_out(organisation, channel, address, reason=reason, how=how, **options)
-            if reason != messaging.Suppression.Reason.PENDING_REVIEW:
-                normalised = messaging.normalise_address(channel, address)
-                for lead in messaging.leads_with_address(organisation, channel, normalised):
-                    cadences.on_opt_out(lead, channel)
-            return result
-
-        monkeypatch.setattr(messaging, "opt_out_address", opt_out_address)

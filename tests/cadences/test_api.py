@@ -8,11 +8,6 @@ from firstcall.accounts.services import create_api_key
 from firstcall.cadences.models import Enrolment
 
 
-@pytest.fixture(autouse=True)
-def api_urls(site_urls):
-    return site_urls
-
-
 @pytest.fixture
 def cadence(organisation):
     return build_cadence(organisation, [wait(1, "days"), call("Call")], name="Nurture")

@@ -335,22 +335,10 @@ def test_bulk_enrol_enrols_what_it_may_and_says_why_not(organisation, owner, tea
 
 
 def test_a_lead_captured_through_the_api_is_enrolled_in_the_capture_transaction(
-    client, api_source, borrower_payload, organisation, owner, monkeypatch
+    client, api_source, borrower_payload, organisation, owner
 ):
-    """The capture hook the lead adds to routing.services.on_lead_captured, exercised end to end."""
     import json
 
-    from firstcall.routing import services as routing
-
-    original = routing.on_lead_captured
-
-    def on_lead_captured(lead, outcome):
-        original(lead, outcome)
-        if outcome == "created":
-            services.enrol_new_lead(lead)
-
-    if "enrol_new_lead" not in __import__("inspect").getsource(original):
-        monkeypatch.setattr(routing, "on_lead_captured", on_lead_captured)
     editing.ensure_builtin_cadences(organisation, activate=True)
     with time_machine.travel(MONDAY_10AM, tick=False):
         response = client.post(

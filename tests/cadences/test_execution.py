@@ -205,7 +205,7 @@ def test_a_step_due_in_quiet_hours_is_done_and_its_text_is_held_until_the_window
 
 
 def test_a_reply_stops_the_cadence_and_withdraws_a_held_text(
-    organisation, owner, lead, twilio_settings, standin, client, site_urls, drain, committed
+    organisation, owner, lead, twilio_settings, standin, client, drain, committed
 ):
     cadence = build_cadence(
         organisation,
@@ -245,7 +245,7 @@ def test_a_reply_stops_the_cadence_and_withdraws_a_held_text(
 
 
 def test_stop_arriving_while_a_step_is_claimed_means_nothing_is_sent(
-    organisation, lead, twilio_settings, standin, client, site_urls, committed
+    organisation, lead, twilio_settings, standin, client, committed
 ):
     cadence = build_cadence(organisation, [sms("Checking in. Reply STOP to opt out.")])
     with time_machine.travel(MONDAY_10AM, tick=False):
@@ -269,7 +269,7 @@ def test_stop_arriving_while_a_step_is_claimed_means_nothing_is_sent(
 
 
 def test_stop_after_the_step_queued_its_text_is_caught_by_the_send_recheck(
-    organisation, lead, twilio_settings, standin, client, site_urls, committed
+    organisation, lead, twilio_settings, standin, client, committed
 ):
     from firstcall.messaging import services as messaging
 
@@ -342,7 +342,7 @@ def test_entering_a_stage_enrols_in_the_stage_cadence(organisation, owner, lead)
     assert enrolment.status == "stopped" and enrolment.stop_detail == "left Application for Processing"
 
 
-def test_opting_out_of_email_stops_the_cadence(organisation, lead, committed, client, site_urls):
+def test_opting_out_of_email_stops_the_cadence(organisation, lead, committed, client):
     from firstcall.messaging import services as messaging
 
     cadence = build_cadence(organisation, [wait(1, "days"), call("Call")])
