@@ -24,6 +24,7 @@ from firstcall.cadences.models import (
     Enrolment,
     MessageTemplate,
     StepRun,
+    new_step_key,
 )
 from firstcall.cadences.personalise import MERGE_FIELDS
 from firstcall.leads.models import Lead
@@ -208,6 +209,33 @@ def move_step(step: CadenceStep, offset: int) -> None:
         CadenceStep.objects.filter(pk=step.pk).update(position=parking)
         CadenceStep.objects.filter(pk=neighbour.pk).update(position=step.position)
         CadenceStep.objects.filter(pk=step.pk).update(position=neighbour.position)
+
+
+def replace_draft_steps(cadence: Cadence, steps: list[dict], *, actor=None) -> CadenceVersion:
+    """Write the whole step list into the draft (the API's edit). A step keeps its identity through its
+    ``key``: send back the keys of the steps you keep, so enrolled leads re-planned on publish find their
+    place, and branches name their target by key. Templates must be the organisation's own."""
+    keys = [spec.get("key") or "" for spec in steps]
+    given = [key for key in keys if key]
+    if len(given) != len(set(given)):
+        raise EditRefused("Two steps have the same key.")
+    template_ids = {spec["template_id"] for spec in steps if spec.get("template_id")}
+    own = set(
+        MessageTemplate.objects.filter(
+            organisation_id=cadence.organisation_id, pk__in=template_ids
+        ).values_list("pk", flat=True)
+    )
+    if template_ids - own:
+        raise EditRefused(f"No such template: {sorted(template_ids - own)}.")
+    with transaction.atomic():
+        draft = draft_of(cadence, actor=actor)
+        draft.steps.all().delete()
+        for position, spec in enumerate(steps):
+            fields = _clean_step_fields({name: value for name, value in spec.items() if name != "key"})
+            CadenceStep.objects.create(
+                version=draft, position=position, key=keys[position] or new_step_key(), **fields
+            )
+    return draft
 
 
 def discard_draft(cadence: Cadence) -> bool:
