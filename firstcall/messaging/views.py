@@ -76,6 +76,27 @@ def sms_inbound_hook(request):
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")
 
 
+@csrf_exempt
+@require_POST
+def email_inbound_hook(request):
+    """Borrowers' email replies, parsed by the mail provider (Mailgun-style fields, signed)."""
+    from firstcall.messaging.inbound_email import is_valid_signature, receive_inbound_email
+
+    post = request.POST
+    if not is_valid_signature(post.get("timestamp", ""), post.get("token", ""), post.get("signature", "")):
+        return HttpResponseForbidden("Invalid signature")
+    message, _is_new = receive_inbound_email(
+        from_address=post.get("sender", ""),
+        to_address=post.get("recipient", ""),
+        subject=post.get("subject", ""),
+        body=post.get("stripped-text") or post.get("body-plain", ""),
+        provider_message_id=post.get("Message-Id", ""),
+    )
+    if message is None:
+        logger.info("Inbound email %s matches no lead", post.get("Message-Id", "")[:60])
+    return HttpResponse(status=200)  # a 2xx either way, so the provider does not retry a reply nobody owns
+
+
 # The token is the credential and mail clients POST one-click unsubscribes (RFC 8058) without a CSRF cookie.
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
