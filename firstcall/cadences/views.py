@@ -210,6 +210,8 @@ def _draft_context(request, cadence, draft, *, bad_form=None):
         "kinds": CadenceStep.Kind.choices,
         "problems": editing.version_problems(draft),
         "merge_fields": MERGE_FIELDS,
+        # The rule for leads already enrolled, with their numbers, stated where the editing happens.
+        "edit_rule": editing.enrolled_on_versions(cadence).explanation(draft.number),
     }
 
 

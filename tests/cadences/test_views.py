@@ -394,10 +394,12 @@ def test_an_admin_sets_the_organisation_limits(client, admin_user, organisation)
     assert (limits.max_texts_per_day, limits.max_emails_per_week) == (2, None)
 
 
-def test_every_builder_page_renders_for_an_admin(client, admin_user, organisation, cadence):
+def every_cadence_page(organisation, owner, cadence) -> list[str]:
+    """Every GET page of the cadence screens, with real objects behind the ids."""
     template = MessageTemplate.objects.create(organisation=organisation, name="T", channel="sms", body="Hi")
-    client.force_login(admin_user)
-    for url in [
+    lead = make_lead(organisation, owner=owner)
+    services.enrol(lead, cadence)
+    return [
         "/cadences/",
         "/cadences/new/",
         f"/cadences/{cadence.pk}/",
@@ -408,9 +410,41 @@ def test_every_builder_page_renders_for_an_admin(client, admin_user, organisatio
         "/cadences/templates/new/",
         f"/cadences/templates/{template.pk}/",
         "/cadences/do-not-contact/",
+        "/cadences/do-not-contact/export.csv",
         "/cadences/tasks/?mine=0",
-    ]:
+        f"/leads/{lead.pk}/cadence/",
+    ]
+
+
+def test_every_cadence_page_renders_for_an_admin(client, admin_user, organisation, owner, cadence):
+    client.force_login(admin_user)
+    for url in every_cadence_page(organisation, owner, cadence):
         assert client.get(url).status_code == 200, url
+
+
+def test_another_organisations_people_get_nothing_from_any_cadence_page(
+    client, outsider, other_organisation, organisation, owner, cadence
+):
+    other_admin = make_user(other_organisation, "otto", role=User.Role.ADMIN)
+    pages = every_cadence_page(organisation, owner, cadence)
+    ours = [url for url in pages if any(char.isdigit() for char in url.split("?")[0])]
+    for person in (outsider, other_admin):
+        client.force_login(person)
+        for url in ours:
+            assert client.get(url).status_code in (403, 404), (person, url)
+        for url in set(pages) - set(ours):
+            response = client.get(url)
+            assert response.status_code in (200, 403), (person, url)
+            body = b"".join(response.streaming_content) if response.streaming else response.content
+            assert b"Nurture" not in body and b"Ana Lopez" not in body and BORROWER_PHONE.encode() not in body
+
+
+def test_the_draft_page_states_what_publishing_does_to_enrolled_leads(client, manager, organisation, cadence):
+    services.enrol(make_lead(organisation), cadence)
+    client.force_login(manager)
+    page = client.get(f"/cadences/{cadence.pk}/draft/").content.decode()
+    assert "1 lead is already enrolled (1 on version 1) and continue their current plan" in page
+    assert "steps already sent are never sent again" in page
 
 
 def test_settings_change_the_rules_but_not_the_version(client, manager, cadence):
