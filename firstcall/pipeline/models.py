@@ -110,6 +110,8 @@ class Task(models.Model):
         CALL = "call", "Call"
         FOLLOW_UP = "follow_up", "Follow up"
         DOCUMENT = "document", "Collect a document"
+        # A call or meeting booked with the borrower at a set time: My day lists today's on their own.
+        APPOINTMENT = "appointment", "Appointment"
         OTHER = "other", "Other"
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="tasks")

@@ -1,10 +1,10 @@
 """My day: what a loan officer should do next, in the order it matters.
 
 New leads still waiting for a person (with their speed-to-lead clock), replies waiting for an answer, tasks
-due today or overdue, hot leads already in conversation, and leads offered to this person to claim. Every
-section is one query over leads.access.visible_leads (a manager's day covers their teams), so the page costs
-the same whether the person has five leads or fifty thousand. Appointments have no model yet, so there is no
-appointments section.
+due today or overdue, today's appointments (tasks of kind "appointment"), hot leads already in conversation,
+and leads offered to this person to claim. Every section is one query over leads.access.visible_leads (a
+manager's day covers their teams), so the page costs the same whether the person has five leads or fifty
+thousand.
 """
 
 from dataclasses import dataclass, field
@@ -49,12 +49,21 @@ class DueTask:
 
 
 @dataclass
+class Appointment:
+    title: str
+    starts_at: datetime
+    lead: Lead | None
+    is_past: bool
+
+
+@dataclass
 class MyDay:
     new_leads: list[Lead] = field(default_factory=list)
     new_count: int = 0
     older_waiting_count: int = 0
     replies: list[Reply] = field(default_factory=list)
     tasks: list[DueTask] = field(default_factory=list)
+    appointments: list[Appointment] = field(default_factory=list)
     hot_leads: list[Lead] = field(default_factory=list)
     offers: list[LeadOffer] = field(default_factory=list)
     version: str = ""
@@ -62,6 +71,10 @@ class MyDay:
     @property
     def overdue_task_count(self) -> int:
         return sum(1 for task in self.tasks if task.is_overdue)
+
+
+def start_of_local_day(now: datetime, zone_name: str) -> datetime:
+    return now.astimezone(ZoneInfo(zone_name or "UTC")).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def end_of_local_day(now: datetime, zone_name: str) -> datetime:
@@ -100,9 +113,12 @@ def _due_tasks(user: User, now: datetime) -> list[DueTask]:
     end_of_day = end_of_local_day(now, user.time_zone)
     related = [f"lead__{name}" for name in LEAD_FIELDS_FOR_RELATED]
     # select_related(None): the task lists join assignee and creator, which My day does not show.
+    # Today's appointments have their own section; an earlier one still open is a task to close.
+    todays_appointments = Q(kind=Task.Kind.APPOINTMENT, due_at__gte=start_of_local_day(now, user.time_zone))
     tasks = (
         open_tasks(user)
         .filter(due_at__lt=end_of_day)
+        .exclude(todays_appointments)
         .select_related(None)
         .select_related("lead")
         .only("title", "due_at", "completed_at", "lead", *related)[:SECTION_SIZE]
@@ -121,6 +137,23 @@ def _due_tasks(user: User, now: datetime) -> list[DueTask]:
     ]
     due.sort(key=lambda task: (task.due_at is None, task.due_at or now))
     return due[:SECTION_SIZE]
+
+
+def _todays_appointments(user: User, now: datetime) -> list[Appointment]:
+    related = [f"lead__{name}" for name in LEAD_FIELDS_FOR_RELATED]
+    appointments = (
+        open_tasks(user)
+        .filter(
+            kind=Task.Kind.APPOINTMENT,
+            due_at__gte=start_of_local_day(now, user.time_zone),
+            due_at__lt=end_of_local_day(now, user.time_zone),
+        )
+        .select_related(None)
+        .select_related("lead")
+        .only("title", "due_at", "lead", *related)
+        .order_by("due_at", "pk")[:SECTION_SIZE]
+    )
+    return [Appointment(task.title, task.due_at, task.lead, task.due_at < now) for task in appointments]
 
 
 def my_day(user: User, now: datetime) -> MyDay:
@@ -150,6 +183,7 @@ def my_day(user: User, now: datetime) -> MyDay:
     day.replies = day.replies[:SECTION_SIZE]
 
     day.tasks = _due_tasks(user, now)
+    day.appointments = _todays_appointments(user, now)
     day.hot_leads = list(
         summary_rows(
             leads.filter(

@@ -1,5 +1,5 @@
-"""My day (/): new leads with their speed-to-lead clock, replies waiting, tasks due, hot leads and offers,
-refreshed live; each section shows only what the person may see, with constant queries."""
+"""My day (/): new leads with their speed-to-lead clock, replies waiting, tasks due, today's appointments, hot
+leads and offers, refreshed live; each section shows only what the person may see, with constant queries."""
 
 import re
 from datetime import UTC, datetime, timedelta
@@ -134,6 +134,35 @@ def test_tasks_due_today_and_overdue_including_cadence_calls(client, organisatio
     )
     assert '<span class="badge overdue">1 overdue</span>' in tasks
     assert tasks.count('class="day-item is-overdue"') == 1
+
+
+@time_machine.travel(datetime(2026, 3, 10, 16, 0, tzinfo=UTC), tick=False)  # noon in Tampa
+def test_todays_appointments_are_listed_by_time_with_one_tap_to_call(client, organisation, owner, teammate):
+    now = timezone.now()
+    lead = make_lead(organisation, owner=owner, first_name="Booked", phone="+18135550142")
+
+    def appointment(title, starts_at, assignee=owner, **fields):
+        Task.objects.create(organisation=organisation, lead=lead, title=title, assignee=assignee,
+                            kind=Task.Kind.APPOINTMENT, due_at=starts_at, **fields)  # fmt: skip
+
+    appointment("Rate review", now + timedelta(hours=3))  # 3 p.m.
+    appointment("Walk through the pre-approval", now - timedelta(hours=2))  # 10 a.m., already past
+    appointment("Call tomorrow", now + timedelta(hours=13))
+    appointment("Meeting yesterday", now - timedelta(hours=20))
+    appointment("Cancelled", now + timedelta(hours=1), completed_at=now)
+    appointment("Appointment of Theo", now + timedelta(hours=1), assignee=teammate)
+
+    html = my_day(client, owner)
+    appointments = section(html, "appointments-h")
+
+    assert appointments.index("Walk through the pre-approval") < appointments.index("Rate review")
+    assert "10:00 AM" in appointments and "3:00 PM" in appointments
+    assert 'href="tel:+18135550142"' in appointments
+    for elsewhere in ("Call tomorrow", "Meeting yesterday", "Cancelled", "Theo"):
+        assert elsewhere not in appointments
+    # Today's appointments are not repeated as tasks; an earlier one left open is a task to close.
+    tasks = section(html, "tasks-h")
+    assert "Rate review" not in tasks and "Meeting yesterday" in tasks
 
 
 def test_hot_leads_are_the_ones_already_in_conversation(client, organisation, owner):
