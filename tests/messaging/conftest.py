@@ -1,17 +1,12 @@
 """Messaging fixtures: the SMS stand-in on a random port, a real local SMTP server (aiosmtpd), Twilio settings
-pointing at the stand-in, a URL configuration with the messaging URLs, and an in-process worker."""
+pointing at the stand-in, and a URL configuration with the messaging URLs. The in-process worker (run_worker)
+and the fast password hasher come from tests/conftest.py."""
 
 import pytest
 from aiosmtpd.controller import Controller
 from messaging_helpers import ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER, RecordingHandler, free_port, make_lead
 
 from firstcall.messaging.standin.sms_server import StandinSmsServer
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """The shared fixtures create several users; the default PBKDF2 costs ~1 s of setup per test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -68,13 +63,3 @@ def smtp_server(settings):
     handler.port = controller.port
     yield handler
     controller.stop()
-
-
-@pytest.fixture
-def run_worker(run_worker, monkeypatch):
-    """The shared run_worker, minus close_old_connections(): in-process it would close the connection that
-    holds the test's transaction (SQLite: "Cannot operate on a closed database")."""
-    from django_tasks_db.management.commands import db_worker
-
-    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
-    return run_worker
