@@ -270,6 +270,35 @@ LOST_REASONS = [
     "Rate shopping only",
     "Deal fell through (inspection)",
 ]
+# What loan officers write on a file after a call, and what borrowers text back.
+FILE_NOTES = [
+    "Sent the FHA vs conventional comparison; she wants to think it over with her husband.",
+    "Pre-approval letter sent. Her realtor is Maria's contact from the Bayshore open house.",
+    "Needs two months of bank statements and last year's W-2 before we can run AUS.",
+    "Co-borrower is his sister; both on title. Asked about gift funds for closing costs.",
+    "Rate lock discussed: wants to float until the appraisal is back.",
+    "Credit report pulled; one collection from 2021 to explain in writing.",
+    "Seller credit of 3% negotiated; updated the fee sheet.",
+]
+BORROWER_REPLIES = [
+    "Yes! Can you call me after 5? I'm at work until then.",
+    "We found a house we love, what do you need from me to get the letter?",
+    "Is the rate you quoted still good for this week?",
+    "Sorry I missed your call. Tomorrow morning works.",
+    "Do you do VA loans? My husband is a veteran.",
+    "I uploaded the bank statements, did you get them?",
+]
+# (title, kind, due: days from today, local hour; None = no due date, days < 0 = overdue)
+OFFICER_TASKS = [
+    ("Call back about the rate lock", "call", (-1, 16)),
+    ("Collect the last two pay stubs", "document", (0, 9)),
+    ("Send the updated fee sheet", "follow_up", (0, 17)),
+    ("Rate review", "appointment", (0, 11)),
+    ("Pre-approval walk-through", "appointment", (0, 15)),
+    ("Check in after the showing", "follow_up", (2, 10)),
+    ("Order the appraisal", "document", (6, 12)),
+    ("Ask for a Zillow review", "other", None),
+]
 CREDIT_BAND_WORDS = ["Excellent", "Very Good", "Good", "Fair", "Poor"]
 CREDIT_BAND_WEIGHTS = [30, 30, 24, 11, 5]
 
@@ -368,6 +397,7 @@ class _Seeder:
         summary = SeedSummary(organisation=self.organisation)
         self._capture_all(self._plan_submissions(), summary)
         self._work_the_pipeline()
+        self._add_the_days_work()
         return summary
 
     def _create_people(self) -> None:
@@ -1024,6 +1054,76 @@ class _Seeder:
             leads, ["stage", "lost_reason", "processor", "closed_at", "updated_at"], batch_size=200
         )
         TimelineEvent.objects.bulk_create(events, batch_size=500)
+
+    # --- the day's work: calls, notes, replies waiting, tasks and appointments ----------------------------
+    def _add_the_days_work(self) -> None:
+        """What a working team leaves behind: logged calls and notes on the files, borrowers' texts waiting
+        for an answer, follow-ups (one overdue) and today's appointments, so each officer's My day, the tasks
+        page and the lead timelines show a real day rather than empty sections."""
+        from firstcall.messaging.models import Message
+        from firstcall.pipeline.models import Note, Task
+
+        rng = self.rng
+        worked = (
+            Lead.objects.filter(
+                organisation=self.organisation,
+                stage__outcome=Stage.Outcome.OPEN,
+                first_human_contact_at__isnull=False,
+                owner__isnull=False,
+            )
+            .select_related("owner")
+            .order_by("-updated_at", "-pk")
+        )
+        by_owner: dict[int, list[Lead]] = {}
+        for lead in worked:
+            by_owner.setdefault(lead.owner_id, []).append(lead)
+        events: list[TimelineEvent] = []
+        tasks: list[Task] = []
+        for officer in self.officers:
+            leads = by_owner.get(officer.pk, [])
+            if not leads:
+                continue
+            for lead in leads:
+                called_at = lead.first_human_contact_at
+                events.append(
+                    TimelineEvent(lead=lead, kind=TimelineEvent.Kind.CALL, actor=officer, created_at=called_at,
+                                  summary="Call: talked to the borrower",
+                                  data={"outcome": "connected", "notes": "", "phone": lead.phone,
+                                        "at": called_at.isoformat()}))  # fmt: skip
+                if rng.random() < 0.5:
+                    written_at = min(self.now, called_at + timedelta(minutes=rng.randint(5, 90)))
+                    body = rng.choice(FILE_NOTES)
+                    note = Note.objects.create(lead=lead, author=officer, body=body, created_at=written_at)
+                    events.append(
+                        TimelineEvent(lead=lead, kind=TimelineEvent.Kind.NOTE, actor=officer, created_at=written_at,
+                                      summary=f"Note: {body[:200]}", data={"note_id": note.pk, "mentions": []})
+                    )  # fmt: skip
+            # The two files most recently worked have a text from the borrower nobody has answered yet.
+            for lead, text in zip(leads[:2], rng.sample(BORROWER_REPLIES, 2), strict=False):
+                received_at = self.now - timedelta(minutes=rng.randint(12, 240))
+                message = Message.objects.create(
+                    organisation=self.organisation, lead=lead, channel="sms",
+                    direction=Message.Direction.INBOUND, purpose=Message.Purpose.REPLY,
+                    to_address=self.organisation.sms_from_number or "", from_address=lead.phone, body=text,
+                    status=Message.Status.RECEIVED, idempotency_key=f"demo-reply-{lead.pk}",
+                    created_at=received_at, updated_at=received_at,
+                )  # fmt: skip
+                events.append(
+                    TimelineEvent(lead=lead, kind=TimelineEvent.Kind.MESSAGE, created_at=received_at,
+                                  summary="Text received from the borrower",
+                                  data={"message_id": message.pk, "direction": "inbound", "channel": "sms",
+                                        "keyword": ""})
+                )  # fmt: skip
+            today = self.now.astimezone(ZoneInfo(officer.time_zone)).replace(hour=0, minute=0, second=0)
+            for index, (title, kind, due) in enumerate(OFFICER_TASKS):
+                due_at = None if due is None else today + timedelta(days=due[0], hours=due[1])
+                tasks.append(
+                    Task(organisation=self.organisation, lead=leads[(index + 2) % len(leads)], title=title,
+                         kind=kind, assignee=officer, created_by=officer, due_at=due_at,
+                         created_at=self.now - timedelta(days=rng.randint(1, 5)))
+                )  # fmt: skip
+        TimelineEvent.objects.bulk_create(events, batch_size=500)
+        Task.objects.bulk_create(tasks)
 
     def _owner_for(self, lead: Lead) -> User | None:
         licensed = [officer for officer in self.officers if lead.state in officer.licensed_states]
