@@ -6,8 +6,8 @@ HTTP to the SMS stand-in; dispatch throughput, lateness and exactly-once.
 ``--quick``: 300 leads, the headline run only (PostgreSQL with 2 workers; SQLite when PostgreSQL is absent).
 
 For each run (PostgreSQL with 1 and 2 workers, SQLite with 1 worker): a fresh data directory (and a freshly
-created PostgreSQL database named by BENCH_POSTGRES_URL, default
-postgres://postgres@127.0.0.1:5432/firstcall_bench_cadences, dropped afterwards), ``firstcall migrate``, then in a
+created PostgreSQL database on the server BENCH_POSTGRES_URL names, called <base>_cadences_<pid>, dropped
+afterwards), ``firstcall migrate``, then in a
 Django subprocess: one organisation, one loan officer, one published cadence whose single step is a text, and
 N leads with text consent enrolled in it; enrolments and step runs are bulk-inserted (not enrolled one by one)
 with a far-future due time. The SMS stand-in (firstcall/messaging/standin/sms_server.py) runs as its own
@@ -50,7 +50,6 @@ ACCOUNT_SID = "AC" + "7" * 32
 AUTH_TOKEN = "bench-auth-token"
 OUR_NUMBER = "+18135550000"
 TARGET_P99_S = 60.0
-DATABASE_NAME = "firstcall_bench_cadences"
 FAR_FUTURE = "2100-01-01T00:00:00+00:00"
 # (IANA zone, a valid number prefix there): the first where it is daytime now is used for every lead.
 DAYTIME_CANDIDATES = [
@@ -341,6 +340,8 @@ def run_one(label: str, database_url: str | None, workers: int, leads: int, *, m
                         )
                     )
                 time.sleep(3)  # let the workers start
+                load = os.getloadavg()[0]
+                _common.say(f"   load average {load:.2f} when the steps fall due")
                 armed = json.loads(
                     _common.run_python([__file__, "--phase", "arm", "--delay", "3"], env)
                     .strip()
@@ -425,6 +426,7 @@ def run_one(label: str, database_url: str | None, workers: int, leads: int, *, m
         "repeated_provider_calls": repeated_calls,
         "missing": max(missing_sends, 0) + not_done,
         "reclaimed_steps": reclaimed,
+        "load_average": round(load, 2),
     }
     _common.say(
         f"   dispatch {result['dispatch_per_second']}/s (all in {result['dispatch_seconds']} s), "
@@ -463,10 +465,8 @@ def main(argv=None) -> int:
     args.database = args.database or ("postgres" if args.quick else "both")
     args.postgres_workers = args.postgres_workers or ("2" if args.quick else "1,2")
     runs = []
-    # Its own database name, so it never collides with another benchmark running at the same time.
-    postgres_url = os.environ.get(
-        "BENCH_POSTGRES_URL", _common.DEFAULT_POSTGRES_URL.rsplit("/", 1)[0] + "/" + DATABASE_NAME
-    )
+    # Its own database per run (label and process id), so it never collides with another benchmark.
+    postgres_url = _common.postgres_url_for_run("cadences")
     if args.database in ("postgres", "both"):
         problem = _common.postgres_available(postgres_url)
         if problem:
