@@ -107,6 +107,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the single writer; IMMEDIATE takes the write lock at BEGIN so two writers
     # queue on the busy timeout instead of failing mid-transaction with "database is locked".
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    if env_bool("FIRSTCALL_SQLITE_WRITER_QUEUE", True):
+        # Writers hand the lock to each other promptly instead of sleeping in SQLite's busy handler
+        # (firstcall/db/sqlite/base.py).
+        DATABASES["default"]["ENGINE"] = "firstcall.db.sqlite"
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,

@@ -41,13 +41,15 @@ from firstcall.intake.ratelimit import is_rate_limited
 from firstcall.intake.recording import client_ip, record_request
 from firstcall.intake.web_form import fields as form_fields
 from firstcall.intake.web_form.adapter import is_web_url, submission_from_record
-from firstcall.intake.web_form.tokens import make_form_token, max_age_seconds, read_form_token
+from firstcall.intake.web_form.tokens import max_age_seconds, read_form_token
 from firstcall.intake.web_form.views import (
     NOTICE_RATE_LIMITED,
     NOTICE_SUBMIT_AGAIN,
     REASON_BAD_TOKEN,
     REASON_HONEYPOT,
     REASON_RATE_LIMITED,
+    errors_by_field,
+    public_form_context,
 )
 from firstcall.leads import services as lead_services
 from firstcall.leads.access import visible_leads
@@ -484,9 +486,8 @@ def _render_calculator(request, source, *, values, form=None, capture_errors=Non
     errors: dict[str, list[str]] = {}
     if form is not None and form.is_bound:
         errors.update({name: list(messages) for name, messages in form.errors.items()})
-    for name, messages in (capture_errors or {}).items():
-        target = form_fields.ERROR_FIELD_ALIASES.get(name, name)
-        errors.setdefault(target, []).extend(messages if isinstance(messages, list) else [str(messages)])
+    for name, messages in errors_by_field(capture_errors or {}).items():
+        errors.setdefault(name, []).extend(messages)
     summary, focus = [], []
     sections = _calculator_fields(CALCULATOR_SECTIONS, values, errors, summary, focus)
     # The quote step follows an estimate; it also stays on screen when a quote post comes back with problems.
@@ -494,26 +495,14 @@ def _render_calculator(request, source, *, values, form=None, capture_errors=Non
     contact = (
         _calculator_fields((CONTACT_SECTION,), values, errors, summary, focus)[0] if show_contact else None
     )
-    disclosure = source.effective_consent_text()
     built, result = estimate or (None, None)
     context = {
-        "source": source,
-        "organisation": source.organisation,
+        **public_form_context(source, values),
         "sections": sections,
         "contact": contact,
         "error_summary": summary,
         "notice": notice,
-        "disclosure": disclosure,
-        "consent_checked": bool(values.get(form_fields.CONSENT_FIELD))
-        and values.get(form_fields.CONSENT_TEXT_FIELD) == disclosure,
-        "form_token": make_form_token(source.pk, disclosure),
-        "page_url": values.get(form_fields.PAGE_URL_FIELD, ""),
-        "embed": bool(values.get(form_fields.EMBED_FIELD)),
-        "attribution": [
-            (name, values.get(name, "")[:200]) for name in form_fields.ATTRIBUTION_FIELDS if values.get(name)
-        ],
         "implied": IMPLIED_ANSWERS,
-        "fields": form_fields,
         "results": calculator_results(built, result) if result else None,
         "estimate_failed": estimate is not None and result is None,
         "assumptions": built.assumptions if built else [],

@@ -29,7 +29,9 @@ def scoring_input_for(lead: Lead, *, reply_count: int | None = None, best_progra
         loan_amount = lead.loan_balance
     elif price:
         loan_amount = price
-    filled = sum(1 for name in COMPLETENESS_FIELDS if getattr(lead, name) not in (None, "", "unknown", "not_sure"))
+    filled = sum(
+        1 for name in COMPLETENESS_FIELDS if getattr(lead, name) not in (None, "", "unknown", "not_sure")
+    )
     if reply_count is None:
         reply_count = _reply_count(lead)
     return ScoringInput(
@@ -60,15 +62,21 @@ def _reply_count(lead: Lead) -> int:
     return Message.objects.filter(lead=lead, direction="inbound").count()
 
 
-def rescore_lead(lead: Lead, *, trigger: str, best_program_status: str | None = None) -> LeadScore | None:
-    """Score the lead again; store a history row only when the points or tier change."""
+def rescore_lead(
+    lead: Lead, *, trigger: str, best_program_status: str | None = None, reply_count: int | None = None
+) -> LeadScore | None:
+    """Score the lead again; store a history row only when the points or tier change.
+
+    `reply_count` may be given when the caller knows it (a lead created a moment ago has no replies), which
+    spares the capture transaction a count query."""
+    facts = scoring_input_for(lead, best_program_status=best_program_status, reply_count=reply_count)
     try:
         config = ScoringConfig.from_dict(lead.organisation.scoring_config or None)
-        result = score_lead(scoring_input_for(lead, best_program_status=best_program_status), config)
+        result = score_lead(facts, config)
     except ValueError:
         # A misconfigured override must not stop a lead from being captured; the default points still apply.
         logger.warning("Scoring config of organisation %s is invalid; using defaults", lead.organisation_id)
-        result = score_lead(scoring_input_for(lead, best_program_status=best_program_status))
+        result = score_lead(facts)
     if lead.score == result.points and lead.score_tier == result.tier:
         return None
     previous = (lead.score, lead.score_tier)

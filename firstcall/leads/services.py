@@ -87,7 +87,9 @@ def capture(
     with transaction.atomic():
         _lock_identities(organisation, [idempotency_key, normalised.email, normalised.phone])
         previous = (
-            IdempotencyKey.objects.select_related("lead").filter(organisation=organisation, key=idempotency_key).first()
+            IdempotencyKey.objects.select_related("lead")
+            .filter(organisation=organisation, key=idempotency_key)
+            .first()
         )
         if previous is not None:
             IntakeRecord.objects.filter(pk=intake_record.pk).update(
@@ -101,7 +103,10 @@ def capture(
             )
             intake_record.refresh_from_db()
             return CaptureResult(
-                outcome=previous.first_outcome, intake_record=intake_record, lead=previous.lead, is_replay=True
+                outcome=previous.first_outcome,
+                intake_record=intake_record,
+                lead=previous.lead,
+                is_replay=True,
             )
 
         match = find_match(organisation, normalised)
@@ -109,8 +114,13 @@ def capture(
             lead = _create_lead(organisation, source, normalised, submission, received_at)
             outcome, match_reason = CREATED, ""
         elif match.lead.stage.is_closed and not organisation.reopen_closed_leads:
-            lead = _create_lead(organisation, source, normalised, submission, received_at, previous_lead=match.lead)
-            outcome, match_reason = CREATED, f"{match.reason}; previous lead #{match.lead.pk} is closed, linked"
+            lead = _create_lead(
+                organisation, source, normalised, submission, received_at, previous_lead=match.lead
+            )
+            outcome, match_reason = (
+                CREATED,
+                f"{match.reason}; previous lead #{match.lead.pk} is closed, linked",
+            )
         else:
             lead = match.lead
             _merge_into(lead, normalised, match.reason, actor)
@@ -133,7 +143,9 @@ def capture(
             first_intake_record=intake_record,
             first_outcome=outcome,
         )
-        intake_record.status = IntakeRecord.Status.ACCEPTED if outcome == CREATED else IntakeRecord.Status.MERGED
+        intake_record.status = (
+            IntakeRecord.Status.ACCEPTED if outcome == CREATED else IntakeRecord.Status.MERGED
+        )
         intake_record.lead = lead
         intake_record.idempotency_key = idempotency_key
         intake_record.processed_at = timezone.now()
@@ -163,9 +175,7 @@ def reject_intake(intake_record: IntakeRecord, *, reasons: list[str], field_erro
     if unknown_fields is not None:
         intake_record.unknown_fields = scrub_for_storage(unknown_fields)
     intake_record.processed_at = timezone.now()
-    intake_record.save(
-        update_fields=["status", "reasons", "field_errors", "unknown_fields", "processed_at"]
-    )
+    intake_record.save(update_fields=["status", "reasons", "field_errors", "unknown_fields", "processed_at"])
     return intake_record
 
 
@@ -230,7 +240,9 @@ def _pipeline_kind(purpose: str) -> str:
 def _first_stage_for_purpose(organisation: Organisation, purpose: str) -> Stage:
     """One query in the common case (pipelines exist); creates the defaults the first time."""
     kind = _pipeline_kind(purpose)
-    query = Stage.objects.select_related("pipeline").filter(pipeline__organisation=organisation, pipeline__kind=kind)
+    query = Stage.objects.select_related("pipeline").filter(
+        pipeline__organisation=organisation, pipeline__kind=kind
+    )
     stage = query.order_by("position").first()
     if stage is None:
         ensure_default_pipelines(organisation)
@@ -294,13 +306,18 @@ def _create_lead(organisation, source, normalised: NormalisedLead, submission: L
         updated_at=received_at,
         last_inquiry_at=received_at,
         previous_lead=previous_lead,
+        # Written with the row so the consent step needs no second update; the proof rows follow.
+        **{f"consent_{channel}": True for channel in _granted_channels(submission)},
     )
     source_name = source.name if source else "manual entry"
     record_event(
         lead,
         TimelineEvent.Kind.CREATED,
         f"Lead created from {source_name}",
-        data={"source_id": source.pk if source else None, "previous_lead_id": getattr(previous_lead, "pk", None)},
+        data={
+            "source_id": source.pk if source else None,
+            "previous_lead_id": getattr(previous_lead, "pk", None),
+        },
     )
     return lead
 
@@ -342,7 +359,9 @@ def _merge_into(lead: Lead, normalised: NormalisedLead, reason: str, actor) -> N
     lead.save()
     record_event(lead, TimelineEvent.Kind.MERGED, f"New inquiry merged ({reason})", data={"reason": reason})
     if reopened:
-        record_event(lead, TimelineEvent.Kind.REOPENED, "Lead reopened by a new inquiry", data={"reason": reason})
+        record_event(
+            lead, TimelineEvent.Kind.REOPENED, "Lead reopened by a new inquiry", data={"reason": reason}
+        )
     if changes:
         record_event(
             lead,
@@ -365,14 +384,17 @@ def web_url_or_blank(text: str) -> str:
     return text if text.lower().startswith(("https://", "http://")) and " " not in text else ""
 
 
-def _record_consent(lead: Lead, submission: LeadSubmission, inquiry: Inquiry, received_at) -> None:
+def _granted_channels(submission: LeadSubmission) -> list[str]:
     consent = submission.consent
     if consent is None:
-        return
-    granted_channels = [
-        channel for channel, granted in
-        [("sms", consent.sms), ("email", consent.email), ("calls", consent.calls)] if granted
-    ]  # fmt: skip
+        return []
+    return [channel for channel, granted in [("sms", consent.sms), ("email", consent.email),
+                                             ("calls", consent.calls)] if granted]  # fmt: skip
+
+
+def _record_consent(lead: Lead, submission: LeadSubmission, inquiry: Inquiry, received_at) -> None:
+    consent = submission.consent
+    granted_channels = _granted_channels(submission)
     if not granted_channels:
         return
     Consent.objects.bulk_create(
@@ -392,15 +414,19 @@ def _record_consent(lead: Lead, submission: LeadSubmission, inquiry: Inquiry, re
         )
         for channel in granted_channels
     )
-    Lead.objects.filter(pk=lead.pk).update(**{f"consent_{channel}": True for channel in granted_channels})
-    for channel in granted_channels:
-        setattr(lead, f"consent_{channel}", True)
+    if not all(getattr(lead, f"consent_{channel}") for channel in granted_channels):
+        Lead.objects.filter(pk=lead.pk).update(**{f"consent_{channel}": True for channel in granted_channels})
+        for channel in granted_channels:
+            setattr(lead, f"consent_{channel}", True)
     record_event(
         lead,
         TimelineEvent.Kind.CONSENT_RECORDED,
         "Consent recorded for " + ", ".join(granted_channels),
-        data={"channels": granted_channels, "has_trusted_form": bool(consent.trusted_form_url),
-              "has_leadid": bool(consent.leadid_token)},  # fmt: skip
+        data={
+            "channels": granted_channels,
+            "has_trusted_form": bool(consent.trusted_form_url),
+            "has_leadid": bool(consent.leadid_token),
+        },  # fmt: skip
     )
 
 
@@ -409,7 +435,9 @@ def revoke_consent(lead: Lead, channel: str, *, how: str, actor=None) -> None:
     Consent.objects.create(lead=lead, channel=channel, is_granted=False, how=how[:200])
     Lead.objects.filter(pk=lead.pk).update(**{f"consent_{channel}": False})
     setattr(lead, f"consent_{channel}", False)
-    record_event(lead, TimelineEvent.Kind.CONSENT_REVOKED, f"Consent for {channel} revoked ({how})", actor=actor)
+    record_event(
+        lead, TimelineEvent.Kind.CONSENT_REVOKED, f"Consent for {channel} revoked ({how})", actor=actor
+    )
 
 
 def current_stage_is(lead: Lead, outcome: str) -> bool:

@@ -80,7 +80,7 @@ def _free_port() -> int:
 def _test_database_url() -> str:
     """The URL of the database pytest-django created, for the server process to use."""
     database = settings.DATABASES["default"]
-    if database["ENGINE"] == "django.db.backends.sqlite3":
+    if "sqlite" in database["ENGINE"]:
         # pytest-django's SQLite test database is a file (settings: DATABASES["default"]["TEST"]["NAME"]).
         return f"sqlite:///{database['NAME']}"
     credentials = quote(database.get("USER") or "", safe="")

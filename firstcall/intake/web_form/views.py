@@ -179,15 +179,25 @@ def web_form_share(request: HttpRequest, source_id: int) -> HttpResponse:
 
 
 def _render_form(request, source: LeadSource, *, values, errors=None, notice: str = "", status: int = 200):
-    errors = _errors_by_field(errors or {})
-    disclosure = source.effective_consent_text()
+    errors = errors_by_field(errors or {})
     sections, summary = _sections_for_template(values, errors)
     context = {
-        "source": source,
-        "organisation": source.organisation,
+        **public_form_context(source, values),
         "sections": sections,
         "error_summary": summary,
         "notice": notice,
+    }
+    return render(request, "intake/web_form/form.html", context, status=status)
+
+
+def public_form_context(source: LeadSource, values) -> dict:
+    """What every public page that collects a lead shows around its fields (this form and the borrower
+    calculator): the consent disclosure with its signed token, the embedding page and the attribution carried
+    through as hidden fields."""
+    disclosure = source.effective_consent_text()
+    return {
+        "source": source,
+        "organisation": source.organisation,
         "disclosure": disclosure,
         # Keep the box ticked on a re-render only if the visitor ticked it next to this very wording.
         "consent_checked": bool(values.get(form_fields.CONSENT_FIELD))
@@ -200,10 +210,9 @@ def _render_form(request, source: LeadSource, *, values, errors=None, notice: st
         ],
         "fields": form_fields,
     }
-    return render(request, "intake/web_form/form.html", context, status=status)
 
 
-def _errors_by_field(errors: dict) -> dict[str, list[str]]:
+def errors_by_field(errors: dict) -> dict[str, list[str]]:
     by_field: dict[str, list[str]] = {}
     for name, messages in errors.items():
         target = form_fields.ERROR_FIELD_ALIASES.get(name, name)
