@@ -32,7 +32,10 @@ def on_lead_captured(lead: Lead, outcome: str) -> None:
     """Called inside the capture transaction for every created or merged lead."""
     from firstcall.leads.scoring_service import rescore_lead
 
-    rescore_lead(lead, trigger="new inquiry" if outcome == "merged" else "capture")
+    if outcome == "merged":
+        rescore_lead(lead, trigger="new inquiry")
+    else:
+        rescore_lead(lead, trigger="capture", reply_count=0)  # a lead created a moment ago has no replies
     if outcome == "created" or (lead.owner_id is None and not lead.offers.filter(status="open").exists()):
         if not lead.respond_by:
             start_sla_clock(lead)
@@ -209,8 +212,10 @@ def route_lead(lead: Lead, *, trigger: str = "capture", now: datetime | None = N
     (round-robin stays fair on PostgreSQL; SQLite serialises writers anyway)."""
     now = now or timezone.now()
     organisation = lead.organisation
-    RoutingState.objects.get_or_create(organisation=organisation)
-    row = RoutingState.objects.select_for_update().get(organisation=organisation)
+    row = RoutingState.objects.select_for_update().filter(organisation=organisation).first()
+    if row is None:  # the organisation's first routed lead
+        RoutingState.objects.get_or_create(organisation=organisation)
+        row = RoutingState.objects.select_for_update().get(organisation=organisation)
     candidates = [c for c in candidates_for(organisation, now) if c.user_id not in exclude_user_ids]
     decision = engine.decide_route(lead_facts(lead), rules_for(organisation), candidates, _state_from_row(row), now)
     row.cursors = {name: user_id for name, user_id in decision.next_state.cursors.items()}
