@@ -1,14 +1,11 @@
 import os
 
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from firstcall.web import views
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("leads/<int:lead_id>/", views.lead_detail, name="lead_detail"),
+    # Sign-in and sign-out: firstcall/accounts/urls.py; the lead page: firstcall/web/lead_urls.py.
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
     # The workspace (board, lead list, team): firstcall/pipeline/urls.py.

@@ -1,28 +1,10 @@
-"""Workspace tests run against the wiring the project uses: firstcall.web.lead_urls (the lead page, tasks) and
-settings_urls included before firstcall.web.urls. Until firstcall/urls.py carries them, the fixture below adds
-them for these tests only."""
+"""Fixtures of the lead page, tasks and settings tests: leads with consent proof, and signed-in clients."""
 
 import pytest
-from django.urls import Resolver404, resolve
-
-from firstcall.web.lead_views import lead_page
 
 # pytest imports each folder's conftest.py under the one module name "conftest", so the last one imported also
 # answers `from conftest import ...` in test modules elsewhere. Re-export the shared helpers they import.
 from tests.conftest import drain_task_queue, make_user, only_postgres  # noqa: E402, F401
-
-
-def lead_page_is_wired() -> bool:
-    try:
-        return resolve("/leads/1/").func is lead_page and resolve("/settings/").url_name == "settings_home"
-    except Resolver404:
-        return False
-
-
-@pytest.fixture(autouse=True)
-def _workspace_wired(settings):
-    if not lead_page_is_wired():
-        settings.ROOT_URLCONF = "tests.web.urls"
 
 
 @pytest.fixture
