@@ -95,6 +95,32 @@ def test_admin_without_authenticator_must_enrol_before_being_signed_in(client, a
     ]
 
 
+@pytest.mark.parametrize(
+    ("role", "must_enrol"),
+    [
+        (User.Role.ADMIN, True),
+        (User.Role.MANAGER, True),
+        (User.Role.LOAN_OFFICER, False),
+        (User.Role.PROCESSOR, False),
+        (User.Role.PARTNER, False),
+    ],
+)
+def test_by_default_admins_and_managers_need_an_authenticator_and_others_may_add_one(
+    client, organisation, role, must_enrol
+):
+    from tests.conftest import make_user
+
+    make_user(organisation, "riley", role=role)
+
+    response = sign_in_with_password(client, "riley")
+
+    assert response.status_code == 302
+    if must_enrol:
+        assert response["Location"] == "/account/two-factor/setup/" and _session_user_id(client) is None
+    else:
+        assert response["Location"] != "/account/two-factor/setup/" and _session_user_id(client) is not None
+
+
 def test_totp_secret_is_stored_encrypted_and_recovery_codes_hashed(admin_user):
     totp = enrol(admin_user)
 
