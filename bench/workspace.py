@@ -383,7 +383,12 @@ def main() -> None:
         "my_day_ms": admin["my_day"]["median_ms"],
         "team_ms": admin["team"]["median_ms"],
         "target_ms": TARGET_MS,
-        "target_met": all(value < TARGET_MS for value in headline.values()),
+        # Every role, not only the admin: a manager's board filters through their teams and can be slower.
+        "target_met": all(
+            role[name]["median_ms"] < TARGET_MS
+            for role in results.values()
+            for name in ("board", "list", "search", "lead_page")
+        ),
         "worst_p99_ms_any_role": worst_p99,
         "by_role": results,
         "seed_seconds": round(seeding["seconds"], 1),
