@@ -273,15 +273,20 @@ def first_touch_facts(database: Database, tables: dict) -> dict[int, dict]:
     tasks = database.rows(
         f"SELECT args_kwargs, enqueued_at, started_at, finished_at FROM {tables['task']} "  # noqa: S608
         "WHERE task_path LIKE %s",
-        ("%deliver_message",),
+        ("%deliver_message%",),
     )
     first_task: dict[int, tuple] = {}
     for args_kwargs, enqueued_at, started_at, finished_at in tasks:
         payload = json.loads(args_kwargs) if isinstance(args_kwargs, str) else args_kwargs
-        message_id = (payload.get("args") or [None])[0]
+        argument = (payload.get("args") or [None])[0]
+        # deliver_message takes one id; deliver_messages a list (the messages one transaction queued).
+        message_ids = argument if isinstance(argument, list) else [argument]
         times = (as_epoch(enqueued_at), as_epoch(started_at), as_epoch(finished_at))
-        if message_id is not None and (message_id not in first_task or times[0] < first_task[message_id][0]):
-            first_task[message_id] = times
+        for message_id in message_ids:
+            if message_id is not None and (
+                message_id not in first_task or times[0] < first_task[message_id][0]
+            ):
+                first_task[message_id] = times
     received = dict(
         database.rows(f"SELECT lead_id, MIN(received_at) FROM {tables['intake']} GROUP BY lead_id")  # noqa: S608
     )
@@ -309,7 +314,7 @@ def task_statistics(database: Database, tables: dict, since_wall: float) -> dict
     rows = database.rows(
         f"SELECT started_at, finished_at FROM {tables['task']} WHERE task_path LIKE %s "  # noqa: S608
         "AND started_at IS NOT NULL AND finished_at IS NOT NULL",
-        ("%deliver_message",),
+        ("%deliver_message%",),
     )
     spans = [(as_epoch(started), as_epoch(finished)) for started, finished in rows]
     spans = [(started, finished) for started, finished in spans if started >= since_wall]

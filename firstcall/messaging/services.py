@@ -13,6 +13,7 @@ The message row is the truth; tasks are only hints, so a lost task is a delay, n
 """
 
 import logging
+import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -162,8 +163,69 @@ def queue_message(
             )
     except IntegrityError:
         return Message.objects.get(idempotency_key=key)
-    transaction.on_commit(partial(enqueue_delivery, message.pk, run_after=send_after), robust=True)
+    batch = _delivery_batch_for_transaction() if send_after is None else None
+    if batch is not None:
+        batch.append(message.pk)
+    else:
+        transaction.on_commit(partial(enqueue_delivery, message.pk, run_after=send_after), robust=True)
     return message
+
+
+_batches = threading.local()
+
+
+def _delivery_batch_for_transaction() -> list[int] | None:
+    """The messages one transaction queues for immediate delivery (a captured lead's first touch and the loan
+    officer's alerts) go to the workers as one task when it commits: one task row to claim and finish
+    instead of one per message. None outside a transaction (the message is enqueued on its own at once).
+
+    A batch is shared only by messages queued at the same savepoint level of the same transaction while its
+    commit callback is still registered; it is started afresh otherwise (committed, rolled back, dropped with
+    a rolled-back savepoint, or queued from a nested block), so no message ever joins a batch that will not
+    be sent when its own transaction commits."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        return None
+    level = set(connection.savepoint_ids)
+    current = getattr(_batches, "current", None)
+    if (
+        current is not None
+        and current[0] is connection
+        and any(hook[1] is current[1] and hook[0] == level for hook in connection.run_on_commit)
+    ):
+        return current[2]
+    message_ids: list[int] = []
+    callback = partial(enqueue_delivery_batch, message_ids)
+    transaction.on_commit(callback, robust=True)
+    _batches.current = (connection, callback, message_ids)
+    return message_ids
+
+
+def enqueue_delivery_batch(message_ids: list[int]) -> None:
+    """Best effort, like enqueue_delivery: the sweep finds anything not enqueued."""
+    if not message_ids:
+        return
+    if len(message_ids) == 1:
+        enqueue_delivery(message_ids[0])
+        return
+    from firstcall.messaging.tasks import deliver_messages
+
+    try:
+        deliver_messages.enqueue(list(message_ids))
+    except Exception:
+        logger.exception("Could not enqueue delivery of messages %s; the sweep will retry", message_ids)
+
+
+# Borrowers first: within a batch the first touch goes out before the loan officer's alerts.
+DELIVERY_ORDER = {Message.Purpose.FIRST_TOUCH: 0}
+
+
+def deliver_batch(message_ids: list[int]) -> dict[int, str]:
+    """Deliver several messages, borrowers' first; each is claimed on its own, so a message another worker
+    (or the sweep) already took is skipped, and a message left undelivered by a crash is swept later."""
+    purposes = dict(Message.objects.filter(pk__in=message_ids).values_list("pk", "purpose"))
+    ordered = sorted(purposes, key=lambda pk: (DELIVERY_ORDER.get(purposes[pk], 1), message_ids.index(pk)))
+    return {message_id: deliver(message_id) for message_id in ordered}
 
 
 def _with_email_footer(organisation, lead, address, body, html_body):

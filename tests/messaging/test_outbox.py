@@ -137,6 +137,41 @@ def test_delivery_is_enqueued_on_commit_of_the_callers_transaction(lead, django_
     assert task.args_kwargs["args"] == [message.pk]
 
 
+@time_machine.travel(MORNING, tick=False)
+def test_messages_queued_in_one_transaction_go_to_the_workers_as_one_task_borrower_first(
+    twilio_settings, standin, lead, owner, run_worker, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        alert = services.queue_message(
+            lead, "sms", "New lead: Ana", purpose="alert", is_marketing=False, recipient_user=owner
+        )
+        first_touch = queue_text(lead)
+    assert len(callbacks) == 1
+    task = DBTaskResult.objects.get()
+    assert task.task_path == "firstcall.messaging.tasks.deliver_messages"
+    assert task.args_kwargs["args"] == [[alert.pk, first_touch.pk]]
+
+    run_worker()
+
+    assert [request.form["To"] for request in standin.create_requests()] == [BORROWER_PHONE, owner.phone]
+    assert reload(first_touch).status == reload(alert).status == Message.Status.SENT
+
+
+@time_machine.travel(MORNING, tick=False)
+def test_a_message_rolled_back_with_its_savepoint_never_blocks_the_rest_of_the_batch(
+    twilio_settings, standin, lead, run_worker, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        with pytest.raises(RuntimeError), transaction.atomic():
+            queue_text(lead, body="rolled back", idempotency_key="gone")
+            raise RuntimeError("this step failed")
+        kept = queue_text(lead, body="kept")
+    run_worker()
+    assert not Message.objects.filter(idempotency_key="gone").exists()
+    assert [request.form["Body"] for request in standin.create_requests()] == ["kept"]
+    assert reload(kept).status == Message.Status.SENT
+
+
 def test_rolled_back_caller_leaves_no_message_and_no_task(lead, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         with pytest.raises(RuntimeError), transaction.atomic():
