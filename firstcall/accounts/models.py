@@ -117,7 +117,13 @@ class ApiKey(models.Model):
     SCOPE_LEADS_WRITE = "leads:write"
     SCOPE_ASSESSMENTS = "assessments"
     SCOPE_CADENCES = "cadences"  # build and edit cadences (they write to borrowers), not only enrol leads
-    KNOWN_SCOPES = {SCOPE_LEADS_CREATE, SCOPE_LEADS_READ, SCOPE_LEADS_WRITE, SCOPE_ASSESSMENTS, SCOPE_CADENCES}
+    KNOWN_SCOPES = {
+        SCOPE_LEADS_CREATE,
+        SCOPE_LEADS_READ,
+        SCOPE_LEADS_WRITE,
+        SCOPE_ASSESSMENTS,
+        SCOPE_CADENCES,
+    }
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="api_keys")
     name = models.CharField(max_length=120)
