@@ -41,16 +41,18 @@ CREATE_LEAD_OPENAPI = {
 
 
 def create_lead(request: HttpRequest):
-    record, body = record_request(request, channel=Channel.API)
+    # The key is looked up (a read) before the request is recorded, so the record is written once, already
+    # filed under its organisation and source; a failed lookup is recorded just the same.
     api_key = find_api_key(request.headers.get("X-Api-Key"))
+    record, body = record_request(
+        request,
+        channel=Channel.API,
+        organisation=api_key.organisation if api_key else None,
+        source=api_key.lead_source if api_key else None,
+        is_signature_valid=api_key is not None,
+    )
     if api_key is None:
-        record.is_signature_valid = False
-        record.save(update_fields=["is_signature_valid"])
         return _refuse(record, 401, "Missing or unknown API key (send it in the X-Api-Key header).")
-    record.organisation = api_key.organisation
-    record.source = api_key.lead_source
-    record.is_signature_valid = True
-    record.save(update_fields=["organisation", "source", "is_signature_valid"])
     touch_api_key(api_key)
     if not (api_key.has_scope(ApiKey.SCOPE_LEADS_CREATE) or api_key.has_scope(ApiKey.SCOPE_LEADS_WRITE)):
         return _refuse(record, 403, "This API key may not create leads.")

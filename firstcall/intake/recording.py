@@ -14,7 +14,9 @@ KEPT_HEADERS = {
     "x-hub-signature-256", "x-request-id", "accept", "x-firstcall-signature",
 }  # fmt: skip
 SECRET_BODY_KEYS = ("google_key", "api_key", "apikey", "password", "secret", "token", "access_token", "key")
-_JSON_SECRET = re.compile(r'("(?:{})"\s*:\s*)"(?:[^"\\]|\\.)*"'.format("|".join(SECRET_BODY_KEYS)), re.IGNORECASE)
+_JSON_SECRET = re.compile(
+    r'("(?:{})"\s*:\s*)"(?:[^"\\]|\\.)*"'.format("|".join(SECRET_BODY_KEYS)), re.IGNORECASE
+)
 _FORM_SECRET = re.compile(r"(^|&)((?:{})=)[^&]*".format("|".join(SECRET_BODY_KEYS)), re.IGNORECASE)
 REDACTED = "[redacted]"
 
@@ -74,7 +76,8 @@ def client_ip(request: HttpRequest) -> str | None:
 
 
 def record_request(request: HttpRequest, *, channel: str, source=None, organisation=None,
-                   limit: int | None = None) -> tuple[IntakeRecord, bytes]:  # fmt: skip
+                   limit: int | None = None, is_signature_valid: bool | None = None,
+                   ) -> tuple[IntakeRecord, bytes]:  # fmt: skip
     """Store the request as an IntakeRecord (committed at once) and return it with the raw body."""
     limit = limit or settings.INTAKE_MAX_BODY_BYTES
     body, size, truncated = read_body_limited(request, limit)
@@ -93,6 +96,7 @@ def record_request(request: HttpRequest, *, channel: str, source=None, organisat
         body_size=size,
         is_body_truncated=truncated,
         remote_ip=client_ip(request),
+        is_signature_valid=is_signature_valid,
         reasons=[f"Body of {size} bytes is over the {limit}-byte limit; kept truncated"] if truncated else [],
     )
     return record, body
