@@ -19,7 +19,11 @@ def _block_outside_network(monkeypatch):
 
     def guarded_connect(sock, address):
         host = address[0] if isinstance(address, tuple) else address
-        if isinstance(host, str) and host not in ("127.0.0.1", "localhost", "::1") and not host.startswith("/"):
+        if (
+            isinstance(host, str)
+            and host not in ("127.0.0.1", "localhost", "::1")
+            and not host.startswith("/")
+        ):
             raise RuntimeError(f"Tests must not reach outside the machine (tried {host})")
         return real_connect(sock, address)
 
@@ -85,14 +89,18 @@ def manager(organisation, team):
 
 @pytest.fixture
 def owner(organisation, team):
-    user = make_user(organisation, "olivia", nmls_id="100001", licensed_states=["FL", "GA"], phone="+18135550101")
+    user = make_user(
+        organisation, "olivia", nmls_id="100001", licensed_states=["FL", "GA"], phone="+18135550101"
+    )
     user.teams.add(team)
     return user
 
 
 @pytest.fixture
 def teammate(organisation, team):
-    user = make_user(organisation, "theo", nmls_id="100002", licensed_states=["FL", "TX"], phone="+18135550102")
+    user = make_user(
+        organisation, "theo", nmls_id="100002", licensed_states=["FL", "TX"], phone="+18135550102"
+    )
     user.teams.add(team)
     return user
 

@@ -38,11 +38,32 @@ class UserAdmin(DjangoUserAdmin):
         ip_address = client_ip(request)
         reset = sum(disable_two_factor(user, actor=request.user, ip_address=ip_address) for user in queryset)
         self.message_user(request, f"Two-factor reset for {reset} person(s); they set it up at next sign-in.")
+
     fieldsets = DjangoUserAdmin.fieldsets + (
-        ("FirstCall", {"fields": ["organisation", "role", "teams", "managed_teams", "nmls_id", "licensed_states",
-                                  "loan_types", "languages", "phone", "photo_url", "time_zone", "working_hours",
-                                  "is_out_of_office", "daily_lead_cap", "open_lead_capacity", "routing_weight",
-                                  "accepts_leads"]}),  # fmt: skip
+        (
+            "FirstCall",
+            {
+                "fields": [
+                    "organisation",
+                    "role",
+                    "teams",
+                    "managed_teams",
+                    "nmls_id",
+                    "licensed_states",
+                    "loan_types",
+                    "languages",
+                    "phone",
+                    "photo_url",
+                    "time_zone",
+                    "working_hours",
+                    "is_out_of_office",
+                    "daily_lead_cap",
+                    "open_lead_capacity",
+                    "routing_weight",
+                    "accepts_leads",
+                ]
+            },
+        ),  # fmt: skip
     )
 
 

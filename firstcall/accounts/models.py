@@ -58,7 +58,9 @@ class Team(models.Model):
     name = models.CharField(max_length=120)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["organisation", "name"], name="team_name_unique_in_org")]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="team_name_unique_in_org")
+        ]
 
     def __str__(self):
         return self.name
@@ -145,7 +147,9 @@ class ApiKey(models.Model):
         return hashlib.sha256(raw_key.encode()).hexdigest()
 
     def has_scope(self, scope: str) -> bool:
-        return scope in self.scopes or (scope == self.SCOPE_LEADS_READ and self.SCOPE_LEADS_WRITE in self.scopes)
+        return scope in self.scopes or (
+            scope == self.SCOPE_LEADS_READ and self.SCOPE_LEADS_WRITE in self.scopes
+        )
 
     @property
     def is_active(self) -> bool:

@@ -15,7 +15,9 @@ def get_or_create_organisation(name_or_slug: str) -> Organisation:
     return organisation
 
 
-def create_api_key(organisation: Organisation, *, name: str, scopes: list[str], lead_source=None) -> tuple[ApiKey, str]:
+def create_api_key(
+    organisation: Organisation, *, name: str, scopes: list[str], lead_source=None
+) -> tuple[ApiKey, str]:
     """Create a key and return it with the raw secret, which is never stored and cannot be shown again."""
     unknown = set(scopes) - ApiKey.KNOWN_SCOPES
     if unknown:

@@ -25,7 +25,15 @@ class LenderOverlayForm(forms.ModelForm):
 @admin.register(LenderOverlay)
 class LenderOverlayAdmin(admin.ModelAdmin):
     form = LenderOverlayForm
-    list_display = ["name", "version", "organisation", "is_active", "effective_from", "effective_to", "updated_at"]
+    list_display = [
+        "name",
+        "version",
+        "organisation",
+        "is_active",
+        "effective_from",
+        "effective_to",
+        "updated_at",
+    ]
     readonly_fields = ["updated_by", "updated_at"]
 
     def save_model(self, request, obj, form, change):

@@ -38,8 +38,15 @@ router = Router(tags=["assessments"])
     summary="Assess a scenario against conventional, FHA, VA, USDA and jumbo rules",
     openapi_extra={
         "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
-        "parameters": [{"in": "query", "name": "lead_id", "required": False, "schema": {"type": "integer"},
-                        "description": "Store the assessment on this lead"}],  # fmt: skip
+        "parameters": [
+            {
+                "in": "query",
+                "name": "lead_id",
+                "required": False,
+                "schema": {"type": "integer"},
+                "description": "Store the assessment on this lead",
+            }
+        ],  # fmt: skip
     },
 )
 def create_assessment(request: HttpRequest):
@@ -71,7 +78,9 @@ def _assess(request, principal, organisation, scenario):
     return JsonResponse(services.run_assessment(scenario, organisation=organisation))
 
 
-@router.get("/leads/{lead_id}/assessments", auth=[AssessmentKey(), django_auth], summary="Saved assessments of a lead")
+@router.get(
+    "/leads/{lead_id}/assessments", auth=[AssessmentKey(), django_auth], summary="Saved assessments of a lead"
+)
 def lead_assessments(request: HttpRequest, lead_id: int):
     principal = request.auth
     if isinstance(principal, ApiKey):
@@ -79,7 +88,13 @@ def lead_assessments(request: HttpRequest, lead_id: int):
     else:
         lead = get_object_or_404(visible_leads(principal), pk=lead_id)
     return [
-        {"id": item.pk, "created_at": item.created_at, "rule_set_version": item.rule_set_version,
-         "overlay_versions": item.overlay_versions, "best_status": item.best_status, "result": item.result}  # fmt: skip
+        {
+            "id": item.pk,
+            "created_at": item.created_at,
+            "rule_set_version": item.rule_set_version,
+            "overlay_versions": item.overlay_versions,
+            "best_status": item.best_status,
+            "result": item.result,
+        }  # fmt: skip
         for item in Assessment.objects.filter(lead=lead)[:50]
     ]

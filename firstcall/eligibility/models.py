@@ -6,7 +6,9 @@ from django.utils import timezone
 class LenderOverlay(models.Model):
     """A lender's own credit policy on top of agency rules, as data (see rules/overlays.example.json)."""
 
-    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="overlays")
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="overlays"
+    )
     name = models.CharField(max_length=120)
     version = models.CharField(max_length=20, default="1")
     source = models.CharField(max_length=300, help_text="Where this policy is written down")
@@ -39,7 +41,9 @@ class Assessment(models.Model):
     """A saved assessment of a lead's scenario, with the rule set and overlays it was run against."""
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE)
-    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, null=True, blank=True, related_name="assessments")
+    lead = models.ForeignKey(
+        "leads.Lead", on_delete=models.CASCADE, null=True, blank=True, related_name="assessments"
+    )
     scenario = models.JSONField()
     result = models.JSONField()
     rule_set_version = models.CharField(max_length=60)

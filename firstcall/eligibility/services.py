@@ -11,7 +11,10 @@ STATUS_RANK = {"eligible": 3, "refer": 2, "ineligible": 1}
 def overlays_for(organisation) -> list[dict]:
     if organisation is None:
         return []
-    return [overlay.as_engine_dict() for overlay in LenderOverlay.objects.filter(organisation=organisation, is_active=True)]
+    return [
+        overlay.as_engine_dict()
+        for overlay in LenderOverlay.objects.filter(organisation=organisation, is_active=True)
+    ]
 
 
 def run_assessment(scenario: dict, *, organisation=None) -> dict:

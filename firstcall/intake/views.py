@@ -34,15 +34,22 @@ def intake_list(request):
     return render(
         request,
         "intake/list.html",
-        {"page": page, "statuses": IntakeRecord.Status.choices, "sources": sources, "status": status,
-         "source_id": source_id},  # fmt: skip
+        {
+            "page": page,
+            "statuses": IntakeRecord.Status.choices,
+            "sources": sources,
+            "status": status,
+            "source_id": source_id,
+        },  # fmt: skip
     )
 
 
 @login_required
 def intake_detail(request, record_id: int):
     _require_intake_admin(request)
-    record = get_object_or_404(visible_intake_records(request.user).select_related("source", "lead"), pk=record_id)
+    record = get_object_or_404(
+        visible_intake_records(request.user).select_related("source", "lead"), pk=record_id
+    )
     body = record.body
     if "json" in record.content_type and body:
         try:
@@ -52,8 +59,12 @@ def intake_detail(request, record_id: int):
     return render(
         request,
         "intake/detail.html",
-        {"record": record, "pretty_body": body, "headers": json.dumps(record.headers, indent=2),
-         "replay_refusal": replay_refusal(record)},  # fmt: skip
+        {
+            "record": record,
+            "pretty_body": body,
+            "headers": json.dumps(record.headers, indent=2),
+            "replay_refusal": replay_refusal(record),
+        },  # fmt: skip
     )
 
 

@@ -17,7 +17,9 @@ def visible_leads(user: User) -> QuerySet[Lead]:
     if user.role == User.Role.MANAGER:
         team_ids = list(user.managed_teams.values_list("pk", flat=True))
         members = User.teams.through.objects.filter(team_id__in=team_ids).values("user_id")
-        return leads.filter(Q(owner_id__in=members) | Q(owner__isnull=True) | Q(owner=user) | Q(pk__in=shared))
+        return leads.filter(
+            Q(owner_id__in=members) | Q(owner__isnull=True) | Q(owner=user) | Q(pk__in=shared)
+        )
     if user.role == User.Role.LOAN_OFFICER:
         return leads.filter(Q(owner=user) | Q(pk__in=shared))
     if user.role == User.Role.PROCESSOR:

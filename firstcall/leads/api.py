@@ -30,7 +30,9 @@ class ReadKey(APIKeyHeader):
 
 router = Router(tags=["leads"], auth=ReadKey())
 # Intake shares the /leads path with listing, so both live on one router; the intake view reads its own body.
-router.post("/leads", auth=None, summary="Create or merge a lead", openapi_extra=CREATE_LEAD_OPENAPI)(create_lead)
+router.post("/leads", auth=None, summary="Create or merge a lead", openapi_extra=CREATE_LEAD_OPENAPI)(
+    create_lead
+)
 
 
 class LeadOut(Schema):
@@ -163,7 +165,10 @@ def list_leads(request: HttpRequest, filters: Query[LeadFilters]):
         )  # fmt: skip
     limit = max(1, min(filters.limit, 500))
     offset = max(0, filters.offset)
-    return {"count": leads.count(), "results": [lead_to_dict(lead) for lead in leads[offset : offset + limit]]}
+    return {
+        "count": leads.count(),
+        "results": [lead_to_dict(lead) for lead in leads[offset : offset + limit]],
+    }
 
 
 @router.get("/leads/{lead_id}", response=LeadOut, summary="One lead of the key's organisation")

@@ -17,7 +17,9 @@ class Channel(models.TextChoices):
 
 
 class LeadSource(models.Model):
-    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="lead_sources")
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="lead_sources"
+    )
     name = models.CharField(max_length=120)
     channel = models.CharField(max_length=20, choices=Channel.choices)
     vendor = models.CharField(max_length=120, blank=True)
@@ -31,7 +33,9 @@ class LeadSource(models.Model):
     thank_you_message = models.TextField(
         default="Thank you! A licensed loan officer will text or call you within minutes.", blank=True
     )
-    quality_score = models.PositiveSmallIntegerField(null=True, blank=True, help_text="0-100, used in scoring")
+    quality_score = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="0-100, used in scoring"
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -94,7 +98,9 @@ class Lead(models.Model):
         OTHER = "other", "Other"
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="leads")
-    source = models.ForeignKey(LeadSource, on_delete=models.SET_NULL, null=True, blank=True, related_name="leads")
+    source = models.ForeignKey(
+        LeadSource, on_delete=models.SET_NULL, null=True, blank=True, related_name="leads"
+    )
 
     # The borrower
     first_name = models.CharField(max_length=80, blank=True)
@@ -140,7 +146,11 @@ class Lead(models.Model):
     gclid = models.CharField(max_length=200, blank=True)
     vendor_lead_id = models.CharField(max_length=200, blank=True)
     referral_partner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="referred_leads"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="referred_leads",
     )
 
     # Work
@@ -149,7 +159,11 @@ class Lead(models.Model):
     )
     shared_with = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="shared_leads")
     processor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="processed_leads"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="processed_leads",
     )
     pipeline = models.ForeignKey("pipeline.Pipeline", on_delete=models.PROTECT, related_name="leads")
     stage = models.ForeignKey("pipeline.Stage", on_delete=models.PROTECT, related_name="leads")
@@ -175,7 +189,9 @@ class Lead(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
     last_inquiry_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
-    previous_lead = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    previous_lead = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -215,7 +231,11 @@ class IntakeRecord(models.Model):
         PROCESSED = "processed", "Processed (no lead of its own)"
 
     organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.CASCADE, null=True, blank=True, related_name="intake_records"
+        "accounts.Organisation",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="intake_records",
     )
     source = models.ForeignKey(
         LeadSource, on_delete=models.SET_NULL, null=True, blank=True, related_name="intake_records"
@@ -237,13 +257,19 @@ class IntakeRecord(models.Model):
     unknown_fields = models.JSONField(default=dict, blank=True)
     is_signature_valid = models.BooleanField(null=True, blank=True)
     is_test = models.BooleanField(default=False)
-    lead = models.ForeignKey(Lead, on_delete=models.SET_NULL, null=True, blank=True, related_name="intake_records")
+    lead = models.ForeignKey(
+        Lead, on_delete=models.SET_NULL, null=True, blank=True, related_name="intake_records"
+    )
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
     processed_at = models.DateTimeField(null=True, blank=True)
-    replay_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replays")
+    replay_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replays"
+    )
     # A delivery that carried several leads (a Meta notification) is the parent of one record per lead.
-    parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children")
+    parent = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
+    )
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -308,7 +334,9 @@ class Consent(models.Model):
     trusted_form_url = models.URLField(max_length=500, blank=True)
     leadid_token = models.CharField(max_length=100, blank=True)
     inquiry = models.ForeignKey(Inquiry, on_delete=models.SET_NULL, null=True, blank=True)
-    how = models.CharField(max_length=200, blank=True, help_text="Where it came from: web form, STOP reply, ...")
+    how = models.CharField(
+        max_length=200, blank=True, help_text="Where it came from: web form, STOP reply, ..."
+    )
 
     class Meta:
         ordering = ["-recorded_at", "-id"]

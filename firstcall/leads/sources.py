@@ -59,5 +59,7 @@ def create_source(
         issued["secret"] = source.secret = secrets.token_hex(16)
         issued["verify_token"] = source.verify_token = secrets.token_urlsafe(16)
     source.save()
-    record_audit(organisation, "lead_source.created", actor=actor, detail={"source": source.pk, "channel": channel})
+    record_audit(
+        organisation, "lead_source.created", actor=actor, detail={"source": source.pk, "channel": channel}
+    )
     return source, issued

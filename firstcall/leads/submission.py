@@ -68,7 +68,9 @@ MAX_NOTES = 4000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Invisible format characters (zero-width space, BOM, soft hyphen, bidi overrides and isolates): they would let
 # "Ana" and "A\u200bna" become two leads, and a right-to-left override can make a name display as another.
-_INVISIBLE = re.compile(r"[\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+_INVISIBLE = re.compile(
+    r"[\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]"
+)
 
 
 @dataclass
@@ -169,7 +171,9 @@ class NormalisedLead:
         return f"{self.first_name.lower()}|{self.last_name.lower()}"
 
     def as_json(self) -> dict:
-        return {key: (str(value) if isinstance(value, Decimal) else value) for key, value in asdict(self).items()}
+        return {
+            key: (str(value) if isinstance(value, Decimal) else value) for key, value in asdict(self).items()
+        }
 
 
 class SubmissionInvalid(ValueError):
@@ -220,7 +224,9 @@ def _choice(value, aliases: dict, label: str) -> str:
         if candidate in aliases:
             return aliases[candidate]
     allowed = sorted(set(aliases.values()))
-    raise ValueError(f"'{clean_text(value)[:40]}' is not a {label} we know (use one of: {', '.join(allowed)}).")
+    raise ValueError(
+        f"'{clean_text(value)[:40]}' is not a {label} we know (use one of: {', '.join(allowed)})."
+    )
 
 
 def normalise(submission: LeadSubmission) -> NormalisedLead:
@@ -251,9 +257,14 @@ def normalise(submission: LeadSubmission) -> NormalisedLead:
     if submission.phone not in (None, ""):
         attempt("phone", lambda: setattr(lead, "phone", normalise_phone(clean_text(submission.phone, 40))))
     for index, other in enumerate(submission.other_phones or []):
-        attempt(f"other_phones[{index}]", lambda other=other: lead.other_phones.append(normalise_phone(str(other))))
+        attempt(
+            f"other_phones[{index}]",
+            lambda other=other: lead.other_phones.append(normalise_phone(str(other))),
+        )
     if not lead.email and not lead.phone and "email" not in errors and "phone" not in errors:
-        errors.setdefault("phone", []).append("A phone number or an email address is required to reach the borrower.")
+        errors.setdefault("phone", []).append(
+            "A phone number or an email address is required to reach the borrower."
+        )
 
     def set_zip():
         facts = lookup_zip(clean_text(submission.zip, 10))

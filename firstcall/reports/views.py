@@ -23,10 +23,16 @@ def speed_to_lead(request):
     leads = list(
         visible_leads(request.user)
         .filter(created_at__gte=since, is_test=False)
-        .values("owner_id", "source_id", "created_at", "first_touch_at", "first_human_contact_at", "sla_status")
+        .values(
+            "owner_id", "source_id", "created_at", "first_touch_at", "first_human_contact_at", "sla_status"
+        )
     )
-    officer_names = {user.pk: str(user) for user in User.objects.filter(organisation_id=request.user.organisation_id)}
-    source_names = dict(LeadSource.objects.filter(organisation_id=request.user.organisation_id).values_list("pk", "name"))
+    officer_names = {
+        user.pk: str(user) for user in User.objects.filter(organisation_id=request.user.organisation_id)
+    }
+    source_names = dict(
+        LeadSource.objects.filter(organisation_id=request.user.organisation_id).values_list("pk", "name")
+    )
     by_officer = speed_rows(leads, "owner_id", officer_names)
     by_source = speed_rows(leads, "source_id", source_names)
     overall = speed_rows([{**lead, "all": "All leads"} for lead in leads], "all", {})

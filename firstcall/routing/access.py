@@ -4,8 +4,10 @@ from firstcall.accounts.models import User
 
 
 def can_manage_routing(user: User) -> bool:
-    return user.is_authenticated and user.organisation_id is not None and (
-        user.is_org_admin or user.role == User.Role.MANAGER
+    return (
+        user.is_authenticated
+        and user.organisation_id is not None
+        and (user.is_org_admin or user.role == User.Role.MANAGER)
     )
 
 

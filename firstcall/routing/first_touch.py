@@ -44,7 +44,10 @@ UNASSIGNED_SMS = {
     "{loan}. Si no es buen momento, responda con una hora mejor.",
 }
 OPT_OUT_LINE = {"en": " Reply STOP to opt out.", "es": " Responda STOP para cancelar."}
-EMAIL_SUBJECT = {"en": "About your home loan question, {first_name}", "es": "Sobre su consulta de préstamo, {first_name}"}
+EMAIL_SUBJECT = {
+    "en": "About your home loan question, {first_name}",
+    "es": "Sobre su consulta de préstamo, {first_name}",
+}
 
 
 def _purpose_group(lead: Lead) -> str:
@@ -64,14 +67,20 @@ def render_first_touch(lead: Lead) -> tuple[str, str]:
         "first_name": lead.first_name or ("there" if language == "en" else ""),
         "org": lead.organisation.name,
         "loan": LOAN_WORDS[language].get(lead.loan_type, LOAN_WORDS[language]["not_sure"]),
-        "price_phrase": (f" around ${price:,.0f}" if language == "en" else f" de unos ${price:,.0f}") if price else "",
+        "price_phrase": (f" around ${price:,.0f}" if language == "en" else f" de unos ${price:,.0f}")
+        if price
+        else "",
         "place_phrase": "",
         "officer": officer.get_full_name() if officer else "",
         "nmls": f" (NMLS #{officer.nmls_id})" if officer and officer.nmls_id else "",
-        "officer_phone": display_phone(officer.phone) if officer and officer.phone else lead.organisation.name,
+        "officer_phone": display_phone(officer.phone)
+        if officer and officer.phone
+        else lead.organisation.name,
     }
     if officer:
-        template = SMS_TEMPLATES.get((language, _purpose_group(lead))) or SMS_TEMPLATES[("en", _purpose_group(lead))]
+        template = (
+            SMS_TEMPLATES.get((language, _purpose_group(lead))) or SMS_TEMPLATES[("en", _purpose_group(lead))]
+        )
     else:
         template = UNASSIGNED_SMS[language]
     body = template.format(**values).replace("  ", " ")

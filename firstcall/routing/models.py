@@ -16,7 +16,9 @@ class RoutingRule(models.Model):
         ("referral_preference", "Referral partner's preference"),
     ]
 
-    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="routing_rules")
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="routing_rules"
+    )
     name = models.CharField(max_length=120)
     position = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(default=True)
@@ -33,7 +35,9 @@ class RoutingRule(models.Model):
     assign_outside_working_hours = models.BooleanField(default=True)
     fall_through = models.BooleanField(default=True)
     cascade_offer_minutes = models.PositiveSmallIntegerField(default=5)
-    language_match = models.CharField(max_length=4, choices=[("soft", "Prefer"), ("hard", "Require")], default="soft")
+    language_match = models.CharField(
+        max_length=4, choices=[("soft", "Prefer"), ("hard", "Require")], default="soft"
+    )
 
     class Meta:
         ordering = ["position", "name"]
@@ -63,7 +67,9 @@ class RoutingDecisionLog(models.Model):
     trigger = models.CharField(max_length=40, default="capture")
     rule_name = models.CharField(max_length=120, blank=True)
     strategy = models.CharField(max_length=30, blank=True)
-    chosen_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    chosen_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
     reason = models.TextField(blank=True)
     candidates = models.JSONField(default=list)
     rules_considered = models.JSONField(default=list)

@@ -83,7 +83,9 @@ def candidates_for(organisation: Organisation, now: datetime) -> list[engine.Can
     """Every loan officer who takes leads, with today's assignments and open leads counted in one query."""
     day_start = now - timedelta(hours=24)
     officers = list(
-        User.objects.filter(organisation=organisation, role=User.Role.LOAN_OFFICER, is_active=True).order_by("pk")
+        User.objects.filter(organisation=organisation, role=User.Role.LOAN_OFFICER, is_active=True).order_by(
+            "pk"
+        )
     )
     # Two grouped, indexed counts (owner+stage, owner+assigned_at) rather than a join over every lead owned.
     open_stage_ids = Stage.objects.filter(pipeline__organisation=organisation, outcome=Stage.Outcome.OPEN)
@@ -135,9 +137,9 @@ def _zone(name: str):
 
 
 def rules_for(organisation: Organisation, *, drafts: bool = False) -> list[engine.Rule]:
-    rules = RoutingRule.objects.filter(organisation=organisation, is_active=True, is_draft=drafts).prefetch_related(
-        "candidates", "fallback_users"
-    )
+    rules = RoutingRule.objects.filter(
+        organisation=organisation, is_active=True, is_draft=drafts
+    ).prefetch_related("candidates", "fallback_users")
     return [
         engine.Rule(
             name=rule.name,
@@ -163,11 +165,15 @@ def rules_for(organisation: Organisation, *, drafts: bool = False) -> list[engin
 def lead_facts(lead: Lead) -> engine.LeadFacts:
     previous_owner_id = None
     if lead.previous_lead_id:
-        previous_owner_id = Lead.objects.filter(pk=lead.previous_lead_id).values_list("owner_id", flat=True).first()
+        previous_owner_id = (
+            Lead.objects.filter(pk=lead.previous_lead_id).values_list("owner_id", flat=True).first()
+        )
     preferred = None
     if lead.referral_partner_id:
         preferred = (
-            User.objects.filter(pk=lead.referral_partner_id).values_list("preferred_loan_officer_id", flat=True).first()
+            User.objects.filter(pk=lead.referral_partner_id)
+            .values_list("preferred_loan_officer_id", flat=True)
+            .first()
         )
     return engine.LeadFacts(
         state=lead.state or None,
@@ -201,7 +207,11 @@ def preview_route(lead: Lead, *, drafts: bool = False, now: datetime | None = No
     row = RoutingState.objects.filter(organisation=lead.organisation).first()
     state = _state_from_row(row) if row else engine.RoutingState()
     return engine.decide_route(
-        lead_facts(lead), rules_for(lead.organisation, drafts=drafts), candidates_for(lead.organisation, now), state, now
+        lead_facts(lead),
+        rules_for(lead.organisation, drafts=drafts),
+        candidates_for(lead.organisation, now),
+        state,
+        now,
     )
 
 
@@ -217,7 +227,9 @@ def route_lead(lead: Lead, *, trigger: str = "capture", now: datetime | None = N
         RoutingState.objects.get_or_create(organisation=organisation)
         row = RoutingState.objects.select_for_update().get(organisation=organisation)
     candidates = [c for c in candidates_for(organisation, now) if c.user_id not in exclude_user_ids]
-    decision = engine.decide_route(lead_facts(lead), rules_for(organisation), candidates, _state_from_row(row), now)
+    decision = engine.decide_route(
+        lead_facts(lead), rules_for(organisation), candidates, _state_from_row(row), now
+    )
     row.cursors = {name: user_id for name, user_id in decision.next_state.cursors.items()}
     row.assigned_counts = {
         name: {str(user_id): count for user_id, count in per_user.items()}
@@ -265,10 +277,15 @@ def _apply_decision(lead: Lead, decision: engine.RoutingDecision, now: datetime,
         )
         minutes = decision.cascade_offer_minutes or 5
         LeadOffer.objects.bulk_create(
-            LeadOffer(lead=lead, user_id=user_id, kind=LeadOffer.Kind.CASCADE, position=index,
-                      status=LeadOffer.Status.OPEN if index == 0 else "queued",
-                      offered_at=now if index == 0 else None,
-                      expires_at=now + timedelta(minutes=minutes) if index == 0 else None)  # fmt: skip
+            LeadOffer(
+                lead=lead,
+                user_id=user_id,
+                kind=LeadOffer.Kind.CASCADE,
+                position=index,
+                status=LeadOffer.Status.OPEN if index == 0 else "queued",
+                offered_at=now if index == 0 else None,
+                expires_at=now + timedelta(minutes=minutes) if index == 0 else None,
+            )  # fmt: skip
             for index, user_id in enumerate(decision.cascade_order)
         )
         first = LeadOffer.objects.select_related("user").get(lead=lead, kind=LeadOffer.Kind.CASCADE, position=0,
@@ -323,16 +340,18 @@ def claim_lead(lead: Lead, user: User, *, now: datetime | None = None) -> bool:
     offer = LeadOffer.objects.filter(lead=lead, user=user, status=LeadOffer.Status.OPEN).first()
     if offer is None:
         return False
-    won = Lead.objects.filter(pk=lead.pk, owner__isnull=True).update(owner=user, assigned_at=now, updated_at=now)
+    won = Lead.objects.filter(pk=lead.pk, owner__isnull=True).update(
+        owner=user, assigned_at=now, updated_at=now
+    )
     if not won:
         LeadOffer.objects.filter(pk=offer.pk, status=LeadOffer.Status.OPEN).update(
             status=LeadOffer.Status.WITHDRAWN, decided_at=now
         )
         return False
     LeadOffer.objects.filter(pk=offer.pk).update(status=LeadOffer.Status.ACCEPTED, decided_at=now)
-    LeadOffer.objects.filter(lead=lead, status__in=[LeadOffer.Status.OPEN, "queued"]).exclude(pk=offer.pk).update(
-        status=LeadOffer.Status.WITHDRAWN, decided_at=now
-    )
+    LeadOffer.objects.filter(lead=lead, status__in=[LeadOffer.Status.OPEN, "queued"]).exclude(
+        pk=offer.pk
+    ).update(status=LeadOffer.Status.WITHDRAWN, decided_at=now)
     lead.owner, lead.assigned_at = user, now
     record_event(lead, TimelineEvent.Kind.ASSIGNED, f"Claimed by {user}", actor=user,
                  data={"offer_kind": offer.kind})  # fmt: skip
@@ -368,7 +387,9 @@ def sweep_expired_offers(now: datetime | None = None) -> int:
                 LeadOffer.objects.filter(pk=following.pk).update(
                     status=LeadOffer.Status.OPEN, offered_at=now, expires_at=now + timedelta(minutes=minutes)
                 )
-                record_event(lead, TimelineEvent.Kind.ASSIGNED, f"Offered to {following.user} for {minutes} minutes")
+                record_event(
+                    lead, TimelineEvent.Kind.ASSIGNED, f"Offered to {following.user} for {minutes} minutes"
+                )
                 notify(following.user, kind="offer", title=f"Lead offered to you for {minutes} min: {lead.first_name}",
                        body=_lead_blurb(lead), lead=lead, url=lead_url(lead), by_sms=True)  # fmt: skip
             else:
@@ -384,9 +405,12 @@ def _broadcast_claim(lead: Lead, now: datetime, *, reason: str) -> None:
         and (not lead.state or not candidate.licensed_states or lead.state in candidate.licensed_states)
     ]  # fmt: skip
     LeadOffer.objects.bulk_create(
-        LeadOffer(lead=lead, user_id=user_id, kind=LeadOffer.Kind.CLAIM, offered_at=now) for user_id in eligible
+        LeadOffer(lead=lead, user_id=user_id, kind=LeadOffer.Kind.CLAIM, offered_at=now)
+        for user_id in eligible
     )
-    record_event(lead, TimelineEvent.Kind.ASSIGNED, f"Into the claim pool ({reason}): {len(eligible)} loan officers")
+    record_event(
+        lead, TimelineEvent.Kind.ASSIGNED, f"Into the claim pool ({reason}): {len(eligible)} loan officers"
+    )
     for user in User.objects.filter(pk__in=eligible):
         notify(user, kind="claim", title=f"Lead to claim: {lead.first_name} ({lead.state})", body=_lead_blurb(lead),
                lead=lead, url=lead_url(lead), by_sms=True)  # fmt: skip
@@ -402,7 +426,9 @@ def start_sla_clock(lead: Lead, now: datetime | None = None) -> None:
     lead.respond_by, lead.sla_status = deadline, "pending"
 
 
-def record_human_contact(lead: Lead, *, at: datetime | None = None, actor: User | None = None, how: str) -> bool:
+def record_human_contact(
+    lead: Lead, *, at: datetime | None = None, actor: User | None = None, how: str
+) -> bool:
     """A person reached the borrower (a connected call, a manual message, an answered reply): the SLA clock
     stops. Automatic messages never call this. Returns True the first time."""
     at = at or timezone.now()
@@ -452,8 +478,9 @@ def sweep_sla_breaches(now: datetime | None = None) -> int:
         if now < lead.respond_by + timedelta(minutes=int(step.get("after_minutes", 0))):
             continue
         with transaction.atomic():
-            claimed = Lead.objects.filter(pk=lead.pk, sla_escalation_step=step_index,
-                                          first_human_contact_at__isnull=True).update(  # fmt: skip
+            claimed = Lead.objects.filter(
+                pk=lead.pk, sla_escalation_step=step_index, first_human_contact_at__isnull=True
+            ).update(  # fmt: skip
                 sla_escalation_step=step_index + 1,
                 sla_status="breached",
                 sla_breached_at=lead.sla_breached_at or now,
@@ -490,18 +517,26 @@ def _escalate(lead: Lead, action: str, now: datetime) -> None:
             names.append(str(manager))
             notify(manager, kind="sla", title=f"SLA breach: {lead.full_name} not contacted",
                    body=f"Owner: {lead.owner or 'unassigned'}", lead=lead, url=lead_url(lead), by_email=True)  # fmt: skip
-        record_event(lead, TimelineEvent.Kind.SLA, "SLA breached: managers notified (" + ", ".join(names) + ")")
+        record_event(
+            lead, TimelineEvent.Kind.SLA, "SLA breached: managers notified (" + ", ".join(names) + ")"
+        )
 
 
 def replay_recent(organisation: Organisation, *, limit: int = 50, now: datetime | None = None) -> dict:
     """How would the last N leads have been assigned under the draft rules, against their actual owners?"""
     now = now or timezone.now()
     leads = list(
-        Lead.objects.filter(organisation=organisation).select_related("source").order_by("-created_at")[:limit]
+        Lead.objects.filter(organisation=organisation)
+        .select_related("source")
+        .order_by("-created_at")[:limit]
     )
     replay_leads = [
-        engine.ReplayLead(lead_id=lead.pk, facts=lead_facts(lead), received_utc=lead.created_at,
-                          actual_user_id=lead.owner_id)  # fmt: skip
+        engine.ReplayLead(
+            lead_id=lead.pk,
+            facts=lead_facts(lead),
+            received_utc=lead.created_at,
+            actual_user_id=lead.owner_id,
+        )  # fmt: skip
         for lead in leads
     ]
     draft_rules = rules_for(organisation, drafts=True) or rules_for(organisation)

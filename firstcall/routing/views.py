@@ -28,10 +28,16 @@ def rules(request):
     lead_id = request.GET.get("lead")
     if lead_id and lead_id.isdigit():
         lead = get_object_or_404(visible_leads(request.user), pk=int(lead_id))
-        preview = {"lead": lead, "live": services.preview_route(lead), "draft": services.preview_route(lead, drafts=True)}
+        preview = {
+            "lead": lead,
+            "live": services.preview_route(lead),
+            "draft": services.preview_route(lead, drafts=True),
+        }
     replay_rows = None
     if request.GET.get("replay"):
-        replay_rows = services.replay_recent(organisation, limit=min(int(request.GET.get("replay") or 50), 500))
+        replay_rows = services.replay_recent(
+            organisation, limit=min(int(request.GET.get("replay") or 50), 500)
+        )
     return render(request, "routing/rules.html", {
         "rules": [rule for rule in all_rules if not rule.is_draft],
         "drafts": [rule for rule in all_rules if rule.is_draft],

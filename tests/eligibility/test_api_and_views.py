@@ -24,8 +24,6 @@ HTMX = {"HX-Request": "true"}
 PROGRAMS = ["conventional", "fha", "va", "usda", "jumbo"]
 
 
-
-
 @pytest.fixture(autouse=True)
 def _known_day():
     with time_machine.travel(TODAY, tick=False):

@@ -34,8 +34,6 @@ EXPECTED_SCENARIO = {
 }  # fmt: skip
 
 
-
-
 @pytest.fixture(autouse=True)
 def _known_day():
     with time_machine.travel(TODAY, tick=False):

@@ -9,7 +9,9 @@ from firstcall.leads.models import IntakeRecord, Lead
 
 def post(client, body, key, content_type="application/json", **headers):
     data = body if isinstance(body, str | bytes) else json.dumps(body)
-    return client.post("/api/v1/leads", data=data, content_type=content_type, headers={"X-Api-Key": key, **headers})
+    return client.post(
+        "/api/v1/leads", data=data, content_type=content_type, headers={"X-Api-Key": key, **headers}
+    )
 
 
 def test_valid_lead_is_created_with_201_and_normalised_fields(client, api_source, borrower_payload):
@@ -102,7 +104,9 @@ def test_malformed_json_is_400_with_reason_and_kept(client, api_source, body, re
 
 
 def test_wrong_content_type_is_415_and_kept(client, api_source):
-    response = post(client, "first_name=Ana", api_source.raw_api_key, content_type="application/x-www-form-urlencoded")
+    response = post(
+        client, "first_name=Ana", api_source.raw_api_key, content_type="application/x-www-form-urlencoded"
+    )
     assert response.status_code == 415
     assert IntakeRecord.objects.get().body == "first_name=Ana"
 

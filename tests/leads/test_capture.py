@@ -57,7 +57,9 @@ def test_duplicate_phone_merges_into_open_lead(api_source):
 
 def test_same_name_and_zip_merges_when_contact_details_differ(api_source):
     run_capture(api_source, submission(email="one@example.com", phone="8135550100"))
-    result = run_capture(api_source, submission(email="two@example.com", phone="8135550222", first_name="ANA"))
+    result = run_capture(
+        api_source, submission(email="two@example.com", phone="8135550222", first_name="ANA")
+    )
     assert result.outcome == "merged"
     assert result.match_reason == "same name and ZIP code"
 

@@ -24,7 +24,9 @@ def officers(organisation, team):
     organisation.save()
     people = []
     for index, (name, states) in enumerate([("ana", ["FL"]), ("ben", ["FL", "GA"]), ("cruz", ["FL"])]):
-        user = make_user(organisation, name, nmls_id=f"30000{index}", licensed_states=states, phone=f"+1813555020{index}")
+        user = make_user(
+            organisation, name, nmls_id=f"30000{index}", licensed_states=states, phone=f"+1813555020{index}"
+        )
         user.teams.add(team)
         people.append(user)
     return people
@@ -35,7 +37,9 @@ def capture_lead(source, number, **fields):
               "purpose": "purchase", "loan_type": "fha"}  # fmt: skip
     values.update(fields)
     record = IntakeRecord.objects.create(organisation=source.organisation, source=source, channel="api")
-    return capture(LeadSubmission(**values), organisation=source.organisation, intake_record=record, source=source)
+    return capture(
+        LeadSubmission(**values), organisation=source.organisation, intake_record=record, source=source
+    )
 
 
 @time_machine.travel(BUSINESS_HOURS, tick=False)
@@ -61,7 +65,9 @@ def test_unlicensed_officer_never_gets_the_lead_and_the_log_says_why(api_source,
 
 @time_machine.travel(BUSINESS_HOURS, tick=False)
 def test_rules_are_tried_in_order_and_first_match_wins(api_source, officers, organisation):
-    va_rule = RoutingRule.objects.create(organisation=organisation, name="VA to Cruz", position=1, loan_types=["va"])
+    va_rule = RoutingRule.objects.create(
+        organisation=organisation, name="VA to Cruz", position=1, loan_types=["va"]
+    )
     va_rule.candidates.add(officers[2])
     assert capture_lead(api_source, 1, loan_type="va").lead.owner == officers[2]
     assert capture_lead(api_source, 2, loan_type="va").lead.owner == officers[2]
@@ -87,11 +93,16 @@ def test_claim_mode_offers_to_the_group_and_the_first_claim_wins(api_source, off
     assert services.claim_lead(lead, officers[0]) is False
     lead.refresh_from_db()
     assert lead.owner == officers[1]
-    assert set(LeadOffer.objects.filter(lead=lead).values_list("status", flat=True)) == {"accepted", "withdrawn"}
+    assert set(LeadOffer.objects.filter(lead=lead).values_list("status", flat=True)) == {
+        "accepted",
+        "withdrawn",
+    }
 
 
 def test_cascade_offers_one_by_one_then_falls_back_to_the_claim_pool(api_source, officers, organisation):
-    RoutingRule.objects.create(organisation=organisation, name="Cascade", strategy="cascade", cascade_offer_minutes=5)
+    RoutingRule.objects.create(
+        organisation=organisation, name="Cascade", strategy="cascade", cascade_offer_minutes=5
+    )
     with time_machine.travel(BUSINESS_HOURS, tick=False):
         lead = capture_lead(api_source, 1).lead
     first_offer = LeadOffer.objects.get(lead=lead, status="open")

@@ -6,7 +6,7 @@ from firstcall.accounts.services import create_api_key, get_or_create_organisati
 
 
 class Command(BaseCommand):
-    help = "Manage API keys. `apikeys create` prints {\"api_key\": ...}; the key is shown only once."
+    help = 'Manage API keys. `apikeys create` prints {"api_key": ...}; the key is shown only once.'
 
     def add_arguments(self, parser):
         actions = parser.add_subparsers(dest="action", required=True)

@@ -20,7 +20,9 @@ class Command(BaseCommand):
         create.add_argument("--name", required=True)
         create.add_argument("--vendor", default="")
         create.add_argument("--cost-per-lead", default="0")
-        create.add_argument("--mapping", help="JSON file with the field mapping (vendor posts, CSV, Google Ads)")
+        create.add_argument(
+            "--mapping", help="JSON file with the field mapping (vendor posts, CSV, Google Ads)"
+        )
         listing = actions.add_parser("list", help="List sources as JSON lines")
         listing.add_argument("--org")
 

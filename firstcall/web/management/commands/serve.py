@@ -12,7 +12,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("FIRSTCALL_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("FIRSTCALL_PORT", "8000")))
-        parser.add_argument("--web-workers", type=int, default=int(os.environ.get("FIRSTCALL_WEB_WORKERS", "3")))
+        parser.add_argument(
+            "--web-workers", type=int, default=int(os.environ.get("FIRSTCALL_WEB_WORKERS", "3"))
+        )
         parser.add_argument("--threads", type=int, default=int(os.environ.get("FIRSTCALL_WEB_THREADS", "4")))
         parser.add_argument("--workers", type=int, default=int(os.environ.get("FIRSTCALL_WORKERS", "1")),
                             help="Background task workers to start beside the web server (0 for none)")  # fmt: skip
