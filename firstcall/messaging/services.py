@@ -120,9 +120,10 @@ def queue_message(
             raise ValueError("A message needs a lead or an organisation")
         organisation = lead.organisation
     key = idempotency_key or f"msg:{uuid.uuid4().hex}"
-    existing = Message.objects.filter(idempotency_key=key).first()
-    if existing is not None:
-        return existing
+    if idempotency_key is not None:
+        existing = Message.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return existing
 
     if to_address is None:
         holder = recipient_user if recipient_user is not None else lead
