@@ -153,8 +153,12 @@ def test_messages_queued_in_one_transaction_go_to_the_workers_as_one_task_borrow
 
     run_worker()
 
-    assert [request.form["To"] for request in standin.create_requests()] == [BORROWER_PHONE, owner.phone]
+    borrower_text, alert_text = standin.create_requests()
+    assert [borrower_text.form["To"], alert_text.form["To"]] == [BORROWER_PHONE, owner.phone]
     assert reload(first_touch).status == reload(alert).status == Message.Status.SENT
+    # Delivery reports are asked for what reaches the borrower, not for the loan officer's alert.
+    assert borrower_text.form["StatusCallback"].endswith(f"?m={first_touch.pk}")
+    assert "StatusCallback" not in alert_text.form
 
 
 @time_machine.travel(MORNING, tick=False)
