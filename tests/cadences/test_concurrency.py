@@ -3,12 +3,14 @@ due step runs exactly once, a stop racing a step never lets a message out, and a
 nothing and doubles nothing."""
 
 import threading
-import time
+from datetime import timedelta
 
 import pytest
+import time_machine
 from cadence_helpers import build_cadence, call, make_lead, runs, sms, wait
 from django.conf import settings
-from django.db import OperationalError, connection, connections
+from django.db import DatabaseError, connection, connections
+from django.utils import timezone
 
 from firstcall.cadences import services
 from firstcall.cadences.models import CallTask, Enrolment, StepRun
@@ -137,12 +139,12 @@ def test_a_worker_killed_mid_step_loses_nothing_and_doubles_nothing(
     [run] = runs(enrolment)
 
     original_send = services._send
-    in_the_middle, backend = threading.Event(), {}
+    in_the_middle, released, backend = threading.Event(), threading.Event(), {}
 
     def send_then_hang(*args, **kwargs):
         outcome = original_send(*args, **kwargs)  # the message row is written, not committed...
         in_the_middle.set()
-        time.sleep(30)  # ...and the worker dies here
+        released.wait(30)  # ...and the worker dies here (its session is terminated below)
         return outcome
 
     def doomed_worker():
@@ -151,7 +153,7 @@ def test_a_worker_killed_mid_step_loses_nothing_and_doubles_nothing(
             backend["pid"] = cursor.fetchone()[0]
         try:
             services.run_step(run.pk)
-        except OperationalError:
+        except DatabaseError:
             pass  # its connection was killed
         finally:
             connections.close_all()
@@ -167,10 +169,14 @@ def test_a_worker_killed_mid_step_loses_nothing_and_doubles_nothing(
     run.refresh_from_db()
     assert run.status == "claimed" and run.message_id is None
     assert not Message.objects.filter(purpose="cadence").exists()  # rolled back with the dead session
-    time.sleep(0.6)
-    assert services.sweep_due_steps() == 3  # reclaimed, then the text and the call task
+    with time_machine.travel(timezone.now() + timedelta(seconds=1), tick=True):  # past the 0.5 s lease
+        assert services.sweep_due_steps() == 3  # reclaimed, then the text and the call task
     run.refresh_from_db()
     assert run.status == "done" and run.attempts == 2
     assert Message.objects.filter(purpose="cadence").count() == 1
     assert Message.objects.get(purpose="cadence").idempotency_key == f"cadence-step:{run.pk}"
     assert CallTask.objects.count() == 1
+    released.set()  # the dead worker's thread wakes on its terminated session, and ends
+    worker.join(timeout=30)
+    assert not worker.is_alive()
+    assert Message.objects.filter(purpose="cadence").count() == 1 and CallTask.objects.count() == 1

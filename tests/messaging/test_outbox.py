@@ -533,9 +533,9 @@ def test_a_worker_process_killed_mid_send_is_recovered_without_a_second_text(
     assert Message.objects.get(pk=message.pk).status == Message.Status.SENDING  # nobody recorded it
 
     settings.MESSAGING_SEND_LEASE_SECONDS = 0.5
-    time.sleep(0.6)
-    assert services.sweep_due_messages() == 2  # recovered, then enqueued
-    run_worker()
+    with time_machine.travel(datetime.now(UTC) + timedelta(seconds=1), tick=True):  # past the lease
+        assert services.sweep_due_messages() == 2  # recovered, then enqueued
+        run_worker()
 
     message = reload(message)
     assert message.status == Message.Status.SENT and message.attempts == 2
