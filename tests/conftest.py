@@ -176,3 +176,62 @@ def run_worker(db, monkeypatch):
 
     monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
     return drain_task_queue
+
+
+# --- Outside services over real connections: the SMS stand-in and a local SMTP server -------------------------
+
+
+@pytest.fixture
+def standin():
+    """The Twilio-shaped stand-in on a random port; status callbacks wait until the test flushes them."""
+    from firstcall.messaging.standin.sms_server import StandinSmsServer
+    from tests.outside_services import ACCOUNT_SID, AUTH_TOKEN
+
+    server = StandinSmsServer(
+        account_sid=ACCOUNT_SID,
+        auth_token=AUTH_TOKEN,
+        callback_base="http://testserver",
+        auto_callbacks=False,
+    ).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def twilio_settings(settings, standin, organisation):
+    from tests.outside_services import ACCOUNT_SID, AUTH_TOKEN, OUR_NUMBER
+
+    settings.SMS_PROVIDER = "twilio"
+    settings.SMS_API_URL = standin.url
+    settings.SMS_ACCOUNT_SID = ACCOUNT_SID
+    settings.SMS_AUTH_TOKEN = AUTH_TOKEN
+    settings.SMS_FROM_NUMBER = OUR_NUMBER
+    settings.SITE_URL = "http://testserver"
+    settings.SMS_API_TIMEOUT_SECONDS = 2
+    organisation.sms_from_number = OUR_NUMBER
+    organisation.save(update_fields=["sms_from_number"])
+    return settings
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server (aiosmtpd) on a random port that records what it receives."""
+    from aiosmtpd.controller import Controller
+
+    from tests.outside_services import RecordingHandler, free_port
+
+    handler = RecordingHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_PROVIDER = "smtp"
+    settings.DEFAULT_FROM_EMAIL = "Acme Home Loans <hello@acme.test>"
+    settings.SITE_URL = "http://testserver"
+    handler.port = controller.port
+    yield handler
+    controller.stop()
