@@ -28,6 +28,15 @@ DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/firstcall_bench"
 # --- output -------------------------------------------------------------------------------------------------
 
 
+def setup_django() -> None:
+    """For a benchmark's in-process phase: FirstCall's settings, from the environment the phase was started
+    with (its own database and data directory)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "firstcall.settings")
+    import django
+
+    django.setup()
+
+
 def say(message: str = "") -> None:
     """Human-readable progress goes to stdout before the final JSON line (flushed: runs are watched live)."""
     print(message, flush=True)

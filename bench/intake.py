@@ -340,15 +340,8 @@ def _describe(figures: dict) -> str:
 # --- in-process phases (run in a subprocess with the database's environment) --------------------------------
 
 
-def _setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "firstcall.settings")
-    import django
-
-    django.setup()
-
-
 def phase_prepare() -> None:
-    _setup_django()
+    _common.setup_django()
     from django.core.management import call_command
 
     from firstcall.accounts.services import get_or_create_organisation
@@ -472,7 +465,7 @@ class BulkLeadWriter:
 
 
 def phase_dedupe(sizes: list[int], lookups: int, captures: int) -> None:
-    _setup_django()
+    _common.setup_django()
     import random
 
     from django.db import connection
@@ -590,7 +583,7 @@ def _log_fit(sizes: list[int], values: list[float], at: int = 1_000_000) -> floa
 def phase_profile(requests: int = 150) -> None:
     """Where one intake request's milliseconds go: the JSON API view (recording, key check, capture and what
     capture triggers) run in-process through Django's test client, timed plain, then under cProfile."""
-    _setup_django()
+    _common.setup_django()
     import cProfile
     import io
     import pstats

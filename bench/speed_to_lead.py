@@ -662,16 +662,9 @@ def _describe(figures: dict) -> str:
 # --- in-process phases (a subprocess with the database's environment) ------------------------------------
 
 
-def _setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "firstcall.settings")
-    import django
-
-    django.setup()
-
-
 def phase_prepare() -> None:
     """Migrate; create the organisation, its 4 loan officers and an API source; print what the run needs."""
-    _setup_django()
+    _common.setup_django()
     from django.core.management import call_command
     from django_tasks_db.models import DBTaskResult
 
@@ -721,7 +714,7 @@ def phase_prepare() -> None:
 def phase_profile(captures: int = 60) -> None:
     """cProfile and query counts of capture() and of deliver() in-process, against the run's database (the
     SMS provider is the still-running stand-in)."""
-    _setup_django()
+    _common.setup_django()
     import cProfile
     import io
     import pstats
