@@ -224,7 +224,12 @@ DELIVERY_ORDER = {Message.Purpose.FIRST_TOUCH: 0}
 def deliver_batch(message_ids: list[int]) -> dict[int, str]:
     """Deliver several messages, borrowers' first; each is claimed on its own, so a message another worker
     (or the sweep) already took is skipped, and a message left undelivered by a crash is swept later."""
-    purposes = dict(Message.objects.filter(pk__in=message_ids).values_list("pk", "purpose"))
+    # Only what is still waiting: a cadence sweep usually sent its own batch inline already.
+    purposes = dict(
+        Message.objects.filter(pk__in=message_ids, status__in=Message.SENDABLE_STATUSES).values_list(
+            "pk", "purpose"
+        )
+    )
     ordered = sorted(purposes, key=lambda pk: (DELIVERY_ORDER.get(purposes[pk], 1), message_ids.index(pk)))
     return {message_id: deliver(message_id) for message_id in ordered}
 
