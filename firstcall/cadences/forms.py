@@ -3,7 +3,7 @@ organisation; validation of texts goes through the same sandbox checks as publis
 
 from django import forms
 
-from firstcall.cadences import templating
+from firstcall.cadences import editing, templating
 from firstcall.cadences.models import Cadence, CadenceStep, CallTask, MessageTemplate
 from firstcall.cadences.personalise import MERGE_FIELDS
 from firstcall.leads.models import Lead, LeadSource
@@ -58,24 +58,7 @@ class CadenceSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Cadence
-        fields = [
-            "name",
-            "description",
-            "pipeline_kind",
-            "trigger",
-            "purposes",
-            "loan_types",
-            "source_ids",
-            "stages",
-            "score_tiers",
-            "languages",
-            "priority",
-            "allows_parallel",
-            "stop_on_reply",
-            "stop_on_stages",
-            "stop_when_closed",
-            "stop_when_leaving_stages",
-        ]
+        fields = list(editing.SETTINGS_FIELDS)  # the same settings the API edits
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, organisation, **kwargs):

@@ -216,6 +216,20 @@ def _open_enrolments(lead: Lead):
     return Enrolment.objects.filter(lead_id=lead.pk, status__in=OPEN)
 
 
+def sending_limits(organisation) -> CadenceSettings:
+    """The organisation's own per-borrower caps on cadence messages (created with the defaults on first use)."""
+    limits, _ = CadenceSettings.objects.get_or_create(organisation=organisation)
+    return limits
+
+
+def save_sending_limits(organisation, *, max_texts_per_day, max_emails_per_week) -> None:
+    CadenceSettings.objects.filter(pk=sending_limits(organisation).pk).update(
+        max_texts_per_day=max_texts_per_day,
+        max_emails_per_week=max_emails_per_week,
+        updated_at=timezone.now(),
+    )
+
+
 def enrol(
     lead: Lead,
     cadence,

@@ -36,7 +36,6 @@ from firstcall.cadences.forms import (
 )
 from firstcall.cadences.models import (
     Cadence,
-    CadenceSettings,
     CadenceStep,
     CallTask,
     Enrolment,
@@ -571,7 +570,7 @@ def call_tasks(request):
 def do_not_contact(request):
     _require(can_manage_do_not_contact(request.user))
     organisation = request.user.organisation
-    limits, _ = CadenceSettings.objects.get_or_create(organisation=organisation)
+    limits = services.sending_limits(organisation)
     import_form, limits_form, result = (
         ImportForm(),
         LimitsForm(
@@ -585,9 +584,7 @@ def do_not_contact(request):
     if request.method == "POST" and request.POST.get("form") == "limits":
         limits_form = LimitsForm(request.POST)
         if limits_form.is_valid():
-            CadenceSettings.objects.filter(pk=limits.pk).update(
-                updated_at=timezone.now(), **limits_form.cleaned_data
-            )
+            services.save_sending_limits(organisation, **limits_form.cleaned_data)
             messages.success(request, "Limits saved.")
             return redirect("cadence_do_not_contact")
     elif request.method == "POST":

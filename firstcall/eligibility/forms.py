@@ -45,6 +45,7 @@ class _TextNumberField(forms.CharField):
         return self.convert(text)
 
     def convert(self, text: str) -> Decimal:
+        """Each field says how its text becomes a number (MoneyField, PercentField, ...)."""
         raise NotImplementedError
 
 

@@ -1,9 +1,13 @@
-"""Runs the pure eligibility engine for an organisation (with its overlays) and stores assessments."""
+"""Runs the pure eligibility engine for an organisation (with its overlays) and stores assessments; keeps the
+borrower calculator's lead source."""
 
 from django.db import transaction
 
+from firstcall.accounts.models import Organisation
 from firstcall.accounts.services import record_audit
 from firstcall.eligibility.models import Assessment, LenderOverlay
+from firstcall.leads.models import Channel, LeadSource
+from firstcall.leads.sources import create_source
 
 STATUS_RANK = {"eligible": 3, "refer": 2, "ineligible": 1}
 
@@ -61,3 +65,37 @@ def save_overlay(overlay: LenderOverlay, *, actor) -> LenderOverlay:
                  detail={"overlay": overlay.pk, "name": overlay.name, "version": overlay.version,
                          "programs": overlay.programs})  # fmt: skip
     return overlay
+
+
+# --- The borrower calculator's lead source -----------------------------------------------------------------
+
+CALCULATOR_SOURCE_NAME = "Pre-qualification calculator"
+CALCULATOR_TITLE = "What could I borrow? Pre-qualification estimate"
+CALCULATOR_THANK_YOU = (
+    "Thank you! A licensed loan officer will review your numbers and contact you with a personalised quote."
+)
+
+
+def _find_calculator_source(organisation) -> LeadSource | None:
+    return (
+        LeadSource.objects.select_related("organisation")
+        .filter(organisation=organisation, channel=Channel.WEB_FORM, name=CALCULATOR_SOURCE_NAME)
+        .order_by("pk")
+        .first()
+    )
+
+
+def calculator_source(organisation: Organisation) -> LeadSource:
+    """The organisation's calculator lead source, created on first use (once, even when requests race)."""
+    source = _find_calculator_source(organisation)
+    if source is not None:
+        return source
+    with transaction.atomic():
+        Organisation.objects.select_for_update().filter(pk=organisation.pk).first()  # serialise first use
+        source = _find_calculator_source(organisation)
+        if source is None:
+            source, _ = create_source(organisation, channel=Channel.WEB_FORM, name=CALCULATOR_SOURCE_NAME)
+            source.form_title = CALCULATOR_TITLE
+            source.thank_you_message = CALCULATOR_THANK_YOU
+            source.save(update_fields=["form_title", "thank_you_message"])
+    return source

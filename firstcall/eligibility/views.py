@@ -15,10 +15,8 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import TooManyFieldsSent
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
@@ -36,6 +34,7 @@ from firstcall.eligibility.scenario_from_lead import (
     estimated_monthly_escrow,
     lead_scenario,
 )
+from firstcall.eligibility.services import CALCULATOR_TITLE, calculator_source  # noqa: F401 - part of this module's API
 from firstcall.intake.adapters import IntakeParseError
 from firstcall.intake.ratelimit import is_rate_limited
 from firstcall.intake.recording import client_ip, record_request
@@ -48,13 +47,13 @@ from firstcall.intake.web_form.views import (
     REASON_BAD_TOKEN,
     REASON_HONEYPOT,
     REASON_RATE_LIMITED,
+    embed_script_response,
     errors_by_field,
     public_form_context,
 )
 from firstcall.leads import services as lead_services
 from firstcall.leads.access import visible_leads
 from firstcall.leads.models import Channel, LeadSource
-from firstcall.leads.sources import create_source
 from firstcall.lib.money import InvalidMoney, parse_money
 
 logger = logging.getLogger(__name__)
@@ -267,11 +266,6 @@ def lead_assessment_save(request: HttpRequest, lead_id: int) -> HttpResponse:
 
 # --- The borrower calculator ----------------------------------------------------------------------------
 
-CALCULATOR_SOURCE_NAME = "Pre-qualification calculator"
-CALCULATOR_TITLE = "What could I borrow? Pre-qualification estimate"
-CALCULATOR_THANK_YOU = (
-    "Thank you! A licensed loan officer will review your numbers and contact you with a personalised quote."
-)
 # An estimate stores nothing, and borrowers try several prices: allow more of them than lead posts.
 ESTIMATES_PER_LEAD_POST = 5
 REASON_CALCULATOR_INVALID = "Calculator answers invalid"
@@ -365,36 +359,11 @@ CONTACT_SECTION = (
 )
 
 
-def _find_calculator_source(organisation) -> LeadSource | None:
-    return (
-        LeadSource.objects.select_related("organisation")
-        .filter(organisation=organisation, channel=Channel.WEB_FORM, name=CALCULATOR_SOURCE_NAME)
-        .order_by("pk")
-        .first()
-    )
-
-
-def calculator_source(organisation: Organisation) -> LeadSource:
-    """The organisation's calculator lead source, created on first use (once, even when requests race)."""
-    source = _find_calculator_source(organisation)
-    if source is not None:
-        return source
-    with transaction.atomic():
-        Organisation.objects.select_for_update().filter(pk=organisation.pk).first()  # serialise first use
-        source = _find_calculator_source(organisation)
-        if source is None:
-            source, _ = create_source(organisation, channel=Channel.WEB_FORM, name=CALCULATOR_SOURCE_NAME)
-            source.form_title = CALCULATOR_TITLE
-            source.thank_you_message = CALCULATOR_THANK_YOU
-            source.save(update_fields=["form_title", "thank_you_message"])
-    return source
-
-
 def _calculator_for(org_slug: str) -> tuple[Organisation | None, LeadSource | None]:
     organisation = Organisation.objects.filter(slug=org_slug).first()
     if organisation is None:
         return None, None
-    return organisation, calculator_source(organisation)
+    return organisation, services.calculator_source(organisation)
 
 
 def _calculator_fields(
@@ -646,15 +615,4 @@ def calculator_embed_script(request: HttpRequest, org_slug: str) -> HttpResponse
     if source is None or not source.is_active:
         return HttpResponse("/* FirstCall: this calculator is not available. */\n", status=404,
                             content_type="text/javascript; charset=utf-8")  # fmt: skip
-    script = render_to_string(
-        "intake/web_form/embed.js",
-        {
-            "source": source,
-            "form_path": reverse("calculator", args=[organisation.slug]),
-            "origin": request.build_absolute_uri("/").rstrip("/"),
-        },
-    )
-    response = HttpResponse(script, content_type="text/javascript; charset=utf-8")
-    response["Cache-Control"] = "public, max-age=300"
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
+    return embed_script_response(request, source, reverse("calculator", args=[organisation.slug]))

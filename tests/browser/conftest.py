@@ -59,6 +59,9 @@ def why_no_browser() -> str | None:
 
 def pytest_collection_modifyitems(config, items):
     reason = why_no_browser()
+    if reason and os.environ.get("FIRSTCALL_REQUIRE_BROWSER") == "1":
+        # CI sets this: there a missing browser is a failure, never a quiet skip of the UI tests.
+        raise pytest.UsageError(f"browser tests cannot run: {reason}")
     browser_items, other_items = [], []
     for item in items:
         if BROWSER_DIR in Path(item.path).parents:

@@ -139,13 +139,15 @@ def web_form_embed_script(request: HttpRequest, source_id: int) -> HttpResponse:
             status=404,
             content_type="text/javascript; charset=utf-8",
         )
+    return embed_script_response(request, source, reverse("web_form", args=[source.pk]))
+
+
+def embed_script_response(request: HttpRequest, source: LeadSource, form_path: str) -> HttpResponse:
+    """The script another site includes to show a public page of ours (this form, the borrower calculator)
+    in an iframe that grows with its content."""
     script = render_to_string(
         "intake/web_form/embed.js",
-        {
-            "source": source,
-            "form_path": reverse("web_form", args=[source.pk]),
-            "origin": request.build_absolute_uri("/").rstrip("/"),
-        },
+        {"source": source, "form_path": form_path, "origin": request.build_absolute_uri("/").rstrip("/")},
     )
     response = HttpResponse(script, content_type="text/javascript; charset=utf-8")
     response["Cache-Control"] = "public, max-age=300"
