@@ -90,7 +90,7 @@ RULES: dict[str, Rule] = {
         ),
         _rule(
             "cap.state_24h",
-            "Fla. Stat. 501.616(6)(b); Okla. Stat. tit. 15, § 775C.4; Md. Code, Com. Law § 14-4503 "
+            "Fla. Stat. 501.616(6)(b); Okla. Stat. tit. 15, § 775C.1 et seq.; Md. Code, Com. Law § 14-4501 et seq. "
             "(REFERENCE §4.3): at most 3 per 24 h on the same subject, calls and texts together",
         ),
         _rule("response.exempt", "47 CFR 64.1200(a)(12) (one opt-out confirmation); CTIA HELP/STOP answers"),
