@@ -67,14 +67,18 @@ def process(record_id: int, *, lease: datetime | None = None) -> str:
         IntakeRecord.objects.filter(pk=record.pk).update(next_attempt_at=None)
         return "rejected"
     try:
-        result = lead_services.capture(submission, organisation=organisation, intake_record=record, source=record.source)
+        result = lead_services.capture(
+            submission, organisation=organisation, intake_record=record, source=record.source
+        )
     except Exception:  # keep the lead: retry later rather than lose it to a bug or a database hiccup
         logger.exception("Capturing intake record %s failed", record.pk)
         delay = timedelta(seconds=RETRY_STEPS[min(record.attempts, len(RETRY_STEPS)) - 1])
         IntakeRecord.objects.filter(pk=record.pk).update(
             status=IntakeRecord.Status.PENDING_RETRY,
             next_attempt_at=timezone.now() + delay,
-            reasons=[f"FirstCall could not save the lead (internal error); attempt {record.attempts} failed."],
+            reasons=[
+                f"FirstCall could not save the lead (internal error); attempt {record.attempts} failed."
+            ],
         )
         return "pending_retry"
     IntakeRecord.objects.filter(pk=record.pk).update(next_attempt_at=None)
