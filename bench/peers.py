@@ -103,7 +103,7 @@ def main() -> None:
         peer_pid = shell([str(peers / "djangocrm" / "serve.sh"), str(peer_dir), str(PEER_PORT)]).strip()
         try:
             serve_args = ["--web-workers", str(options.web_workers), "--workers", "1", "--quiet"]
-            with _common.serving(env, serve_args=serve_args) as server:
+            with _common.serving(env, serve_args=serve_args, ready_timeout=240) as server:
                 loadgen = f"{shlex.quote(sys.executable)} {shlex.quote(str(peers / 'loadgen.py'))}"
                 common = f"--n {options.n} --concurrency {options.concurrency}"
                 side_a = (
