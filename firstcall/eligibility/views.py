@@ -35,6 +35,7 @@ from firstcall.eligibility.scenario_from_lead import (
     lead_scenario,
 )
 from firstcall.eligibility.services import CALCULATOR_TITLE, calculator_source  # noqa: F401 - part of this module's API
+from firstcall.flows.lead_arrives import lead_arrives
 from firstcall.intake.adapters import IntakeParseError
 from firstcall.intake.ratelimit import is_rate_limited
 from firstcall.intake.recording import client_ip, record_request
@@ -578,7 +579,7 @@ def calculator_quote(request: HttpRequest, org_slug: str) -> HttpResponse:
         submission.unknown_fields.pop(name, None)
     submission.annual_income = str(form.cleaned_data["annual_income"])
     submission.monthly_debts = str(form.cleaned_data["monthly_debts"])
-    result = lead_services.capture(submission, organisation=organisation, intake_record=record, source=source)
+    result = lead_arrives(submission, organisation=organisation, intake_record=record, source=source)
     estimate = _estimate(form, organisation)
     if not result.is_accepted:
         return _render_calculator(request, source, values=posted, form=form, estimate=estimate,

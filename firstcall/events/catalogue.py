@@ -53,6 +53,16 @@ CATALOGUE: dict[str, EventType] = _catalogue(
         {"message_id": int, "lead_id": int | None, "channel": str, "keyword": str},
     ),
     EventType(
+        "message.sent",
+        "the provider accepted a message to a borrower (first touch, cadence step, or one a person wrote)",
+        {"message_id": int, "lead_id": int | None, "channel": str, "purpose": str, "sent_by_id": int | None},
+    ),
+    EventType(
+        "address.opted_out",
+        "a borrower's phone number or email address was opted out (STOP, unsubscribe, a person, a bounce, DNC)",
+        {"channel": str, "reason": str, "lead_ids": list},
+    ),
+    EventType(
         "consent.revoked",
         "a borrower withdrew consent for a channel (STOP reply, unsubscribe link, or by hand)",
         {"lead_id": int, "channel": str, "how": str},

@@ -548,12 +548,16 @@ def on_message_sent(message: Message) -> None:
     """Once per message, when the provider accepted it."""
     if not (message.lead_id and message.is_to_borrower):
         return
-    if message.sent_by_id is not None:
-        # A person wrote to the borrower: that stops the SLA clock; automatic messages never do.
-        from firstcall.routing.services import record_human_contact
-
-        record_human_contact(message.lead, at=message.sent_at, actor=message.sent_by,
-                             how=f"{message.get_channel_display().lower()} sent by hand")  # fmt: skip
+    # A message a person wrote stops the SLA clock (firstcall/flows/human_contact.py); automatic ones never do.
+    emit(
+        "message.sent",
+        organisation_id=message.organisation_id,
+        message_id=message.pk,
+        lead_id=message.lead_id,
+        channel=message.channel,
+        purpose=message.purpose,
+        sent_by_id=message.sent_by_id,
+    )
     if message.sent_by_id is None and message.purpose in (
         Message.Purpose.FIRST_TOUCH,
         Message.Purpose.CADENCE,
@@ -883,11 +887,15 @@ def opt_out_address(
         organisation, channel, address, reason=f"recipient opted out ({how})"
     )
     if reason != Suppression.Reason.PENDING_REVIEW:
-        # Suppression is organisation-wide, so every lead with the address leaves its cadences.
-        from firstcall.cadences.services import on_opt_out
-
-        for lead in leads_with_address(organisation, channel, address):
-            on_opt_out(lead, channel)
+        # Suppression is organisation-wide, so every lead with the address leaves its cadences
+        # (firstcall/flows/borrower_opts_out.py, in this transaction).
+        emit(
+            "address.opted_out",
+            organisation_id=organisation.pk,
+            channel=channel,
+            reason=reason,
+            lead_ids=list(leads_with_address(organisation, channel, address).values_list("pk", flat=True)),
+        )
     return OptOutResult(entry, not already_opted_out, suppressed, revoked)
 
 
@@ -991,7 +999,6 @@ def receive_inbound_sms(
                 )
         except IntegrityError:
             return Message.objects.get(idempotency_key=key), False
-        emit_message_received(message)
 
         reply = dict(
             lead=lead,
@@ -1031,6 +1038,7 @@ def receive_inbound_sms(
             _opt_in(organisation, address, message, keyword.matched, reply)
         if lead is not None:
             on_inbound_reply(lead, message)
+        emit_message_received(message)
     return message, True
 
 
@@ -1121,8 +1129,9 @@ def emit_message_received(message: Message) -> None:
 
 
 def on_inbound_reply(lead: Lead, message: Message) -> None:
-    """Every inbound message on a known lead ends here: on the timeline, then the cadences stop (on a reply),
-    the score counts it as engagement and the owner is alerted (cadences.services.on_borrower_reply)."""
+    """Every inbound message on a known lead is put on its timeline here. What follows (cadences stop on a
+    reply, the score counts it, the owner is alerted) is firstcall/flows/borrower_replies.py, on the
+    message.received event emitted right after."""
     label = {
         "opt_out": " (opt-out)",
         "opt_in": " (opt-in)",
@@ -1140,9 +1149,6 @@ def on_inbound_reply(lead: Lead, message: Message) -> None:
             "keyword": message.keyword,
         },
     )
-    from firstcall.cadences.services import on_borrower_reply
-
-    on_borrower_reply(lead, message)
 
 
 # ------------------------------------------------------------------------------------------ unsubscribe

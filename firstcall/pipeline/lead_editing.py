@@ -11,7 +11,7 @@ a START reply).
 from django.db import transaction
 from django.utils import timezone
 
-from firstcall.accounts.changelog import record_field_changes, snapshot
+from firstcall.pipeline.changelog import record_field_changes, snapshot
 from firstcall.leads.models import Lead
 from firstcall.lib.credit import band_for_score
 from firstcall.lib.geography import InvalidZip, lookup_zip

@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from firstcall.events.models import Event
+from firstcall.flows.lead_arrives import lead_arrives as capture
 from firstcall.leads.models import IntakeRecord
-from firstcall.leads.services import capture
 from firstcall.leads.submission import LeadSubmission
 from firstcall.messaging import services as messaging
 from firstcall.pipeline.models import Stage
