@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("firstcall.cadences.urls")),
     path("", include("firstcall.messaging.urls")),
     path("", include("firstcall.eligibility.urls")),
+    path("", include("firstcall.intake.calculator.urls")),
     path("", include("firstcall.reports.urls")),
     path("", include("firstcall.web.lead_urls")),
     path("", include("firstcall.web.settings_urls")),
