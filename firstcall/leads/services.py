@@ -402,6 +402,7 @@ def _record_consent(lead: Lead, submission: LeadSubmission, inquiry: Inquiry, re
             lead=lead,
             channel=channel,
             is_granted=True,
+            address=consent_address(lead, channel),
             disclosure_text=consent.text[:5000],
             recorded_at=received_at,
             ip_address=consent.ip or None,
@@ -430,9 +431,15 @@ def _record_consent(lead: Lead, submission: LeadSubmission, inquiry: Inquiry, re
     )
 
 
+def consent_address(lead: Lead, channel: str) -> str:
+    """The address a consent on this channel is for: the lead's phone for texts and calls, else its email."""
+    return (lead.email or "").lower() if channel == "email" else lead.phone or ""
+
+
 @transaction.atomic
-def revoke_consent(lead: Lead, channel: str, *, how: str, actor=None) -> None:
-    Consent.objects.create(lead=lead, channel=channel, is_granted=False, how=how[:200])
+def revoke_consent(lead: Lead, channel: str, *, how: str, actor=None, address: str | None = None) -> None:
+    address = consent_address(lead, channel) if address is None else address
+    Consent.objects.create(lead=lead, channel=channel, is_granted=False, address=address, how=how[:200])
     Lead.objects.filter(pk=lead.pk).update(**{f"consent_{channel}": False})
     setattr(lead, f"consent_{channel}", False)
     record_event(

@@ -26,9 +26,11 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from firstcall.accounts.models import Organisation
+from firstcall.compliance import services as compliance_services
+from firstcall.compliance.engine import gate, optout
 from firstcall.leads.models import Consent, Lead
 from firstcall.lib.emails import InvalidEmail, normalise_email
-from firstcall.lib.phones import InvalidPhone, normalise_phone
+from firstcall.lib.phones import InvalidPhone, display_phone, normalise_phone
 from firstcall.messaging import compliance
 from firstcall.messaging.models import Message, SendDecision, Suppression
 from firstcall.messaging.providers import (
@@ -242,9 +244,10 @@ def _with_email_footer(organisation, lead, address, body, html_body):
     from firstcall.messaging.unsubscribe import unsubscribe_url
 
     url = unsubscribe_url(organisation_id=organisation.pk, address=address, lead_id=getattr(lead, "pk", None))
-    postal = organisation.postal_address or organisation.name
+    # No fallback: without a postal address the gate refuses marketing email (CAN-SPAM, 15 U.S.C. 7704(a)(5)).
+    postal = organisation.postal_address or ""
     if url not in body:
-        body = f"{body}\n\n--\n{organisation.name}, {postal}\nUnsubscribe: {url}\n"
+        body = f"{body}\n\n--\n{organisation.name}, {postal}\nThis is an advertisement. Unsubscribe: {url}\n"
     if html_body and escape(url) not in html_body and url not in html_body:
         footer = (
             f'<p style="font-size:12px;color:#555">{escape(organisation.name)}, {escape(postal)}<br>'
@@ -289,6 +292,11 @@ class SendFacts:
     phone: str
     state: str
     recent_marketing_sends: tuple[datetime, ...] = ()
+    # The touch the compliance engine decides on (borrower messages only): consent per address, do-not-call
+    # lists, calling windows, caps over calls and texts, CAN-SPAM sender identity.
+    touch: gate.Touch | None = None
+    # An opt-out confirmation goes within 5 minutes of the opt-out or not at all (47 CFR 64.1200(a)(12)).
+    response_expired: bool = False
 
 
 @dataclass(frozen=True)
@@ -298,10 +306,23 @@ class GateResult:
     held_until: datetime | None = None
     zones: list[str] = field(default_factory=list)
     needs_review: bool = False
+    decision: gate.Decision | None = None
 
     @property
     def summary(self) -> str:
         return "; ".join(self.reasons)[:500]
+
+
+OPT_OUT_CONFIRMATION_WINDOW = timedelta(minutes=5)
+ENGINE_OUTCOME = {gate.ALLOW: ALLOWED, gate.HOLD: HELD, gate.REFUSE: SUPPRESSED}
+
+
+def message_kind(message: Message) -> str:
+    """The kind of touch for the compliance engine: a loan officer's own message is "manual"; the first touch
+    and cadence steps are "marketing"; answers and other automatic notices are "transactional"."""
+    if message.sent_by_id is not None:
+        return "manual"
+    return "marketing" if message.is_marketing else "transactional"
 
 
 def evaluate_send(facts: SendFacts, now: datetime) -> GateResult:
@@ -309,62 +330,52 @@ def evaluate_send(facts: SendFacts, now: datetime) -> GateResult:
     channel_name = "text" if facts.channel == SMS else "email"
     if not facts.to_address:
         return GateResult(SUPPRESSED, [f"no {channel_name} address for the recipient"])
+    if facts.is_response and facts.response_expired:
+        return GateResult(
+            SUPPRESSED,
+            ["opt-out confirmation not sent: more than 5 minutes after the opt-out (47 CFR 64.1200(a)(12))"],
+        )
     if facts.is_response:
         # One opt-out confirmation is allowed (47 CFR 64.1200(a)(12)); HELP must be answered (CTIA,
         # REFERENCE §4.4).
         return GateResult(ALLOWED, ["answer to the recipient's own STOP/HELP/START: sent without delay"])
     if facts.suppression_reason:
         return GateResult(SUPPRESSED, [f"address is on the do-not-contact list ({facts.suppression_reason})"])
-    reasons: list[str] = []
     if not facts.is_to_borrower:
-        reasons.append("alert to a loan officer: not a borrower message, no borrower consent needed")
-        return GateResult(ALLOWED, reasons)
-    if not facts.has_consent:
+        return GateResult(
+            ALLOWED, ["alert to a loan officer: not a borrower message, no borrower consent needed"]
+        )
+    if facts.touch is None:
         return GateResult(SUPPRESSED, [f"no {channel_name} consent from the borrower"])
-    reasons.append(f"{channel_name} consent on file")
-    if facts.channel == EMAIL:
-        reasons.append("email: no calling-hours rule applies")
-        return GateResult(ALLOWED, reasons)
-
-    # Texts count as calls under the TCPA: borrower's local time, every candidate zone, strictest rule wins.
-    zones = compliance.candidate_time_zones(
-        facts.zip_time_zone or None, facts.phone or None, facts.state or None
+    decision = gate.decide(facts.touch)
+    zones = []
+    if facts.channel == SMS:
+        zones = compliance.candidate_time_zones(
+            facts.zip_time_zone or None, facts.phone or None, facts.state or None
+        )
+    reasons = [reason.detail for reason in decision.reasons]
+    return GateResult(
+        ENGINE_OUTCOME[decision.outcome], reasons, decision.until, zones, decision.needs_review, decision
     )
-    states = compliance.candidate_states(facts.state or None, facts.phone or None)
-    window = compliance.next_allowed_send_time(now, zones, states)
-    reasons += window.reasons
-    not_before = None if window.allowed_now else window.send_at_utc
-    if facts.is_marketing:
-        cap_allows, cap_reason = compliance.frequency_cap_allows(facts.recent_marketing_sends, now, states)
-        reasons.append(cap_reason)
-        if not cap_allows:
-            cap_opens = compliance.frequency_cap_next_allowed(facts.recent_marketing_sends, now, states)
-            later = compliance.next_allowed_send_time(max(cap_opens, not_before or cap_opens), zones, states)
-            return GateResult(HELD, reasons, later.send_at_utc, window.zones, later.needs_review)
-    if not_before is not None:
-        return GateResult(HELD, reasons, not_before, window.zones, window.needs_review)
-    return GateResult(ALLOWED, reasons, None, window.zones)
 
 
 def gather_send_facts(message: Message, now: datetime) -> SendFacts:
-    lead = None
-    if message.lead_id:
-        lead = (
-            Lead.objects.filter(pk=message.lead_id)
-            .values("consent_sms", "consent_email", "time_zone", "phone", "state")
-            .first()
-        )
+    lead = (
+        Lead.objects.filter(pk=message.lead_id).select_related("organisation").first()
+        if message.lead_id
+        else None
+    )
     recent: tuple[datetime, ...] = ()
-    if message.channel == SMS and message.is_marketing and message.to_address:
+    if message.channel == SMS and message.to_address:
         rows = (
             Message.objects.filter(
                 organisation_id=message.organisation_id,
                 channel=SMS,
                 to_address=message.to_address,
                 direction=Message.Direction.OUTBOUND,
-                is_marketing=True,
                 status__in=[Message.Status.SENDING, Message.Status.SENT, Message.Status.DELIVERED],
             )
+            .filter(Q(is_marketing=True) | Q(sent_by__isnull=False))
             .filter(
                 Q(sent_at__gt=now - timedelta(hours=24))
                 | Q(sent_at__isnull=True, claimed_at__gt=now - timedelta(hours=24))
@@ -373,28 +384,45 @@ def gather_send_facts(message: Message, now: datetime) -> SendFacts:
             .values_list("sent_at", "claimed_at")
         )
         recent = tuple(sent_at or claimed_at for sent_at, claimed_at in rows)
+    touch = None
+    if message.is_to_borrower and message.to_address:
+        touch = compliance_services.build_touch(
+            lead.organisation if lead is not None else message.organisation,
+            lead,
+            channel=message.channel,
+            kind=message_kind(message),
+            address=message.to_address,
+            at=now,
+            # Texts already sent are counted from the outbox; calls from the compliance log.
+            recent_texts=recent,
+        )
     return SendFacts(
         channel=message.channel,
         to_address=message.to_address,
         is_to_borrower=message.is_to_borrower,
         is_response=message.is_response_to_borrower_request,
         is_marketing=message.is_marketing,
-        has_consent=bool(lead and lead[CONSENT_FIELD[message.channel]]),
+        has_consent=bool(lead and getattr(lead, CONSENT_FIELD[message.channel])),
         suppression_reason=active_suppression_reason(
             message.organisation_id, message.channel, message.to_address
         ),
-        zip_time_zone=(lead or {}).get("time_zone") or "",
+        zip_time_zone=getattr(lead, "time_zone", "") or "",
         # The number we text is the one whose area code matters, even if the lead's phone changed since.
-        phone=message.to_address if message.channel == SMS else (lead or {}).get("phone") or "",
-        state=(lead or {}).get("state") or "",
+        phone=message.to_address if message.channel == SMS else getattr(lead, "phone", "") or "",
+        state=getattr(lead, "state", "") or "",
         recent_marketing_sends=recent,
+        touch=touch,
+        response_expired=message.purpose == Message.Purpose.OPT_OUT_CONFIRMATION
+        and now - message.created_at > OPT_OUT_CONFIRMATION_WINDOW,
     )
 
 
 def decide_send(message: Message, now: datetime | None = None) -> GateResult:
-    """The compliance gate before every send; every decision is logged with its reasons."""
+    """The compliance gate before every send; every decision is logged with its reasons (and, for borrower
+    messages, each rule's citation and version in the compliance log)."""
     now = now or timezone.now()
-    result = evaluate_send(gather_send_facts(message, now), now)
+    facts = gather_send_facts(message, now)
+    result = evaluate_send(facts, now)
     SendDecision.objects.create(
         message=message,
         outcome=result.outcome,
@@ -403,6 +431,16 @@ def decide_send(message: Message, now: datetime | None = None) -> GateResult:
         held_until=result.held_until,
         decided_at=now,
     )
+    if result.decision is not None:
+        compliance_services.store_decision(
+            message.organisation,
+            Lead(pk=message.lead_id) if message.lead_id else None,
+            facts.touch,
+            result.decision,
+            subject_type="message",
+            subject_id=message.pk,
+            actor=message.sent_by,
+        )
     return result
 
 
@@ -560,6 +598,11 @@ def on_message_sent(message: Message) -> None:
         Lead.objects.filter(pk=message.lead_id, first_touch_at__isnull=True).update(
             first_touch_at=message.sent_at
         )
+    if message.channel == SMS:
+        compliance_services.record_attempt(
+            message.organisation, _lead_ref(message), SMS, message.to_address, kind=message_kind(message),
+            at=message.sent_at,
+        )  # fmt: skip
     record_event(
         _lead_ref(message),
         TimelineEvent.Kind.MESSAGE,
@@ -887,13 +930,47 @@ def opt_out_address(
 
         for lead in leads_with_address(organisation, channel, address):
             on_opt_out(lead, channel)
+        if channel == SMS:
+            revoked += _revoke_calls(organisation, address, how=how, actor=actor)
     return OptOutResult(entry, not already_opted_out, suppressed, revoked)
+
+
+def _revoke_calls(organisation, phone: str, *, how: str, actor=None) -> int:
+    """A text revocation also ends call consent for the same number, and its open call tasks close: under the
+    TCPA a text is a call to that number (FCC 24-24: revocation by any reasonable means)."""
+    from firstcall.cadences.models import CallTask
+    from firstcall.leads.services import revoke_consent
+    from firstcall.pipeline.models import Task
+
+    now = timezone.now()
+    leads = list(leads_with_address(organisation, SMS, phone))
+    revoked = 0
+    for lead in leads:
+        if lead.consent_calls:
+            revoke_consent(lead, "calls", how=f"{how} (a text revocation covers calls to the number)", actor=actor,
+                           address=phone)  # fmt: skip
+            revoked += 1
+        closed = CallTask.objects.filter(lead=lead, status=CallTask.Status.OPEN).update(
+            status=CallTask.Status.CANCELLED, done_at=now
+        )
+        closed += Task.objects.filter(lead=lead, kind=Task.Kind.CALL, completed_at__isnull=True).update(
+            completed_at=now
+        )
+        if closed:
+            record_event(
+                lead,
+                TimelineEvent.Kind.CONSENT_REVOKED,
+                f"{closed} open call task(s) closed: the borrower revoked consent ({how})",
+                actor=actor,
+            )
+    return revoked
 
 
 def grant_consent(lead: Lead, channel: str, *, how: str, actor=None) -> None:
     """Consent given by the borrower's own message (START). leads.services has only revoke_consent; this
     mirrors it."""
-    Consent.objects.create(lead=lead, channel=channel, is_granted=True, how=how[:200])
+    address = (lead.email or "").lower() if channel == EMAIL else lead.phone or ""
+    Consent.objects.create(lead=lead, channel=channel, is_granted=True, address=address, how=how[:200])
     Lead.objects.filter(pk=lead.pk).update(**{CONSENT_FIELD[channel]: True})
     setattr(lead, CONSENT_FIELD[channel], True)
     record_event(
@@ -930,6 +1007,21 @@ def find_lead_by_phone(organisation, phone: str) -> Lead | None:
         if not lead.stage.is_closed:
             return lead
     return candidates[0] if candidates else None
+
+
+def help_reply_text(organisation, language: str = "en") -> str:
+    """The HELP answer (CTIA, REFERENCE §4.4): brand, a contact, message frequency, "Msg & data rates may
+    apply" and how to stop. The organisation's own text is used when it has every part."""
+    contact = (
+        (display_phone(organisation.sms_from_number) if organisation.sms_from_number else "")
+        or organisation.postal_address
+        or organisation.name
+    )
+    program = optout.Program(brand=organisation.name, contact=contact)
+    own = organisation.help_text or ""
+    if language == "en" and not optout.help_reply_problems(own, program):
+        return own
+    return optout.help_reply(program, language)
 
 
 OPT_OUT_CONFIRMATION = (
@@ -984,7 +1076,7 @@ def receive_inbound_sms(
                     provider=provider,
                     provider_message_id=(provider_message_id or "")[:100],
                     keyword="" if kind == "none" else kind,
-                    needs_review=kind == "possible_opt_out",
+                    needs_review=kind == "possible_opt_out" or keyword.needs_review,
                     created_at=now,
                     updated_at=now,
                 )
@@ -1019,7 +1111,7 @@ def receive_inbound_sms(
             _hold_for_review(organisation, address, message, keyword.matched)
         elif kind == "help":
             queue_message(
-                body=organisation.help_text,
+                body=help_reply_text(organisation, keyword.language),
                 channel=SMS,
                 purpose=Message.Purpose.HELP_REPLY,
                 idempotency_key=f"help-reply:{message.pk}",
@@ -1071,12 +1163,12 @@ def _opt_in(organisation, address: str, message: Message, matched: str, reply: d
 
 
 def resolve_possible_opt_out(message: Message, *, is_opt_out: bool, actor=None) -> None:
-    """A person read a flagged reply: confirm it as an opt-out (consent revoked, one confirmation text) or
-    clear it."""
+    """A person read a flagged reply: confirm it as an opt-out (consent revoked; no confirmation text, which
+    may only go within 5 minutes of the reply) or clear it."""
     organisation, address = message.organisation, message.from_address
     with transaction.atomic():
         if is_opt_out:
-            outcome = opt_out_address(
+            opt_out_address(
                 organisation,
                 SMS,
                 address,
@@ -1085,17 +1177,8 @@ def resolve_possible_opt_out(message: Message, *, is_opt_out: bool, actor=None) 
                 actor=actor,
                 source_message=message,
             )
-            if outcome.is_new_opt_out:
-                queue_message(
-                    message.lead,
-                    SMS,
-                    OPT_OUT_CONFIRMATION.format(org=organisation.name),
-                    organisation=organisation,
-                    to_address=address,
-                    is_marketing=False,
-                    purpose=Message.Purpose.OPT_OUT_CONFIRMATION,
-                    idempotency_key=f"opt-out-confirmation:{message.pk}",
-                )
+            # No confirmation text now: it may only go within 5 minutes of the borrower's message
+            # (47 CFR 64.1200(a)(12)), and a review can come much later.
         else:
             lift_suppression(
                 organisation,
@@ -1104,7 +1187,29 @@ def resolve_possible_opt_out(message: Message, *, is_opt_out: bool, actor=None) 
                 why="reviewed: not an opt-out",
                 only_reasons=[Suppression.Reason.PENDING_REVIEW],
             )
+            _undo_revocation_by(message, actor=actor)
         Message.objects.filter(pk=message.pk).update(needs_review=False, updated_at=timezone.now())
+
+
+def _undo_revocation_by(message: Message, *, actor=None) -> None:
+    """A reply honoured at once as a revocation and then judged by a person not to be one: its do-not-contact
+    entry is lifted and the consent it revoked (texts, and calls to the same number) comes back."""
+    lifted = Suppression.objects.filter(source_message=message, lifted_at__isnull=True).update(
+        lifted_at=timezone.now(), lifted_reason="reviewed: not an opt-out"
+    )
+    if not lifted:
+        return
+    how = "reviewed: the reply was not an opt-out"
+    for lead in leads_with_address(message.organisation, SMS, message.from_address):
+        if not lead.consent_sms:
+            grant_consent(lead, SMS, how=how, actor=actor)
+        revoked_calls = Consent.objects.filter(
+            lead=lead, channel="calls", is_granted=False, recorded_at__gte=message.created_at,
+            how__contains="a text revocation covers calls",
+        ).exists()  # fmt: skip
+        if revoked_calls and not lead.consent_calls:
+            Consent.objects.create(lead=lead, channel="calls", is_granted=True, address=lead.phone, how=how)
+            Lead.objects.filter(pk=lead.pk).update(consent_calls=True)
 
 
 def on_inbound_reply(lead: Lead, message: Message) -> None:
