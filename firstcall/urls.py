@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("firstcall.messaging.urls")),
     path("", include("firstcall.compliance.urls")),
     path("", include("firstcall.eligibility.urls")),
+    path("", include("firstcall.intake.calculator.urls")),
     path("", include("firstcall.reports.urls")),
     path("", include("firstcall.web.lead_urls")),
     path("", include("firstcall.web.settings_urls")),

@@ -137,4 +137,5 @@ def receive_inbound_email(
                 reason=f"possible opt-out reply ({keyword.matched}); awaiting review",
             )
         services.on_inbound_reply(lead, message)
+        services.emit_message_received(message)
     return message, True

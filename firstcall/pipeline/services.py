@@ -1,3 +1,4 @@
+from firstcall.events.outbox import emit
 from firstcall.pipeline.models import Pipeline, Stage, TimelineEvent
 
 # A summary alert names this many borrowers and counts the rest.
@@ -77,11 +78,11 @@ def move_stage(lead, stage: Stage, actor=None, lost_reason: str = "", *, now=Non
     already in that stage (nothing is written); raises StageMoveRefused, having changed nothing, otherwise.
 
     Sets closed_at when the stage closes the lead (won or lost) and clears it when the lead reopens, records
-    the move on the timeline, and lets the cadences react (stop rules, stage-triggered enrolment)."""
+    the move on the timeline and emits lead.stage_changed, on which the cadences react in the same transaction
+    (stop rules, stage-triggered enrolment: firstcall/flows/stage_changes.py)."""
     from django.db import transaction
     from django.utils import timezone
 
-    from firstcall.cadences import services as cadence_services
     from firstcall.leads.models import Lead
     from firstcall.pipeline.access import can_move_lead
 
@@ -127,7 +128,15 @@ def move_stage(lead, stage: Stage, actor=None, lost_reason: str = "", *, now=Non
                 "lost_reason": fields["lost_reason"],
             },
         )
-        cadence_services.on_stage_changed(lead, old_stage, stage, actor=actor)
+        emit(
+            "lead.stage_changed",
+            organisation_id=lead.organisation_id,
+            lead_id=lead.pk,
+            from_stage_id=old_stage.pk,
+            to_stage_id=stage.pk,
+            stage_kind=stage.outcome,
+            changed_by_id=getattr(actor, "pk", None),
+        )
     return True
 
 
@@ -169,7 +178,9 @@ def reassign_leads(leads, new_owner, *, actor, reason: str = "") -> list:
             lead__in=[lead.pk for lead in leads], status__in=[LeadOffer.Status.OPEN, "queued"]
         ).update(status=LeadOffer.Status.WITHDRAWN, decided_at=timezone.now())
         for lead in leads:
-            assign_lead(lead, new_owner, reason=reason, actor=actor, via=f"{actor}", alert=False)
+            assign_lead(
+                lead, new_owner, reason=reason, actor=actor, via=f"{actor}", alert=False, how="reassigned"
+            )
         names = [lead.full_name or f"Lead {lead.pk}" for lead in leads]
         listed = ", ".join(names[:SUMMARY_ALERT_NAMES])
         if len(names) > SUMMARY_ALERT_NAMES:

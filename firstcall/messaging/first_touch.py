@@ -6,6 +6,7 @@ from django.utils import timezone
 from firstcall.compliance.services import may_auto_text
 from firstcall.leads.models import Lead
 from firstcall.lib.phones import display_phone
+from firstcall.messaging.services import queue_message
 from firstcall.pipeline.models import TimelineEvent
 from firstcall.pipeline.services import record_event
 
@@ -91,8 +92,6 @@ def render_first_touch(lead: Lead) -> tuple[str, str]:
 
 def schedule_first_touch(lead: Lead) -> None:
     """Queue the first message in the current transaction; the outbox sends it as soon as the lead commits."""
-    from firstcall.messaging.services import queue_message
-
     may_text, why_not = may_auto_text(lead)
     if lead.consent_sms and lead.phone and not may_text:
         record_event(lead, TimelineEvent.Kind.MESSAGE, f"No automatic text: {why_not}; a person must contact this lead",
