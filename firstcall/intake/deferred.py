@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from django.db.models import F, Q
 from django.utils import timezone
 
+from firstcall.flows.lead_arrives import lead_arrives
 from firstcall.intake.adapters import IntakeParseError
 from firstcall.intake.json_api import submission_from_record
 from firstcall.leads import services as lead_services
@@ -67,7 +68,7 @@ def process(record_id: int, *, lease: datetime | None = None) -> str:
         IntakeRecord.objects.filter(pk=record.pk).update(next_attempt_at=None)
         return "rejected"
     try:
-        result = lead_services.capture(
+        result = lead_arrives(
             submission, organisation=organisation, intake_record=record, source=record.source
         )
     except Exception:  # keep the lead: retry later rather than lose it to a bug or a database hiccup

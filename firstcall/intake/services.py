@@ -3,6 +3,7 @@
 from django.utils import timezone
 
 from firstcall.accounts.services import record_audit
+from firstcall.flows.lead_arrives import lead_arrives
 from firstcall.intake.adapters import IntakeParseError, submission_from_record
 from firstcall.leads import services as lead_services
 from firstcall.leads.models import IntakeRecord
@@ -52,7 +53,7 @@ def replay_intake(record: IntakeRecord, *, actor=None) -> lead_services.CaptureR
         return lead_services.reprocess_capture(
             submission, intake_record=record, source=record.source, actor=actor
         )
-    return lead_services.capture(
+    return lead_arrives(
         submission,
         organisation=record.organisation or record.source.organisation,
         intake_record=record,

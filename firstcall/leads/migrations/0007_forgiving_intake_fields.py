@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('leads', '0005_lead_lead_owner_stage_lead_lead_owner_assigned'),
+        ('leads', '0006_consent_address'),
     ]
 
     operations = [
