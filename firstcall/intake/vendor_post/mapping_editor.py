@@ -14,10 +14,8 @@ from django.db import transaction
 from firstcall.accounts.services import record_audit
 from firstcall.intake.adapters import IntakeParseError
 from firstcall.intake.mapping import MappingError, compile_mapping, describe
-from firstcall.intake.meta.adapter import map_lead as map_meta_lead
 from firstcall.leads.models import Channel, IntakeRecord, LeadSource
 from firstcall.leads.submission import SubmissionInvalid, normalise
-from firstcall.lib.jsonsafe import UnsafeJson, loads_object
 
 MAPPED_CHANNEL_ADAPTERS = {
     Channel.VENDOR_POST: "firstcall.intake.vendor_post.adapter",
@@ -105,12 +103,9 @@ def sample_submission(source: LeadSource, mapping: dict, sample: str, sample_for
     Google Ads WebhookLead, or for Meta the Graph API lead (the JSON of GET /{leadgen_id})."""
     if len(sample) > MAX_SAMPLE_CHARS:
         raise IntakeParseError(f"The sample is longer than {MAX_SAMPLE_CHARS} characters.")
-    if source.channel == Channel.META:
-        try:
-            lead = loads_object(sample)
-        except (UnsafeJson, UnicodeDecodeError) as error:
-            raise IntakeParseError(f"The sample is not a Graph API lead (JSON): {error}") from error
-        return map_meta_lead(lead, {}, mapping).submission
+    adapter = import_module(MAPPED_CHANNEL_ADAPTERS[source.channel])
+    if hasattr(adapter, "submission_from_sample"):  # Meta: the sample is the Graph API lead, not the webhook
+        return adapter.submission_from_sample(sample, mapping)
     record = IntakeRecord(
         source=source,
         organisation=source.organisation,
@@ -119,9 +114,7 @@ def sample_submission(source: LeadSource, mapping: dict, sample: str, sample_for
         body=sample,
         content_type=SAMPLE_CONTENT_TYPES.get(sample_format, "application/json"),
     )
-    return import_module(MAPPED_CHANNEL_ADAPTERS[source.channel]).submission_from_record(
-        record, mapping=mapping
-    )
+    return adapter.submission_from_record(record, mapping=mapping)
 
 
 def preview_mapping(
