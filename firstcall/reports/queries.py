@@ -12,15 +12,21 @@ from django.db.models import Q, QuerySet, Sum
 from firstcall.accounts.models import Team, User
 from firstcall.leads.models import Inquiry, IntakeRecord, LeadSource
 from firstcall.reports.engine.figures import (
-    CONVERSION_BUCKETS,
-    add_histograms,
+    CONVERSION_LABELS,
+    SPEED_KEYS,
     funnel,
     histogram_percentile,
     money_figures,
     percent,
     share_within,
 )
-from firstcall.reports.models import DailyRollup, ReportSettings, SourceMonthlyFee
+from firstcall.reports.models import (
+    CONVERSION_COLUMNS,
+    HISTOGRAM_COLUMNS,
+    DailyRollup,
+    ReportSettings,
+    SourceMonthlyFee,
+)
 
 GROUPINGS = ("source", "lo", "loan_type", "week", "team")
 MEASURES = (
@@ -132,27 +138,40 @@ def _label(key, by: str, names: dict) -> str:
 
 
 def grouped(user: User | None, filters: Filters) -> list[dict]:
-    """One dict per group: the summed measures and merged histograms, ordered by label."""
+    """One dict per group: every measure summed by the database, with the histograms and the conversion by speed
+    put back together from their counter columns, ordered by label."""
     if filters.by and filters.by not in GROUPINGS:
         raise ValueError(f"by must be one of {', '.join(GROUPINGS)}")
-    groups: dict = defaultdict(lambda: {m: 0 for m in MEASURES} | {"first_touch": {}, "first_contact": {},
-                                                                      "conversion_by_speed": {}})  # fmt: skip
-    fields = ["day", "source_id", "owner_id", "team_id", "loan_type", *MEASURES, "first_touch", "first_contact",
-              "conversion_by_speed"]  # fmt: skip
-    for row in rollups(user, filters).values(*fields).iterator(chunk_size=2000):
-        group = groups[_group_key(row, filters.by)]
-        for measure in MEASURES:
-            group[measure] += row[measure]
-        group["first_touch"] = add_histograms(group["first_touch"], row["first_touch"])
-        group["first_contact"] = add_histograms(group["first_contact"], row["first_contact"])
-        for bucket, counts in (row["conversion_by_speed"] or {}).items():
-            mine = group["conversion_by_speed"].setdefault(bucket, [0, 0, 0])
-            for index in range(3):
-                mine[index] += counts[index]
-    names = _names(filters)
-    result = [
-        {"key": key, "label": _label(key, filters.by, names), **values} for key, values in groups.items()
-    ]
+    columns = [*MEASURES, *HISTOGRAM_COLUMNS, *CONVERSION_COLUMNS]
+    sums = {column: Sum(column) for column in columns}
+    key_field = {"source": "source_id", "lo": "owner_id", "team": "team_id", "loan_type": "loan_type",
+                 "week": "day"}.get(filters.by)  # fmt: skip
+    rows = rollups(user, filters)
+    if key_field:
+        aggregated = rows.values(key_field).annotate(**sums).order_by()
+    else:
+        totals = rows.aggregate(**sums)
+        aggregated = [totals] if totals.get("leads") else []
+    groups: dict = {}
+    for row in aggregated:
+        key = row.get(key_field) if key_field else "all"
+        if filters.by == "week":
+            key = key - timedelta(days=key.weekday())
+        group = groups.setdefault(key, {column: 0 for column in columns})
+        for column in columns:
+            group[column] += row[column] or 0
+    names = _names(filters) if filters.by in ("source", "lo", "team") else {}
+    result = []
+    for key, values in groups.items():
+        result.append({
+            "key": key, "label": _label(key, filters.by, names), **{m: values[m] for m in MEASURES},
+            "first_touch": {k: values[f"touch_{k}"] for k in SPEED_KEYS if values[f"touch_{k}"]},
+            "first_contact": {k: values[f"contact_{k}"] for k in SPEED_KEYS if values[f"contact_{k}"]},
+            "conversion_by_speed": {
+                label: [values[f"conversion_{index}_{m}"] for m in ("leads", "applied", "funded")]
+                for index, label in enumerate(CONVERSION_LABELS)
+            },
+        })  # fmt: skip
     return sorted(
         result, key=lambda group: str(group["key"]) if filters.by == "week" else group["label"].lower()
     )
@@ -178,8 +197,7 @@ def speed_report(user, filters: Filters) -> dict:
         within_5, _ = share_within(contact, 300)
         touched_1, _ = share_within(touch, 60)
         conversion = []
-        labels = [label for label, _ in CONVERSION_BUCKETS] + ["never contacted"]
-        for label in labels:
+        for label in CONVERSION_LABELS:
             leads, applied, funded = group["conversion_by_speed"].get(label, [0, 0, 0])
             conversion.append({"bucket": label, "leads": leads, "applied": applied, "funded": funded,
                                "applied_percent": percent(applied, leads), "funded_percent": percent(funded, leads)})  # fmt: skip

@@ -13,7 +13,7 @@ from django.db.models import Min
 from firstcall.accounts.models import Organisation, User
 from firstcall.leads.models import Inquiry, Lead
 from firstcall.pipeline.models import Stage, TimelineEvent
-from firstcall.reports.engine.figures import CONVERSION_BUCKETS, bucket_of
+from firstcall.reports.engine.figures import bucket_of, conversion_index
 from firstcall.reports.models import DailyRollup, FundedLoan, ReportSettings, StaleDay
 
 # Which stage counts as each funnel step, by name, unless the organisation chose others (ReportSettings).
@@ -109,7 +109,14 @@ def _loan_amount(lead: dict) -> Decimal:
 
 
 def rebuild_day(organisation: Organisation, day: date) -> int:
-    start, end = day_bounds(organisation, day)
+    return rebuild_days(organisation, day, day)
+
+
+def rebuild_days(organisation: Organisation, first: date, last: date) -> int:
+    """Rebuild the rollups of every day from `first` to `last` (inclusive) from their leads, in one pass."""
+    start, _ = day_bounds(organisation, first)
+    _, end = day_bounds(organisation, last)
+    zone = zone_of(organisation)
     leads = list(
         Lead.objects.filter(organisation=organisation, created_at__gte=start, created_at__lt=end, is_test=False).values(
             "pk", "source_id", "owner_id", "loan_type", "pipeline_id", "pipeline__kind", "stage__position",
@@ -118,36 +125,42 @@ def rebuild_day(organisation: Organisation, day: date) -> int:
         )
     )  # fmt: skip
     ids = [lead["pk"] for lead in leads]
-    furthest = _furthest_positions(ids)
-    steps = _step_positions(organisation)
-    funded_loans = dict(FundedLoan.objects.filter(lead_id__in=ids).values_list("lead_id", "amount"))
-    first_inquiry = dict(
-        Inquiry.objects.filter(lead_id__in=ids).values("lead_id").annotate(first=Min("pk")).values_list("lead_id", "first")
-    )  # fmt: skip
-    vendor_costs = {
-        lead_id: _vendor_cost(data)
-        for lead_id, data in Inquiry.objects.filter(pk__in=first_inquiry.values()).values_list(
-            "lead_id", "data"
+    furthest, funded_loans, vendor_costs = {}, {}, {}
+    for chunk_start in range(0, len(ids), 5000):
+        chunk = ids[chunk_start : chunk_start + 5000]
+        furthest.update(_furthest_positions(chunk))
+        funded_loans.update(FundedLoan.objects.filter(lead_id__in=chunk).values_list("lead_id", "amount"))
+        first_inquiry = (
+            Inquiry.objects.filter(lead_id__in=chunk)
+            .values("lead_id")
+            .annotate(first=Min("pk"))
+            .values("first")
         )
-    }
+        vendor_costs.update(
+            (lead_id, _vendor_cost(data))
+            for lead_id, data in Inquiry.objects.filter(pk__in=first_inquiry).exclude(data={}).values_list(
+                "lead_id", "data"
+            )
+        )  # fmt: skip
+    steps = _step_positions(organisation)
     team_of = dict(
         User.teams.through.objects.filter(user_id__in={lead["owner_id"] for lead in leads if lead["owner_id"]})
         .values_list("user_id", "team_id")
     )  # fmt: skip
     rows: dict[tuple, DailyRollup] = {}
 
-    def row_for(source_id, owner_id, loan_type, pipeline_kind):
-        key = (source_id, owner_id, loan_type, pipeline_kind)
+    def row_for(day, source_id, owner_id, loan_type, pipeline_kind):
+        key = (day, source_id, owner_id, loan_type or "", pipeline_kind or "")
         if key not in rows:
             rows[key] = DailyRollup(
                 organisation=organisation, day=day, source_id=source_id, owner_id=owner_id,
                 team_id=team_of.get(owner_id), loan_type=loan_type or "", pipeline_kind=pipeline_kind or "",
-                first_touch={}, first_contact={}, conversion_by_speed={},
             )  # fmt: skip
         return rows[key]
 
     for lead in leads:
-        row = row_for(lead["source_id"], lead["owner_id"], lead["loan_type"], lead["pipeline__kind"])
+        day = lead["created_at"].astimezone(zone).date()
+        row = row_for(day, lead["source_id"], lead["owner_id"], lead["loan_type"], lead["pipeline__kind"])
         reached = max(
             furthest.get(lead["pk"], -1), lead["stage__position"] if lead["stage__outcome"] != "lost" else -1
         )
@@ -166,32 +179,32 @@ def rebuild_day(organisation: Organisation, day: date) -> int:
             row.funded_amount += funded_loans.get(lead["pk"]) or _loan_amount(lead)
         vendor_cost = vendor_costs.get(lead["pk"])
         row.lead_cost += vendor_cost if vendor_cost is not None else (lead["source__cost_per_lead"] or 0)
-        touch = bucket_of(_seconds(lead["created_at"], lead["first_touch_at"]))
+        touch_key = "touch_" + bucket_of(_seconds(lead["created_at"], lead["first_touch_at"]))
         contact_seconds = _seconds(lead["created_at"], lead["first_human_contact_at"])
-        row.first_touch[touch] = row.first_touch.get(touch, 0) + 1
-        contact = bucket_of(contact_seconds)
-        row.first_contact[contact] = row.first_contact.get(contact, 0) + 1
-        speed = _conversion_bucket(contact_seconds)
-        counts = row.conversion_by_speed.setdefault(speed, [0, 0, 0])
-        counts[0] += 1
-        counts[1] += applied
-        counts[2] += won
-    # Repeat deliveries that day (merged into a lead that arrived earlier): what a vendor should credit.
+        contact_key = "contact_" + bucket_of(contact_seconds)
+        setattr(row, touch_key, getattr(row, touch_key) + 1)
+        setattr(row, contact_key, getattr(row, contact_key) + 1)
+        speed = conversion_index(contact_seconds)
+        for measure, counted in (("leads", True), ("applied", applied), ("funded", won)):
+            column = f"conversion_{speed}_{measure}"
+            setattr(row, column, getattr(row, column) + counted)
+    # Repeat deliveries (merged into a lead that arrived on an earlier day): what a vendor should credit.
     for inquiry in Inquiry.objects.filter(
-        lead__organisation=organisation,
-        received_at__gte=start,
-        received_at__lt=end,
-        lead__created_at__lt=start,
-    ).values("source_id", "lead__owner_id", "lead__loan_type", "lead__pipeline__kind"):
-        row_for(inquiry["source_id"], inquiry["lead__owner_id"], inquiry["lead__loan_type"],
-                inquiry["lead__pipeline__kind"]).duplicates += 1  # fmt: skip
+        lead__organisation=organisation, received_at__gte=start, received_at__lt=end
+    ).exclude(lead__created_at__gte=start).values(
+        "received_at", "source_id", "lead__owner_id", "lead__loan_type", "lead__pipeline__kind", "lead__created_at"
+    ):  # fmt: skip
+        day = inquiry["received_at"].astimezone(zone).date()
+        if inquiry["lead__created_at"].astimezone(zone).date() < day:
+            row_for(day, inquiry["source_id"], inquiry["lead__owner_id"], inquiry["lead__loan_type"],
+                    inquiry["lead__pipeline__kind"]).duplicates += 1  # fmt: skip
     with transaction.atomic():
         # One rebuild of an organisation's rollups at a time (several workers sweep at once).
         Organisation.objects.select_for_update().filter(pk=organisation.pk).values_list(
             "pk", flat=True
         ).first()
-        DailyRollup.objects.filter(organisation=organisation, day=day).delete()
-        DailyRollup.objects.bulk_create(rows.values())
+        DailyRollup.objects.filter(organisation=organisation, day__gte=first, day__lte=last).delete()
+        DailyRollup.objects.bulk_create(rows.values(), batch_size=2000)
     return len(rows)
 
 
@@ -199,26 +212,22 @@ def _seconds(start: datetime, end: datetime | None) -> float | None:
     return None if end is None else max((end - start).total_seconds(), 0.0)
 
 
-def _conversion_bucket(seconds: float | None) -> str:
-    for label, bound in CONVERSION_BUCKETS:
-        if bound is None or (seconds is not None and seconds <= bound):
-            return label if seconds is not None else "never contacted"
-    return "never contacted"
-
-
 def rebuild(organisation: Organisation, since: date | None = None) -> int:
-    """Rebuild every day from the organisation's first lead (or `since`) to today; returns the days rebuilt."""
+    """Rebuild every day from the organisation's first lead (or `since`) to today, a month at a time; returns
+    the number of days rebuilt."""
     first = Lead.objects.filter(organisation=organisation).aggregate(first=Min("created_at"))["first"]
     if first is None:
         DailyRollup.objects.filter(organisation=organisation).delete()
         return 0
     day = max(arrival_day(organisation, first), since) if since else arrival_day(organisation, first)
     last = arrival_day(organisation, datetime.now(tz=zone_of(organisation)))
+    DailyRollup.objects.filter(organisation=organisation, day__lt=day).delete()
     rebuilt = 0
     while day <= last:
-        rebuild_day(organisation, day)
-        day += timedelta(days=1)
-        rebuilt += 1
+        chunk_end = min(day + timedelta(days=30), last)
+        rebuild_days(organisation, day, chunk_end)
+        rebuilt += (chunk_end - day).days + 1
+        day = chunk_end + timedelta(days=1)
     return rebuilt
 
 

@@ -12,6 +12,18 @@ NEVER = "never"
 # The speed buckets conversion is reported for (the lender's own version of "answered within a minute").
 CONVERSION_BUCKETS = (("within 1 minute", 60), ("1 to 5 minutes", 300), ("5 to 60 minutes", 3600),
                       ("1 to 24 hours", 86400), ("over a day", None))  # fmt: skip
+CONVERSION_LABELS = tuple(label for label, _ in CONVERSION_BUCKETS) + ("never contacted",)
+# Histogram keys: one per bucket bound, "inf" beyond the last, "never" for leads never touched or contacted.
+SPEED_KEYS = tuple(str(bound) for bound in SPEED_BUCKETS) + ("inf", NEVER)
+
+
+def conversion_index(seconds: float | None) -> int:
+    if seconds is None:
+        return len(CONVERSION_LABELS) - 1
+    for index, (_, bound) in enumerate(CONVERSION_BUCKETS):
+        if bound is None or seconds <= bound:
+            return index
+    return len(CONVERSION_BUCKETS) - 1
 
 
 def ratio(numerator, denominator) -> Decimal | None:
