@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("firstcall.messaging.urls")),
     path("", include("firstcall.eligibility.urls")),
     path("", include("firstcall.reports.urls")),
+    path("", include("firstcall.web.assistant_urls")),
     path("", include("firstcall.web.lead_urls")),
     path("", include("firstcall.web.settings_urls")),
     path("", include("firstcall.web.urls")),

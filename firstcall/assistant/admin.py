@@ -1,11 +1,26 @@
 from django.contrib import admin
 
-from firstcall.assistant.models import AssistantSettings, Draft, LabelledExample, ProviderExchange, ReplyReading
+from firstcall.assistant.models import (
+    AssistantSettings,
+    Draft,
+    LabelledExample,
+    ProviderExchange,
+    ReplyReading,
+)
 
 
 @admin.register(ReplyReading)
 class ReplyReadingAdmin(admin.ModelAdmin):
-    list_display = ["id", "organisation", "lead", "intent", "confidence", "language", "opt_out", "corrected_intent"]
+    list_display = [
+        "id",
+        "organisation",
+        "lead",
+        "intent",
+        "confidence",
+        "language",
+        "opt_out",
+        "corrected_intent",
+    ]
     list_filter = ["intent", "language", "needs_review"]
     readonly_fields = [field.name for field in ReplyReading._meta.fields]
 

@@ -39,11 +39,14 @@ class AssistantSettings(models.Model):
     organisation = models.OneToOneField(
         "accounts.Organisation", on_delete=models.CASCADE, related_name="assistant_settings"
     )
-    actions_enabled = models.JSONField(default=dict, blank=True, help_text="intent -> whether its action runs")
+    actions_enabled = models.JSONField(
+        default=dict, blank=True, help_text="intent -> whether its action runs"
+    )
     approval_modes = models.JSONField(default=dict, blank=True, help_text="intent -> approval mode")
     drafts_enabled = models.BooleanField(default=True)
     provider_enabled = models.BooleanField(
-        default=False, help_text="Let an outside model provider write drafts (identifiers are redacted first)."
+        default=False,
+        help_text="Let an outside model provider write drafts (identifiers are redacted first).",
     )
     office_opens = models.TimeField(default="09:00")
     office_closes = models.TimeField(default="18:00")
@@ -104,7 +107,9 @@ class LabelledExample(models.Model):
     text = models.TextField()
     intent = models.CharField(max_length=30, choices=INTENT_CHOICES)
     language = models.CharField(max_length=5, blank=True)
-    reading = models.OneToOneField(ReplyReading, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    reading = models.OneToOneField(
+        ReplyReading, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -133,7 +138,9 @@ class Draft(models.Model):
     body = models.TextField()
     origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.TEMPLATE)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
-    approval_mode = models.CharField(max_length=20, choices=ApprovalMode.choices, default=ApprovalMode.APPROVE)
+    approval_mode = models.CharField(
+        max_length=20, choices=ApprovalMode.choices, default=ApprovalMode.APPROVE
+    )
     guardrails = models.JSONField(default=list, blank=True)
     edited = models.BooleanField(default=False)
     decided_by = models.ForeignKey(
@@ -159,7 +166,9 @@ class ProviderExchange(models.Model):
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
     lead = models.ForeignKey("leads.Lead", on_delete=models.SET_NULL, null=True, related_name="+")
-    draft = models.ForeignKey(Draft, on_delete=models.SET_NULL, null=True, blank=True, related_name="exchanges")
+    draft = models.ForeignKey(
+        Draft, on_delete=models.SET_NULL, null=True, blank=True, related_name="exchanges"
+    )
     request = models.JSONField()
     response = models.TextField(blank=True)
     status = models.CharField(max_length=10)

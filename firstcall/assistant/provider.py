@@ -52,7 +52,11 @@ def build_request(intent: str, borrower_text: str, facts: DraftFacts) -> dict:
 def draft_with_provider(intent: str, borrower_text: str, facts: DraftFacts) -> ProviderAnswer:
     request = build_request(intent, borrower_text, facts)
     started = time.monotonic()
-    headers = {"Authorization": f"Bearer {settings.ASSISTANT_PROVIDER_KEY}"} if settings.ASSISTANT_PROVIDER_KEY else {}
+    headers = (
+        {"Authorization": f"Bearer {settings.ASSISTANT_PROVIDER_KEY}"}
+        if settings.ASSISTANT_PROVIDER_KEY
+        else {}
+    )
     url = settings.ASSISTANT_PROVIDER_URL.rstrip("/") + "/chat/completions"
 
     def answer(text, status, body):
@@ -60,7 +64,11 @@ def draft_with_provider(intent: str, borrower_text: str, facts: DraftFacts) -> P
 
     try:
         response = httpx.post(
-            url, json=request, headers=headers, timeout=settings.ASSISTANT_PROVIDER_TIMEOUT, follow_redirects=False
+            url,
+            json=request,
+            headers=headers,
+            timeout=settings.ASSISTANT_PROVIDER_TIMEOUT,
+            follow_redirects=False,
         )
     except httpx.TimeoutException:
         return answer(None, "timeout", "")

@@ -32,7 +32,9 @@ def settings_for(organisation) -> AssistantSettings:
 def model_for(organisation_id: int) -> ReplyModel:
     """The shipped model, taught the organisation's own corrected replies when it has any."""
     examples = tuple(
-        LabelledExample.objects.filter(organisation_id=organisation_id).order_by("pk").values_list("text", "intent")
+        LabelledExample.objects.filter(organisation_id=organisation_id)
+        .order_by("pk")
+        .values_list("text", "intent")
     )
     return shared_model(examples)
 
@@ -197,3 +199,10 @@ def discard(draft: Draft, user) -> Draft:
 def with_when(facts: DraftFacts, reading: ReplyReading, zone) -> DraftFacts:
     when = reading.entities.get("when")
     return replace(facts, when_local=datetime.fromisoformat(when).astimezone(zone) if when else None)
+
+
+def save_settings(chosen: AssistantSettings, **values) -> AssistantSettings:
+    for name, value in values.items():
+        setattr(chosen, name, value)
+    chosen.save()
+    return chosen
