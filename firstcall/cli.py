@@ -24,6 +24,8 @@ def main(argv: list[str] | None = None) -> int:
 
         command = gate_main if argv[1] == "gate" else optout_main
         return command(argv[2:], sys.stdin, sys.stdout)
+    if len(argv) > 1 and argv[1] == "draft-reply":
+        argv[1] = "draft_reply"
     from django.core.management import execute_from_command_line
 
     if len(argv) == 1:

@@ -22,6 +22,7 @@ from firstcall.assistant.models import (
     ReplyReading,
 )
 from firstcall.assistant.revocation import revocation_of
+from firstcall.compliance.engine import adlint
 
 
 def settings_for(organisation) -> AssistantSettings:
@@ -107,6 +108,12 @@ def correct_intent(reading: ReplyReading, intent: str, user, text: str) -> Reply
     return reading
 
 
+def content_findings(body: str) -> list[dict]:
+    """Advertising-content findings (Regulation Z trigger terms without their disclosures). An answer to the
+    borrower's own message carries no marketing footer, so the NMLS check is left to marketing messages."""
+    return [finding.as_dict() for finding in adlint.lint(body, check_nmls=False).findings]
+
+
 def needs_answer(intent: str) -> bool:
     return intent in INTENTS_TO_ANSWER
 
@@ -118,7 +125,6 @@ def prepare_draft(
     borrower_text: str,
     channel: str,
     gate: dict | None,
-    content_findings: list[dict],
     office_hours_now: bool,
 ) -> Draft | None:
     """The draft answer for a reading, once: from the provider when the organisation allows it and it answers,
@@ -143,7 +149,7 @@ def prepare_draft(
         )
         if answer.text:
             body, origin = answer.text, Draft.Origin.PROVIDER
-    guardrails = check_draft(body, facts, channel=channel, gate=gate, content_findings=content_findings)
+    guardrails = check_draft(body, facts, channel=channel, gate=gate, content_findings=content_findings(body))
     mode = assistant_settings.approval_mode(intent)
     if mode == ApprovalMode.AUTO_AFTER_HOURS and office_hours_now:
         mode = ApprovalMode.APPROVE
@@ -165,11 +171,11 @@ def prepare_draft(
     return draft
 
 
-def recheck_draft(
-    draft: Draft, body: str, facts: DraftFacts, *, gate: dict | None, content_findings: list[dict], user
-) -> Draft:
+def recheck_draft(draft: Draft, body: str, facts: DraftFacts, *, gate: dict | None, user) -> Draft:
     """A person edited the draft: the guardrails run again on the new words."""
-    guardrails = check_draft(body, facts, channel=draft.channel, gate=gate, content_findings=content_findings)
+    guardrails = check_draft(
+        body, facts, channel=draft.channel, gate=gate, content_findings=content_findings(body)
+    )
     draft.edited = draft.edited or body != draft.body
     draft.body = body
     draft.guardrails = guardrails.as_list()
@@ -206,3 +212,25 @@ def save_settings(chosen: AssistantSettings, **values) -> AssistantSettings:
         setattr(chosen, name, value)
     chosen.save()
     return chosen
+
+
+def retrain(organisation) -> dict:
+    """Rebuild the organisation's model from the shipped and corrected labels; score it on the held-out split."""
+    from firstcall.assistant.engine.model import TEST_FILE, read_labelled
+
+    shared_model.cache_clear()
+    model = model_for(organisation.pk)
+    held_out = read_labelled(TEST_FILE)
+    right = 0
+    for reply in held_out:
+        readings = read_reply(
+            reply.text,
+            received_at=timezone.now(),
+            time_zone="America/New_York",
+            revocation=revocation_of(reply.text),
+            model=model,
+        )
+        right += readings.intent == reply.intent
+    examples = LabelledExample.objects.filter(organisation=organisation).count()
+    return {"organisation": organisation.pk, "corrected_examples": examples, "held_out": len(held_out),
+            "held_out_accuracy": round(right / len(held_out), 4)}  # fmt: skip

@@ -23,7 +23,7 @@ from firstcall.assistant.engine.drafting import DraftFacts
 from firstcall.assistant.models import ApprovalMode, Draft, ReplyReading
 from firstcall.cadences import services as cadences
 from firstcall.compliance import services as compliance
-from firstcall.compliance.engine import adlint, gate
+from firstcall.compliance.engine import gate
 from firstcall.leads.models import Lead
 from firstcall.messaging.models import Message
 from firstcall.messaging.services import opt_out_address, queue_message
@@ -233,21 +233,14 @@ def draft_gate(lead: Lead, channel: str) -> dict:
 def draft_answer(lead: Lead, reading: ReplyReading, borrower_text: str, zone) -> Draft | None:
     channel = reading.channel if reading.channel in ("sms", "email") else "sms"
     facts = facts_for(lead, reading, zone)
-    # An answer to the borrower's own question is a conversation, not advertising: the content rules still run
-    # for the trigger terms, without requiring the NMLS footer a marketing message carries.
     return assistant.prepare_draft(
         reading,
         facts,
         borrower_text=borrower_text,
         channel=channel,
         gate=draft_gate(lead, channel),
-        content_findings=[],
         office_hours_now=_office_hours_now(lead, zone),
     ) if assistant.needs_answer(reading.final_intent) else None  # fmt: skip
-
-
-def content_findings(body: str) -> list[dict]:
-    return [finding.as_dict() for finding in adlint.lint(body, check_nmls=False).findings]
 
 
 def _office_hours_now(lead: Lead, zone) -> bool:
@@ -279,3 +272,30 @@ def send_draft(draft: Draft, lead: Lead, *, user, body: str | None = None) -> in
     record_event(lead, TimelineEvent.Kind.MESSAGE, f"Drafted reply {who}.", actor=user,
                  data={"draft_id": draft.pk, "message_id": message.pk})  # fmt: skip
     return message.pk
+
+
+def preview_draft(lead: Lead) -> dict:
+    """What would be drafted for the lead's latest reply right now, without storing or sending anything."""
+    from firstcall.assistant.engine.drafting import check_draft, template_draft
+
+    reading = ReplyReading.objects.filter(lead=lead).order_by("-received_at").first()
+    if reading is None:
+        return {"lead": lead.pk, "draft": None, "reason": "The borrower has not replied yet."}
+    zone = _zone_of(lead)
+    intent = reading.final_intent
+    if not assistant.needs_answer(intent):
+        return {"lead": lead.pk, "intent": intent, "draft": None, "reason": "This reply needs no answer."}
+    facts = facts_for(lead, reading, zone)
+    channel = reading.channel if reading.channel in ("sms", "email") else "sms"
+    body = template_draft(intent, facts)
+    checks = check_draft(body, facts, channel=channel, gate=draft_gate(lead, channel),
+                         content_findings=assistant.content_findings(body))  # fmt: skip
+    return {
+        "lead": lead.pk,
+        "intent": intent,
+        "language": facts.language,
+        "channel": channel,
+        "draft": body,
+        "guardrails": checks.as_list(),
+        "sendable": checks.passed,
+    }

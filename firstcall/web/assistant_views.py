@@ -94,7 +94,6 @@ def draft_send(request, draft_id: int):
         body,
         facts,
         gate=reply_understood.draft_gate(lead, draft.channel),
-        content_findings=reply_understood.content_findings(body),
         user=request.user,
     )
     if draft.status == Draft.Status.WAITING:
