@@ -146,7 +146,11 @@ def _apply(action: planned.PlannedAction, lead: Lead, reading: ReplyReading, mes
         return f"{paused} follow-up(s) paused until {action.at.astimezone(zone):%b %-d, %Y}"
     if action.kind == planned.STOP_AND_LOSE:
         cadences.stop_lead_enrolments(lead, reason="reply", detail=action.lost_reason)
-        lost = Stage.objects.filter(pipeline_id=lead.pipeline_id, kind=Stage.Kind.LOST).first()
+        lost = (
+            Stage.objects.filter(pipeline_id=lead.pipeline_id, outcome=Stage.Outcome.LOST)
+            .order_by("position")
+            .first()
+        )
         if lost is not None and lead.stage_id != lost.pk:
             move_stage(lead, lost, actor=None, lost_reason=action.lost_reason)
         return f"lost: {action.lost_reason}"

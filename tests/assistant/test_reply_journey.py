@@ -64,7 +64,7 @@ def test_not_interested_and_closed_elsewhere_mark_the_lead_lost_with_the_reason(
 ):
     borrower_says(text)
     lead.refresh_from_db()
-    assert lead.stage.kind == Stage.Kind.LOST
+    assert lead.stage.outcome == Stage.Outcome.LOST
     assert lead.lost_reason.startswith(reason)
 
 
@@ -116,7 +116,7 @@ def test_an_action_switched_off_by_the_organisation_does_not_run(lead, organisat
     AssistantSettings.objects.create(organisation=organisation, actions_enabled={"not_interested": False})
     borrower_says("not interested")
     lead.refresh_from_db()
-    assert lead.stage.kind != Stage.Kind.LOST
+    assert lead.stage.outcome != Stage.Outcome.LOST
 
 
 def test_auto_send_for_a_named_intent_goes_out_through_the_outbox(lead, organisation, borrower_says, texting):
