@@ -145,7 +145,7 @@ def _apply(action: planned.PlannedAction, lead: Lead, reading: ReplyReading, mes
             )
         return f"{paused} follow-up(s) paused until {action.at.astimezone(zone):%b %-d, %Y}"
     if action.kind == planned.STOP_AND_LOSE:
-        cadences.stop_lead_enrolments(lead, reason="reply", detail=action.lost_reason)
+        cadences.stop_lead_enrolments(lead, reason="replied", detail=action.lost_reason)
         lost = (
             Stage.objects.filter(pipeline_id=lead.pipeline_id, outcome=Stage.Outcome.LOST)
             .order_by("position")
