@@ -190,6 +190,11 @@ def test_a_partner_and_an_outsider_cannot_see_or_send_drafts(lead, partner, outs
     for person in (partner, outsider):
         client.force_login(person)
         assert client.post(f"/replies/drafts/{draft.pk}/send/", {"body": "hi"}).status_code == 404
-        assert client.get("/replies/").status_code == 403
+        assert client.post(f"/replies/drafts/{draft.pk}/discard/").status_code == 404
+    client.force_login(partner)
+    assert client.get("/replies/").status_code == 403
+    client.force_login(outsider)  # a loan officer elsewhere: their own (empty) list, nothing of this lead
+    page = client.get("/replies/")
+    assert page.status_code == 200 and draft.body.encode() not in page.content
     draft.refresh_from_db()
     assert draft.status == Draft.Status.WAITING
