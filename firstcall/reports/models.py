@@ -86,6 +86,7 @@ class ReportSettings(models.Model):
     )
     # pipeline kind -> {"applied": stage name, "approved": stage name}: which stage counts as each funnel step.
     funnel_stages = models.JSONField(default=dict, blank=True)
+    recent_refreshed_at = models.DateTimeField(null=True, blank=True, help_text="Last refresh of recent days")
 
     def __str__(self):
         return f"Report settings for {self.organisation}"

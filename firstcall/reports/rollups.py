@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import Min
+from django.db.models import Min, Q
 
 from firstcall.accounts.models import Organisation, User
 from firstcall.leads.models import Inquiry, Lead
@@ -261,8 +261,33 @@ def rebuild(organisation: Organisation, since: date | None = None) -> int:
     return rebuilt
 
 
+RECENT_REFRESH_EVERY = timedelta(minutes=5)
+
+
+def refresh_recent_days(now: datetime | None = None) -> int:
+    """Mark today and yesterday stale for each organisation that had leads since, at most every five minutes
+    (claimed by updating the organisation's refresh time, so one worker does it)."""
+    now = now or datetime.now(tz=ZoneInfo("UTC"))
+    marked = 0
+    recent = Lead.objects.filter(created_at__gte=now - timedelta(days=2)).values_list(
+        "organisation_id", flat=True
+    )
+    for organisation in Organisation.objects.filter(pk__in=recent.distinct()):
+        settings_row, _ = ReportSettings.objects.get_or_create(organisation=organisation)
+        claimed = ReportSettings.objects.filter(pk=settings_row.pk).filter(
+            Q(recent_refreshed_at__isnull=True) | Q(recent_refreshed_at__lte=now - RECENT_REFRESH_EVERY)
+        ).update(recent_refreshed_at=now)  # fmt: skip
+        if claimed:
+            today = arrival_day(organisation, now)
+            mark_stale(organisation.pk, today)
+            mark_stale(organisation.pk, today - timedelta(days=1))
+            marked += 2
+    return marked
+
+
 def rebuild_stale(limit: int = 50) -> int:
-    """For the worker's sweep: rebuild the days marked stale, oldest mark first."""
+    """For the worker's sweep: refresh the recent days, then rebuild the days marked stale, oldest mark first."""
+    refresh_recent_days()
     done = 0
     for stale in StaleDay.objects.select_related("organisation").order_by("marked_at")[:limit]:
         # Claimed by deleting the mark: a change during the rebuild marks the day again, to be rebuilt again.

@@ -216,3 +216,13 @@ def test_the_weekly_digest_goes_out_once_through_smtp(organisation, manager, boo
     assert "Your week in leads" in raw
     assert "Content-ID: <leads-by-source>" in raw
     assert "image/png" in raw
+
+
+def test_new_leads_reach_the_rollups_through_the_recent_days_refresh(organisation, owner, sources, book):
+    zillow, _ = sources
+    add_lead(organisation, owner, zillow)  # arrives a few minutes after noon on the 2nd: nothing subscribed
+    with time_machine.travel(NOON + timedelta(hours=1), tick=False):
+        assert rebuild_stale() == 2  # today and yesterday, in the organisation's zone
+        assert rebuild_stale() == 0  # not again within five minutes
+    report = queries.funnel_report(None, month_filters(organisation))
+    assert report["groups"][0]["steps"][0]["count"] == 7
