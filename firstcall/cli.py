@@ -1,4 +1,4 @@
-"""The `firstcall` command: demo, serve, worker, assess, and every Django management command."""
+"""The `firstcall` command: demo, serve, worker, assess, extract, and every Django management command."""
 
 import os
 import sys
@@ -12,6 +12,11 @@ def main(argv: list[str] | None = None) -> int:
         from firstcall.eligibility.cli import main as assess_main
 
         return assess_main(argv[2:], sys.stdin, sys.stdout)
+    if len(argv) > 1 and argv[1] == "extract":
+        # Reading documents needs no database either.
+        from firstcall.documents.cli import main as extract_main
+
+        return extract_main(argv[2:], sys.stdout)
     from django.core.management import execute_from_command_line
 
     if len(argv) == 1:
