@@ -1,4 +1,5 @@
-"""The `firstcall` command: demo, serve, worker, assess, extract, and every Django management command."""
+"""The `firstcall` command: demo, serve, worker, assess, gate, optout-check, extract, and every Django
+management command."""
 
 import os
 import sys
@@ -17,6 +18,12 @@ def main(argv: list[str] | None = None) -> int:
         from firstcall.documents.cli import main as extract_main
 
         return extract_main(argv[2:], sys.stdout)
+    if len(argv) > 1 and argv[1] in ("gate", "optout-check"):
+        # Compliance decisions are pure too: no Django, no database.
+        from firstcall.compliance.cli import gate_main, optout_main
+
+        command = gate_main if argv[1] == "gate" else optout_main
+        return command(argv[2:], sys.stdin, sys.stdout)
     from django.core.management import execute_from_command_line
 
     if len(argv) == 1:
