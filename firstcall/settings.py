@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "firstcall.messaging",
     "firstcall.cadences",
     "firstcall.eligibility",
+    "firstcall.documents",
     "firstcall.reports",
     "firstcall.web",
 ]

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from firstcall.api import api
+from firstcall.web.document_review_views import complete_document_review
 
 urlpatterns = [
     path("", include("firstcall.accounts.urls")),
@@ -12,6 +13,8 @@ urlpatterns = [
     path("", include("firstcall.cadences.urls")),
     path("", include("firstcall.messaging.urls")),
     path("", include("firstcall.eligibility.urls")),
+    path("", include("firstcall.documents.urls")),
+    path("documents/<int:document_id>/complete/", complete_document_review, name="document_complete"),
     path("", include("firstcall.reports.urls")),
     path("", include("firstcall.web.lead_urls")),
     path("", include("firstcall.web.settings_urls")),
