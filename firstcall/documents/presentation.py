@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from firstcall.documents.engine import income
 from firstcall.documents.models import TYPE_LABELS, Document, ExtractedField
+from firstcall.documents.needs import needs_for
 
 FIELD_LABELS = {
     "w2.tax_year": "Tax year",
@@ -114,6 +118,43 @@ def panel_context(lead, *, notices=(), errors=()) -> dict:
             for document in documents
         ],
         "busy": any(not document.is_settled for document in documents),
+        "needs": needs_for(lead),
         "notices": list(notices),
         "errors": list(errors),
+    }
+
+
+def current_values(document: Document) -> dict:
+    """Each field as it stands: the reviewed value once decided (rejected ones dropped), else as read."""
+    values = {}
+    for field in document.fields.all():
+        if field.status == ExtractedField.Status.PENDING:
+            values[field.name] = field.value
+        elif field.status != ExtractedField.Status.REJECTED:
+            values[field.name] = field.final_value
+    return values
+
+
+def figures_for(document: Document) -> dict:
+    """Income or asset figures from the document with their rules, and deposits that need an explanation."""
+    values = current_values(document)
+    large = []
+    if document.document_type == "paystub":
+        figures = income.paystub_income(values)
+    elif document.document_type == "w2" and values.get("w2.tax_year"):
+        figures = income.w2_income({int(values["w2.tax_year"]): values})
+    elif document.document_type == "form_1040":
+        figures = income.schedule_c_income(values)
+    elif document.document_type == "bank_statement":
+        annual = document.lead.annual_income
+        monthly = (Decimal(annual) / 12) if annual else None
+        figures, large = income.bank_assets(values, monthly)
+    else:
+        figures = []
+    return {
+        "figures": [
+            {"label": figure.name.replace("_", " ").capitalize(), "amount": figure.amount, "rule": figure.rule}
+            for figure in figures
+        ],
+        "large_deposits": large,
     }

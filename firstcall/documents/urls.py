@@ -12,4 +12,5 @@ urlpatterns = [
     path("documents/<int:document_id>/accept-all/", views.accept_all, name="document_accept_all"),
     path("documents/<int:document_id>/password/", views.password, name="document_password"),
     path("documents/<int:document_id>/retry/", views.retry, name="document_retry"),
+    path("upload/<str:token>/", views.borrower_upload, name="borrower_upload"),
 ]

@@ -10,12 +10,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from firstcall.documents import access, conf, services
+from firstcall.documents import access, conf, needs, services
 from firstcall.documents.engine import DocumentError, render_page_image
 from firstcall.documents.models import Document, ExtractedField
-from firstcall.documents.presentation import field_rows, panel_context
+from firstcall.documents.presentation import field_rows, figures_for, panel_context
+from firstcall.leads.models import Lead
 
 
 def _lead(request, lead_id):
@@ -96,6 +97,7 @@ def review(request, document_id: int):
         "page_boxes": [row for row in rows if row["page"] == page and row["box"]],
         "page_ratio": round(height / width * 100, 3) if width else 129.4,
         "pending": sum(1 for row in rows if row["field"].status == ExtractedField.Status.PENDING),
+        **figures_for(document),
     }
     return render(request, "documents/review.html", context)
 
@@ -190,3 +192,47 @@ def retry(request, document_id: int):
     document = _document(request, document_id)
     services.retry(document, actor=request.user)
     return redirect(reverse("lead_detail", args=[document.lead_id]) + "#documents")
+
+
+@require_http_methods(["GET", "POST"])
+def borrower_upload(request, token: str):
+    """The borrower's own upload page, reached by a signed, expiring link for one lead; no sign-in."""
+    context = {"days": needs.UPLOAD_LINK_DAYS, "notices": [], "error": None, "expired": False}
+    try:
+        lead_id, organisation_id = needs.lead_id_from_token(token)
+    except needs.InvalidUploadLink as error:
+        return render(
+            request,
+            "documents/borrower_upload.html",
+            {**context, "error": str(error), "expired": True},
+            status=410,
+        )
+    lead = Lead.objects.filter(pk=lead_id, organisation_id=organisation_id).first()
+    if lead is None:
+        return render(
+            request,
+            "documents/borrower_upload.html",
+            {**context, "error": "This upload link is not valid.", "expired": True},
+            status=404,
+        )
+    status = 200
+    if request.method == "POST":
+        limit = conf.max_upload_bytes()
+        files = request.FILES.getlist("files")
+        if any(item.size > limit for item in files):
+            context["error"] = services.DocumentTooLarge(limit).args[0]
+            status = 413
+        elif not files:
+            context["error"] = "Choose a photo or a file first."
+        for item in files if status == 200 else []:
+            outcome = services.upload(
+                lead, file_name=item.name, data=item.read(), source=Document.Source.BORROWER_LINK
+            )
+            context["notices"].append(
+                f"Received {item.name}. Thank you."
+                if not outcome.duplicate
+                else f"{item.name} was already received."
+            )
+    context["first_name"] = lead.first_name
+    context["missing"] = needs.missing_labels(lead)
+    return render(request, "documents/borrower_upload.html", context, status=status)

@@ -14,8 +14,11 @@ from firstcall.accounts.services import create_api_key
 from firstcall.documents import storage
 from firstcall.documents.corpus.generate import one
 from firstcall.documents.models import Document, ExtractedField, FieldReview
+from firstcall.documents.needs import needs_for, upload_token
 from firstcall.eligibility.models import Assessment
 from firstcall.events.models import Event
+from firstcall.flows.document_request import request_documents
+from firstcall.messaging.models import Message
 from firstcall.pipeline.models import TimelineEvent
 from tests.outside_services import tampa_borrower
 
@@ -280,3 +283,56 @@ def test_rotating_the_key_re_encrypts_stored_documents(
     assert document.key_id == storage.current_key_id()
     settings.DOCUMENT_PREVIOUS_ENCRYPTION_KEYS = ""
     assert storage.load(document.storage_name) == data
+
+
+def test_the_review_screen_shows_boxes_checks_and_figures_and_works_by_htmx(
+    client, owner, lead, run_worker, django_capture_on_commit_callbacks
+):
+    client.force_login(owner)
+    _upload(
+        client,
+        lead,
+        _file("stub.pdf", one("paystub", 2, seed=11).pdf),
+        capture=django_capture_on_commit_callbacks,
+    )
+    run_worker()
+    document = Document.objects.get()
+    page = client.get(f"/documents/{document.pk}/").content.decode()
+    assert page.count('class="field-box"') >= 5
+    assert "paystub.ytd_consistent" in page and "Monthly base income" in page and "B3-3.1-01" in page
+    field = document.fields.get(name="paystub.gross_current")
+    row = client.post(
+        f"/documents/{document.pk}/fields/{field.pk}/",
+        {"action": "corrected", "value": "abc"},
+        headers={"HX-Request": "true"},
+    )
+    assert row.status_code == 200 and "Enter an amount" in row.content.decode()
+    field.refresh_from_db()
+    assert field.status == "pending"
+    assert AuditEvent.objects.filter(action="document.viewed").count() == 1
+
+
+def test_the_needs_list_and_a_borrower_link_for_one_lead(
+    client, owner, lead, organisation, run_worker, django_capture_on_commit_callbacks, settings
+):
+    settings.FIRSTCALL_EMAIL_PROVIDER = "demo"
+    assert [need.key for need in needs_for(lead) if not need.met] == [
+        "w2",
+        "paystubs",
+        "bank_statements",
+        "photo_id",
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        message = request_documents(lead, channel="email", actor=owner)
+    assert "/upload/" in message.body and "W-2s for the last two years" in message.body
+    assert Message.objects.filter(lead=lead).count() == 1
+    link = f"/upload/{upload_token(lead)}/"
+    assert client.get(link).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(link, {"files": [_file("photo.pdf", one("w2", 0, seed=12).pdf)]})
+    assert response.status_code == 200 and "Thank you" in response.content.decode()
+    run_worker()
+    document = Document.objects.get(lead=lead)
+    assert document.source == "borrower_link" and document.status == "needs_review"
+    assert next(need for need in needs_for(lead) if need.key == "w2").have == 1
+    assert client.get("/upload/not-a-token/").status_code == 410
