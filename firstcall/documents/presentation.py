@@ -153,7 +153,11 @@ def figures_for(document: Document) -> dict:
         figures = []
     return {
         "figures": [
-            {"label": figure.name.replace("_", " ").capitalize(), "amount": figure.amount, "rule": figure.rule}
+            {
+                "label": figure.name.replace("_", " ").capitalize(),
+                "amount": figure.amount,
+                "rule": figure.rule,
+            }
             for figure in figures
         ],
         "large_deposits": large,

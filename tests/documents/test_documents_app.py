@@ -13,6 +13,7 @@ from firstcall.accounts.models import ApiKey, AuditEvent
 from firstcall.accounts.services import create_api_key
 from firstcall.documents import storage
 from firstcall.documents.corpus.generate import one
+from firstcall.documents.demo import seed_documents
 from firstcall.documents.models import Document, ExtractedField, FieldReview
 from firstcall.documents.needs import needs_for, upload_token
 from firstcall.eligibility.models import Assessment
@@ -336,3 +337,13 @@ def test_the_needs_list_and_a_borrower_link_for_one_lead(
     assert document.source == "borrower_link" and document.status == "needs_review"
     assert next(need for need in needs_for(lead) if need.key == "w2").have == 1
     assert client.get("/upload/not-a-token/").status_code == 410
+
+
+def test_demo_seeding_puts_documents_in_every_state(organisation, owner):
+    leads = [
+        tampa_borrower(organisation, owner=owner, first_name=name, phone=f"+1813555{index:04d}")
+        for index, name in enumerate(["Ana", "Ben", "Cara", "Dev"])
+    ]
+    seed_documents(organisation, leads=leads, actor=owner)
+    states = set(Document.objects.values_list("status", flat=True))
+    assert states == {"received", "processing", "needs_review", "reviewed", "failed", "needs_password"}

@@ -900,8 +900,13 @@ def corpus(count_per_layout: int = 2, seed: int = 7, types: tuple[str, ...] | No
     return samples
 
 
-def one(kind: str, layout: int = 0, seed: int = 1, name: str | None = None) -> Sample:
+def one(
+    kind: str, layout: int = 0, seed: int = 1, name: str | None = None, today: date | None = None
+) -> Sample:
+    """One sample; `today` dates pay stubs and statements (the default keeps the corpus reproducible)."""
     rng = random.Random(seed)
     fake = Faker("en_US")
     fake.seed_instance(seed)
+    if today is not None and kind in ("paystub", "bank_statement"):
+        return GENERATORS[kind][0](rng, fake, layout, name=name, today=today)
     return GENERATORS[kind][0](rng, fake, layout, name=name)
