@@ -3,11 +3,14 @@
 import hashlib
 import io
 import json
+from datetime import timedelta
 from decimal import Decimal
 
 import pypdf
 import pytest
+import time_machine
 from django.core.management import call_command
+from django.utils import timezone
 
 from firstcall.accounts.models import ApiKey, AuditEvent
 from firstcall.accounts.services import create_api_key
@@ -347,3 +350,10 @@ def test_demo_seeding_puts_documents_in_every_state(organisation, owner):
     seed_documents(organisation, leads=leads, actor=owner)
     states = set(Document.objects.values_list("status", flat=True))
     assert states == {"received", "processing", "needs_review", "reviewed", "failed", "needs_password"}
+
+
+def test_a_borrower_link_expires_after_seven_days(client, lead):
+    link = f"/upload/{upload_token(lead)}/"
+    with time_machine.travel(timezone.now() + timedelta(days=8)):
+        response = client.get(link)
+    assert response.status_code == 410 and "expired" in response.content.decode()
