@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("firstcall.cadences.urls")),
     path("", include("firstcall.messaging.urls")),
     path("", include("firstcall.eligibility.urls")),
+    path("", include("firstcall.intake.calculator.urls")),
     path("", include("firstcall.documents.urls")),
     path("documents/<int:document_id>/complete/", complete_document_review, name="document_complete"),
     path("leads/<int:lead_id>/documents/request/", request_documents_from_borrower, name="lead_documents_request"),

@@ -165,16 +165,8 @@ def capture(
             channel=source.channel if source else "manual",
             is_new_lead=outcome == CREATED,
         )
-        after_capture(lead, outcome)
 
     return CaptureResult(outcome=outcome, intake_record=intake_record, lead=lead, match_reason=match_reason)
-
-
-def after_capture(lead: Lead, outcome: str) -> None:
-    """Hooks that later stages of the spine add to (scoring, routing, first touch), inside the capture transaction."""
-    from firstcall.routing.services import on_lead_captured
-
-    on_lead_captured(lead, outcome)
 
 
 def reject_intake(intake_record: IntakeRecord, *, reasons: list[str], field_errors=None, unknown_fields=None,
@@ -377,6 +369,7 @@ def _merge_into(lead: Lead, normalised: NormalisedLead, reason: str, actor) -> N
             to_stage_id=lead.stage_id,
             stage_kind=lead.stage.outcome,
             changed_by_id=None,
+            how="reopened_by_inquiry",
         )
     record_event(lead, TimelineEvent.Kind.MERGED, f"New inquiry merged ({reason})", data={"reason": reason})
     if reopened:

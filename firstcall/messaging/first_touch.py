@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from firstcall.leads.models import Lead
 from firstcall.lib.phones import display_phone
+from firstcall.messaging.services import queue_message
 from firstcall.pipeline.models import TimelineEvent
 from firstcall.pipeline.services import record_event
 
@@ -90,8 +91,6 @@ def render_first_touch(lead: Lead) -> tuple[str, str]:
 
 def schedule_first_touch(lead: Lead) -> None:
     """Queue the first message in the current transaction; the outbox sends it as soon as the lead commits."""
-    from firstcall.messaging.services import queue_message
-
     if lead.consent_sms and lead.phone:
         channel = "sms"
     elif lead.consent_email and lead.email:
