@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 
 from firstcall.cadences.api import router as cadences_router
+from firstcall.documents.api import router as documents_router
 from firstcall.eligibility.api import router as assessments_router
 from firstcall.leads.api import router as leads_router
 from firstcall.reports.api import router as reports_router
@@ -17,3 +18,4 @@ api.add_router("/", leads_router)
 api.add_router("/", assessments_router)
 api.add_router("/", cadences_router)
 api.add_router("/", reports_router)
+api.add_router("/", documents_router)

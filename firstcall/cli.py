@@ -1,4 +1,5 @@
-"""The `firstcall` command: demo, serve, worker, assess, gate, optout-check, and every Django management command."""
+"""The `firstcall` command: demo, serve, worker, assess, gate, optout-check, extract, and every Django
+management command."""
 
 import os
 import sys
@@ -18,6 +19,11 @@ def main(argv: list[str] | None = None) -> int:
         from firstcall.assistant.revocation import revocation_of
 
         return classify_main(argv[2:], sys.stdin, sys.stdout, revocation_of)
+    if len(argv) > 1 and argv[1] == "extract":
+        # Reading documents needs no database either.
+        from firstcall.documents.cli import main as extract_main
+
+        return extract_main(argv[2:], sys.stdout)
     if len(argv) > 1 and argv[1] in ("gate", "optout-check"):
         # Compliance decisions are pure too: no Django, no database.
         from firstcall.compliance.cli import gate_main, optout_main

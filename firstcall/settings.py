@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "firstcall.messaging",
     "firstcall.cadences",
     "firstcall.eligibility",
+    "firstcall.documents",
     "firstcall.reports",
     "firstcall.assistant",
     "firstcall.web",

@@ -21,6 +21,7 @@ SWEEPS = [
     "firstcall.compliance.national_dnc.sweep_national_dnc_scrubs",
     "firstcall.reports.rollups.rebuild_stale",
     "firstcall.reports.digest.send_due_digests",
+    "firstcall.documents.services.sweep_documents",
 ]
 
 
