@@ -7,10 +7,13 @@ from eligibility_scenarios import assess, check, make_scenario, program
 from firstcall.eligibility.engine.common import add_months
 
 
-def statuses_after(event_type: str, event_date: str) -> dict:
+def statuses_after(event_type: str, event_date: str, extenuating: bool | None = None) -> dict:
+    event = {"type": event_type, "date": event_date}
+    if extenuating is not None:
+        event["extenuating_circumstances"] = extenuating
     result = assess(
         make_scenario(
-            derogatory_events=[{"type": event_type, "date": event_date}],
+            derogatory_events=[event],
             monthly_income="20000",
             programs=["conventional", "fha", "va", "usda"],
         )
@@ -39,10 +42,12 @@ def test_chapter_7_three_years_ago_suits_fha_va_but_not_usda_or_standard_convent
     )
 
 
-def test_chapter_7_one_year_ago_is_too_soon_for_fha_and_conventional():
+def test_chapter_7_one_year_ago_is_too_soon_for_conventional_and_needs_extenuating_circumstances_for_fha():
     results = statuses_after("chapter_7_bankruptcy", "2025-01-15")
 
-    assert results["fha"]["status"] == "ineligible"
+    # HUD 4000.1: 12 to 24 months "may be acceptable" with documented extenuating circumstances, which the
+    # scenario does not state: refer, naming the missing fact.
+    assert results["fha"]["status"] == "refer"
     assert results["conventional"]["status"] == "ineligible"
     assert (
         "2029-01-15"
@@ -58,11 +63,19 @@ def test_foreclosure_five_years_ago_is_fine_for_fha_and_va_and_needs_a_person_fo
     assert results["conventional"]["status"] == "refer"  # 7 years, 3 with extenuating circumstances
 
 
-def test_short_sale_two_and_a_half_years_ago_is_too_soon_for_fha():
-    results = statuses_after("short_sale", "2023-09-01")
+def test_short_sale_two_and_a_half_years_ago_is_too_soon_for_fha_without_extenuating_circumstances():
+    results = statuses_after("short_sale", "2023-09-01", extenuating=False)
 
     assert results["fha"]["status"] == "ineligible"  # 3 years
     assert results["va"]["status"] == "eligible"  # 2 years
+    # Fannie Mae B3-5.3-07: 4 years, or 2 with extenuating circumstances; none documented here.
+    assert results["conventional"]["status"] == "ineligible"
+
+
+def test_short_sale_two_and_a_half_years_ago_with_unstated_circumstances_refers_for_fha_and_conventional():
+    results = statuses_after("short_sale", "2023-09-01")
+
+    assert results["fha"]["status"] == "refer"
     assert results["conventional"]["status"] == "refer"  # 4 years, 2 with extenuating circumstances
 
 

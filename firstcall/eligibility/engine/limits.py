@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .common import ProgramContext
+from .money import usd
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,13 +89,19 @@ def fha_limit(context: ProgramContext, conforming: ConformingLimits | None) -> F
     floor = Decimal(rule.params["floor"][units])
     ceiling = Decimal(rule.params["ceiling"][units])
     derived = "derived from the conforming county limit (HUD's county table is not available offline)"
-    if scenario.state in SPECIAL_FHA_STATES:
+    special_states = rule.params.get("special_exception_states", SPECIAL_FHA_STATES)
+    if scenario.state in special_states:
+        # ML 2025-23: AK, HI, GU and VI have a higher "special exception" ceiling; the floor is national.
+        special = rule.params.get("special_exception_ceiling")
+        special_ceiling = Decimal(special[units]) if special else None
         return FhaLimit(
             floor,
-            ceiling,
+            special_ceiling or ceiling,
             floor,
-            None,
-            f"{scenario.state} uses special FHA limits: check HUD's county lookup",
+            special_ceiling,
+            f"{scenario.state} is a special exception area (ceiling "
+            f"{usd(special_ceiling) if special_ceiling else 'unknown'}); its county FHA limit must be checked "
+            "in HUD's county table",
             rule.source,
         )
     if conforming is None or conforming.county_limit is None:

@@ -30,6 +30,17 @@ class Rule:
     params: dict[str, Any]
     note: str = ""
     see_also: tuple[str, ...] = ()
+    # The primary source: {"document", "section", "version"}; `quote` is the guide's own wording.
+    citation: tuple[tuple[str, str], ...] = ()
+    quote: str = ""
+    checked: date | None = None  # when the rule was last compared with its primary source
+
+    @property
+    def citation_text(self) -> str:
+        parts = dict(self.citation)
+        return ", ".join(
+            part for part in (parts.get("document"), parts.get("section"), parts.get("version")) if part
+        )
 
     def in_force_on(self, day: date) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
@@ -125,6 +136,9 @@ def _parse_rule(raw: dict[str, Any], program: str, file_name: str) -> Rule:
         params=raw["params"],
         note=raw.get("note", ""),
         see_also=tuple(raw.get("see_also", ())),
+        citation=tuple((str(key), str(value)) for key, value in (raw.get("citation") or {}).items()),
+        quote=raw.get("quote", ""),
+        checked=_parse_date(raw["checked"], where) if raw.get("checked") else None,
     )
 
 

@@ -19,6 +19,8 @@ from .rulebook import PROGRAMS, RuleBook
 PURPOSES = ("purchase", "rate_term_refinance", "cash_out_refinance")
 OCCUPANCIES = ("primary", "second_home", "investment")
 PROPERTY_TYPES = ("single_family", "condo", "townhouse", "manufactured", "multi_family")
+# Fannie Mae B5-2-02 tells single-width from multi-width manufactured homes; nothing else asks.
+MANUFACTURED_HOME_WIDTHS = ("single_width", "multi_width")
 DEROGATORY_EVENT_TYPES = (
     "chapter_7_bankruptcy",
     "chapter_13_bankruptcy",
@@ -58,6 +60,9 @@ class VeteranStatus:
 class DerogatoryEvent:
     type: str
     date: date
+    # Documented extenuating circumstances (a lender's finding); None when the scenario does not say.
+    extenuating_circumstances: bool | None = None
+    index: int = 0
 
 
 @dataclass(slots=True)
@@ -66,6 +71,7 @@ class Scenario:
     purpose: str | None = None
     occupancy: str | None = None
     property_type: str | None = None
+    manufactured_home_width: str | None = None
     units: int | None = None
     state: str | None = None
     county: County | None = None
@@ -246,6 +252,10 @@ def parse_scenario(payload: dict, book: RuleBook) -> Scenario:
         "property_type", PROPERTY_TYPES, "property eligibility depends on it"
     )
     scenario.units = read.integer("units", 1, 4, "loan limits and LTV depend on the number of units")
+    if read.present("manufactured_home_width"):
+        scenario.manufactured_home_width = read.choice(
+            "manufactured_home_width", MANUFACTURED_HOME_WIDTHS, ""
+        )
     _check_units_match_property_type(scenario)
 
     _parse_location(payload, scenario, read, book)
@@ -495,5 +505,11 @@ def _parse_derogatory_events(payload: dict, scenario: Scenario, read: _Reader) -
                 f"{where} ({item['type']}) is dated {day}, after as_of {scenario.as_of}",
             )
             return
-        events.append(DerogatoryEvent(item["type"], day))
+        extenuating = item.get("extenuating_circumstances")
+        if extenuating is not None and not isinstance(extenuating, bool):
+            scenario.add_problem(
+                "invalid", ("derogatory_events",), f"{where}.extenuating_circumstances must be true or false"
+            )
+            return
+        events.append(DerogatoryEvent(item["type"], day, extenuating, index))
     scenario.derogatory_events = tuple(events)
