@@ -12,6 +12,10 @@ def main(argv: list[str] | None = None) -> int:
         from firstcall.eligibility.cli import main as assess_main
 
         return assess_main(argv[2:], sys.stdin, sys.stdout)
+    if len(argv) > 1 and argv[1] == "limits":
+        from firstcall.eligibility.limits_cli import main as limits_main
+
+        return limits_main(argv[2:], sys.stdout, sys.stderr)
     from django.core.management import execute_from_command_line
 
     if len(argv) == 1:

@@ -38,7 +38,8 @@ def test_output_has_exactly_the_contract_keys():
         "jumbo",
     ]
     for entry in result["programs"]:
-        assert set(entry) == {"program", "status", "checks", "figures", "suggestions"}
+        # limit_table names the county limit table a loan limit came from (None when none was used).
+        assert set(entry) == {"program", "status", "checks", "figures", "suggestions", "limit_table"}
         assert entry["status"] in {"eligible", "ineligible", "refer"}
         assert set(entry["figures"]) == FIGURE_KEYS
         assert set(entry["figures"]["monthly_payment"]) == PAYMENT_KEYS

@@ -84,6 +84,7 @@ class ProgramEvaluation:
     figures: Figures = field(default_factory=Figures)
     failures: int = 0
     referrals: int = 0
+    limit_table: object = None  # the LimitTable the loan limit came from, shown so the figure can be traced
 
     def add(self, rule_id: str, outcome: str, message: str, source: str) -> None:
         if outcome == FAIL:
@@ -125,4 +126,5 @@ class ProgramEvaluation:
             "checks": self.checks,
             "figures": self.figures.as_json(),
             "suggestions": [suggestion.as_json() for suggestion in self.suggestions],
+            "limit_table": self.limit_table.as_json() if self.limit_table is not None else None,
         }

@@ -77,6 +77,8 @@ def evaluate(context: ProgramContext) -> ProgramEvaluation:
     blocked = evaluation.has_failure()
 
     limits = conforming_limits(context)
+    if limits is not None:
+        evaluation.limit_table = limits.table
     grid_rule = context.rule("conventional.max_ltv")
     high_ltv_rule = context.rule("conventional.ltv_97")
     dti_rule = context.rule("conventional.max_dti")

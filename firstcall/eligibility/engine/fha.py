@@ -57,6 +57,8 @@ def evaluate(context: ProgramContext) -> ProgramEvaluation:
     dti_rule = context.rule("fha.dti")
     conforming = conforming_limits(context)
     limit = fha_limit(context, conforming)
+    if limit is not None:
+        evaluation.limit_table = limit.table
     missing = False
     for rule_id, rule in (
         ("fha.max_ltv", ltv_rule),

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .common import ProgramContext
+from .limit_tables import LimitTable, table_for
 from .money import usd
 
 
@@ -17,6 +18,7 @@ class ConformingLimits:
     place: str  # "Los Angeles County, CA" or a description of what is unknown
     source: str
     rule_id: str = "conventional.conforming_limits"
+    table: LimitTable | None = None  # the county table the county limit came from
 
     @property
     def high_cost(self) -> bool:
@@ -43,7 +45,8 @@ def _conforming_limits(context: ProgramContext) -> ConformingLimits | None:
     county = scenario.county
     if county is None:
         return ConformingLimits(baseline, ceiling, None, "an unknown county", rule.source)
-    if not scenario.county_limits_in_force:
+    table = table_for("conforming", scenario.as_of, context.book)
+    if table is None:
         return ConformingLimits(
             baseline,
             ceiling,
@@ -51,8 +54,12 @@ def _conforming_limits(context: ProgramContext) -> ConformingLimits | None:
             f"{county.label} (no county limit table for {scenario.as_of.year})",
             rule.source,
         )
-    limit_file = context.book.county_limit_file(scenario.as_of)
-    return ConformingLimits(baseline, ceiling, county.limit(scenario.units), county.label, limit_file.source)
+    county_limit = table.limit(county.fips, scenario.units)
+    if county_limit is None:
+        return ConformingLimits(
+            baseline, ceiling, None, f"{county.label} (not in {table.label})", table.source, table=table
+        )
+    return ConformingLimits(baseline, ceiling, county_limit, county.label, table.source, table=table)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +71,9 @@ class FhaLimit:
     # Between definite_limit and fail_above only HUD's county lookup can tell: refer.
     explanation: str
     source: str
+    table: LimitTable | None = (
+        None  # HUD's county table when imported, else the conforming table it was derived from
+    )
 
 
 SPECIAL_FHA_STATES = ("AK", "HI", "GU", "VI")
@@ -88,7 +98,22 @@ def fha_limit(context: ProgramContext, conforming: ConformingLimits | None) -> F
     units = str(scenario.units)
     floor = Decimal(rule.params["floor"][units])
     ceiling = Decimal(rule.params["ceiling"][units])
-    derived = "derived from the conforming county limit (HUD's county table is not available offline)"
+    county = scenario.county
+    table = table_for("fha", scenario.as_of)
+    if table is not None and county is not None:
+        county_limit = table.limit(county.fips, scenario.units)
+        if county_limit is not None:
+            # HUD's own county figure: definite both ways, no referral between the floor and the ceiling.
+            return FhaLimit(
+                floor,
+                ceiling,
+                county_limit,
+                county_limit,
+                f"{county.label} FHA limit from {table.label} ({table.file_name})",
+                table.source,
+                table,
+            )
+    derived = "derived from the conforming county limit (no HUD county table imported for this year)"
     special_states = rule.params.get("special_exception_states", SPECIAL_FHA_STATES)
     if scenario.state in special_states:
         # ML 2025-23: AK, HI, GU and VI have a higher "special exception" ceiling; the floor is national.
@@ -104,6 +129,7 @@ def fha_limit(context: ProgramContext, conforming: ConformingLimits | None) -> F
             "in HUD's county table",
             rule.source,
         )
+    conforming_table = conforming.table if conforming is not None else None
     if conforming is None or conforming.county_limit is None:
         return FhaLimit(
             floor,
@@ -123,6 +149,7 @@ def fha_limit(context: ProgramContext, conforming: ConformingLimits | None) -> F
             limit,
             f"{conforming.place} is a high-cost county; FHA limit {derived}",
             rule.source,
+            conforming_table,
         )
     return FhaLimit(
         floor,
@@ -133,4 +160,5 @@ def fha_limit(context: ProgramContext, conforming: ConformingLimits | None) -> F
         "and "
         f"the conforming limit: check HUD's county lookup",
         rule.source,
+        conforming_table,
     )
