@@ -295,6 +295,7 @@ def _check_loan_limit(
                 f"for {units}, "
                 "which applies in every county.",
                 limits.source,
+                limits.citation,
             )
         else:
             evaluation.add(
@@ -304,6 +305,7 @@ def _check_loan_limit(
                 "limit for "
                 f"{limits.place} must be checked.",
                 limits.source,
+                limits.citation,
             )
         return
     limit = limits.county_limit
@@ -315,6 +317,7 @@ def _check_loan_limit(
             f"for {units} "
             f"({limits.place} limit {usd(limit)}).",
             limits.source,
+            limits.citation,
         )
     elif base_loan <= limit:
         evaluation.add(
@@ -324,6 +327,7 @@ def _check_loan_limit(
             f"{usd(limits.baseline)} baseline and "
             f"within the {usd(limit)} limit for {units} in {limits.place}.",
             limits.source,
+            limits.citation,
         )
     else:
         evaluation.add(
@@ -333,6 +337,7 @@ def _check_loan_limit(
             f"for {units} "
             f"in {limits.place}: that is a jumbo loan.",
             limits.source,
+            limits.citation,
         )
         suggest_loan_amount(context, evaluation, rule_id, limit, f"stays conforming in {limits.place}")
 

@@ -19,6 +19,13 @@ class ConformingLimits:
     source: str
     rule_id: str = "conventional.conforming_limits"
     table: LimitTable | None = None  # the county table the county limit came from
+    rule_citation: str = ""
+
+    @property
+    def citation(self) -> str:
+        if self.table is None:
+            return self.rule_citation or self.source
+        return f"{self.table.label} ({self.table.file_name}); {self.rule_citation}"
 
     @property
     def high_cost(self) -> bool:
@@ -44,7 +51,9 @@ def _conforming_limits(context: ProgramContext) -> ConformingLimits | None:
     ceiling = Decimal(rule.params["ceiling"][units])
     county = scenario.county
     if county is None:
-        return ConformingLimits(baseline, ceiling, None, "an unknown county", rule.source)
+        return ConformingLimits(
+            baseline, ceiling, None, "an unknown county", rule.source, rule_citation=rule.citation_text
+        )
     table = table_for("conforming", scenario.as_of, context.book)
     if table is None:
         return ConformingLimits(
@@ -53,13 +62,28 @@ def _conforming_limits(context: ProgramContext) -> ConformingLimits | None:
             None,
             f"{county.label} (no county limit table for {scenario.as_of.year})",
             rule.source,
+            rule_citation=rule.citation_text,
         )
     county_limit = table.limit(county.fips, scenario.units)
     if county_limit is None:
         return ConformingLimits(
-            baseline, ceiling, None, f"{county.label} (not in {table.label})", table.source, table=table
+            baseline,
+            ceiling,
+            None,
+            f"{county.label} (not in {table.label})",
+            table.source,
+            table=table,
+            rule_citation=rule.citation_text,
         )
-    return ConformingLimits(baseline, ceiling, county_limit, county.label, table.source, table=table)
+    return ConformingLimits(
+        baseline,
+        ceiling,
+        county_limit,
+        county.label,
+        table.source,
+        table=table,
+        rule_citation=rule.citation_text,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +95,15 @@ class FhaLimit:
     # Between definite_limit and fail_above only HUD's county lookup can tell: refer.
     explanation: str
     source: str
-    table: LimitTable | None = (
-        None  # HUD's county table when imported, else the conforming table it was derived from
-    )
+    # HUD's county table when imported, else the conforming table the limit was derived from.
+    table: LimitTable | None = None
+    rule_citation: str = ""
+
+    @property
+    def citation(self) -> str:
+        if self.table is None:
+            return self.rule_citation or self.source
+        return f"{self.table.label} ({self.table.file_name}); {self.rule_citation}"
 
 
 SPECIAL_FHA_STATES = ("AK", "HI", "GU", "VI")
@@ -112,6 +142,7 @@ def fha_limit(context: ProgramContext, conforming: ConformingLimits | None) -> F
                 f"{county.label} FHA limit from {table.label} ({table.file_name})",
                 table.source,
                 table,
+                rule_citation=rule.citation_text,
             )
     derived = "derived from the conforming county limit (no HUD county table imported for this year)"
     special_states = rule.params.get("special_exception_states", SPECIAL_FHA_STATES)
@@ -138,6 +169,7 @@ def fha_limit(context: ProgramContext, conforming: ConformingLimits | None) -> F
             ceiling,
             "the county FHA limit is unknown here: check HUD's county lookup",
             rule.source,
+            rule_citation=rule.citation_text,
         )
     county_limit = conforming.county_limit
     if conforming.high_cost:
@@ -150,6 +182,7 @@ def fha_limit(context: ProgramContext, conforming: ConformingLimits | None) -> F
             f"{conforming.place} is a high-cost county; FHA limit {derived}",
             rule.source,
             conforming_table,
+            rule_citation=rule.citation_text,
         )
     return FhaLimit(
         floor,
@@ -161,4 +194,5 @@ def fha_limit(context: ProgramContext, conforming: ConformingLimits | None) -> F
         f"the conforming limit: check HUD's county lookup",
         rule.source,
         conforming_table,
+        rule_citation=rule.citation_text,
     )
