@@ -18,12 +18,13 @@ from django.core.exceptions import TooManyFieldsSent
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from firstcall.accounts.models import Organisation, User
-from firstcall.eligibility import services
+from firstcall.eligibility import catalogue, services
 from firstcall.eligibility.engine import RULE_SET_VERSION, OverlayError, ScenarioError
 from firstcall.eligibility.forms import FORM_FIELD_FOR_ENGINE_FIELD, CalculatorForm, WhatIfForm
 from firstcall.eligibility.models import Assessment
@@ -616,3 +617,24 @@ def calculator_embed_script(request: HttpRequest, org_slug: str) -> HttpResponse
         return HttpResponse("/* FirstCall: this calculator is not available. */\n", status=404,
                             content_type="text/javascript; charset=utf-8")  # fmt: skip
     return embed_script_response(request, source, reverse("calculator", args=[organisation.slug]))
+
+
+@login_required
+@require_GET
+def rule_catalogue(request: HttpRequest) -> HttpResponse:
+    """Every rule the assessment applies, with its citation, effective period and last check: the same
+    catalogue as docs/assessment.md, built from the rule files."""
+    today = timezone.localdate()
+    programs = [
+        {
+            "program": program,
+            "title": title,
+            "entries": [{"entry": entry, "in_force": entry.in_force_on(today)} for entry in entries],
+        }
+        for program, title, entries in catalogue.by_program()
+    ]
+    return render(
+        request,
+        "eligibility/rule_catalogue.html",
+        {"programs": programs, "rule_set_version": RULE_SET_VERSION, "today": today},
+    )
