@@ -127,7 +127,7 @@ def test_api_returns_exactly_the_engines_assessment_and_stores_nothing_without_a
     scenario = make_scenario()
     response = post_assessment(client, scenario, api_key(organisation))
     assert response.status_code == 200
-    assert response.json() == assess(scenario)
+    assert response.json() == assess(scenario, remedies=True)
     assert [program["program"] for program in response.json()["programs"]] == PROGRAMS
     assert not Assessment.objects.exists()
 
@@ -159,6 +159,14 @@ def test_unknown_program_is_422_with_the_engines_error_json_and_nothing_stored(c
     assert response.json()["error"] == "invalid scenario"
     assert "heloc" in response.json()["fields"]["programs"]
     assert not Assessment.objects.exists()
+
+
+def test_api_answers_what_would_make_an_ineligible_program_work(client, organisation):
+    scenario = make_scenario(programs=["fha"], down_payment="5000")
+    fha = post_assessment(client, scenario, api_key(organisation)).json()["programs"][0]
+
+    assert fha["status"] == "ineligible"
+    assert fha["what_would_make_it_work"][0]["status_after"] == "eligible"
 
 
 def test_bad_values_are_422_naming_each_field_and_nothing_is_stored(client, organisation, lead):

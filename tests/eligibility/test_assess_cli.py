@@ -109,3 +109,10 @@ def test_wrong_arguments_exit_2_with_usage():
 
     assert code == 2
     assert "usage" in output["message"]
+
+
+def test_cli_output_says_what_would_make_each_program_work():
+    code, output = run(["-"], json.dumps(make_scenario(programs=["fha"], down_payment="5000")))
+
+    assert code == 0
+    assert output["programs"][0]["what_would_make_it_work"][0]["change"] == {"down_payment": "14000.00"}
