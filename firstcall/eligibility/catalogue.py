@@ -107,7 +107,8 @@ A fact that is missing never fails the request: the programs that need it are `r
 fact, and `missing_facts` lists them all. Optional facts the guides ask about:
 
 - `derogatory_events[i].extenuating_circumstances` (true/false): whether the lender has documented extenuating
-  circumstances for the event; inside a shortened waiting period the outcome depends on it.
+  circumstances for the event. Not stated counts as not documented: the standard waiting period applies, and the
+  check says from when documented circumstances would allow the loan.
 - `manufactured_home_width` (`single_width` or `multi_width`): a manufactured second home must be multi-width.
 
 ## What would make it work

@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from firstcall.eligibility.engine.counties import county_table
-from firstcall.eligibility.engine.limit_tables import imported_tables, limits_dir, table_path
+from firstcall.eligibility.engine.limit_tables import forget, imported_tables, limits_dir, table_path
 from firstcall.eligibility.engine.rulebook import rule_book
 
 HUD_SOURCE = "https://apps.hud.gov/pub/chums/file_layouts.html"
@@ -276,6 +276,7 @@ def import_table(
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    forget()  # this process sees the new table at once; others within a second
     result.written = True
     return result
 

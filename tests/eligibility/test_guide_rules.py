@@ -34,10 +34,11 @@ def test_fha_chapter_7_fourteen_months_ago_without_extenuating_circumstances_wai
     }.items() <= (next(item for item in fha["suggestions"] if item["field"] == "as_of").items())
 
 
-def test_fha_chapter_7_fourteen_months_ago_when_extenuating_circumstances_are_not_stated_refers_naming_the_fact():
+def test_fha_chapter_7_fourteen_months_ago_without_documented_circumstances_is_ineligible_naming_the_fact():
+    # Not stated is not documented: the standard two years apply, and the message says what would change it.
     fha = assess_program("fha", derogatory_events=chapter_7("2025-01-02", None))
 
-    assert fha["status"] == "refer"
+    assert fha["status"] == "ineligible"
     assert (
         "derogatory_events[0].extenuating_circumstances"
         in check(fha, "fha.waiting_periods.chapter_7_bankruptcy")["message"]
@@ -87,7 +88,7 @@ def test_fha_foreclosure_within_three_years_refers_only_with_documented_extenuat
     assert with_exception["status"] == "refer"
     assert without["status"] == "ineligible"
     assert "2027-06-01" in check(without, "fha.waiting_periods.foreclosure")["message"]
-    assert unstated["status"] == "refer"
+    assert unstated["status"] == "ineligible"
 
 
 # Fannie Mae B5-2-02: "principal residences (single- and multi-width), and second home dwellings (multi-width

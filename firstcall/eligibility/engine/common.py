@@ -296,13 +296,21 @@ def _judge_wait(
                 )
             return
         if extenuating is None:
+            # Not documented is not documented: the standard wait applies until the lender says otherwise.
             evaluation.record(
                 rule,
-                REFER,
-                f"{what}: the standard {years_text(standard_months)} wait ends on {standard_end}; {label} "
-                f"allows it {sooner} only with documented extenuating circumstances, and "
-                f"{extenuating_field} is not given.",
+                FAIL,
+                f"{what}: {label} needs a {years_text(standard_months)} wait, which ends on {standard_end}; "
+                f"with documented extenuating circumstances ({extenuating_field}: true) {label} allows it "
+                f"{sooner}.",
                 check_id,
+            )
+            evaluation.suggest(
+                check_id,
+                "as_of",
+                standard_end.isoformat(),
+                f"{label} becomes possible on {standard_end}, when the standard waiting period after the {what} "
+                "ends, or sooner with documented extenuating circumstances.",
             )
             return
     earliest = f"on {standard_end}"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -32,12 +33,20 @@ LABELS = {
 _PACKAGE_ROOT = Path(__file__).resolve().parents[3]
 
 
+_dir_cache: dict[tuple[str | None, str | None], Path] = {}
+
+
 def limits_dir() -> Path:
-    configured = os.environ.get("FIRSTCALL_LIMITS_DIR")
-    if configured:
-        return Path(configured)
-    data_dir = os.environ.get("FIRSTCALL_DATA_DIR")
-    return (Path(data_dir) if data_dir else _PACKAGE_ROOT / "var") / "limits"
+    key = (os.environ.get("FIRSTCALL_LIMITS_DIR"), os.environ.get("FIRSTCALL_DATA_DIR"))
+    found = _dir_cache.get(key)
+    if found is None:
+        configured, data_dir = key
+        if configured:
+            found = Path(configured)
+        else:
+            found = (Path(data_dir) if data_dir else _PACKAGE_ROOT / "var") / "limits"
+        _dir_cache[key] = found
+    return found
 
 
 @dataclass(eq=False, slots=True)
@@ -53,6 +62,10 @@ class LimitTable:
     counties: dict[str, tuple] = field(default_factory=dict)
     sha256: str = ""
     imported_at: str = ""
+    _json: dict | None = None
+
+    def __post_init__(self) -> None:
+        self._json = None
 
     @property
     def label(self) -> str:
@@ -66,6 +79,11 @@ class LimitTable:
         return None if row is None else Decimal(row[1 + units])
 
     def as_json(self) -> dict[str, object]:
+        if self._json is None:
+            self._json = self._as_json()
+        return dict(self._json)
+
+    def _as_json(self) -> dict[str, object]:
         return {
             "table": self.label,
             "kind": self.kind,
@@ -97,12 +115,29 @@ def table_path(kind: str, year: int, directory: Path | None = None) -> Path:
     return (directory or limits_dir()) / f"{kind}-{year}.json"
 
 
-# (directory, its mtime) -> {(kind, year): table}; a new import changes the directory's mtime.
+# (directory, its mtime) -> {(kind, year): table}; a new import changes the directory's mtime. The directory
+# is looked at again at most once a second (an import in this process clears the cache at once: forget()).
 _imported_cache: dict[tuple[str, int], dict[tuple[str, int], LimitTable]] = {}
+_last_look: list = [None, 0.0, {}]  # directory, monotonic time, tables
+RECHECK_SECONDS = 1.0
+
+
+def forget() -> None:
+    _imported_cache.clear()
+    _last_look[:] = [None, 0.0, {}]
 
 
 def imported_tables() -> dict[tuple[str, int], LimitTable]:
+    now = time.monotonic()
+    if _last_look[0] is not None and now - _last_look[1] < RECHECK_SECONDS:
+        return _last_look[2]  # an assessment takes well under a millisecond: look at the disk once a second
     directory = limits_dir()
+    found = _load_imported(directory)
+    _last_look[:] = [directory, now, found]
+    return found
+
+
+def _load_imported(directory: Path) -> dict[tuple[str, int], LimitTable]:
     try:
         stamp = directory.stat().st_mtime_ns
     except OSError:
