@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "firstcall.accounts",
     "firstcall.pipeline",
     "firstcall.leads",
+    "firstcall.compliance",
     "firstcall.intake",
     "firstcall.routing",
     "firstcall.messaging",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("firstcall.routing.urls")),
     path("", include("firstcall.cadences.urls")),
     path("", include("firstcall.messaging.urls")),
+    path("", include("firstcall.compliance.urls")),
     path("", include("firstcall.eligibility.urls")),
     path("", include("firstcall.intake.calculator.urls")),
     path("", include("firstcall.reports.urls")),

@@ -416,6 +416,7 @@ def _record_consent(lead: Lead, submission: LeadSubmission, inquiry: Inquiry, re
             lead=lead,
             channel=channel,
             is_granted=True,
+            address=consent_address(lead, channel),
             disclosure_text=consent.text[:5000],
             recorded_at=received_at,
             ip_address=consent.ip or None,
@@ -444,11 +445,20 @@ def _record_consent(lead: Lead, submission: LeadSubmission, inquiry: Inquiry, re
     )
 
 
+def consent_address(lead: Lead, channel: str) -> str:
+    """The address a consent on this channel is for: the lead's phone for texts and calls, else its email."""
+    return (lead.email or "").lower() if channel == "email" else lead.phone or ""
+
+
 @transaction.atomic
-def revoke_consent(lead: Lead, channel: str, *, how: str, actor=None, kind: str = "by_user") -> None:
+def revoke_consent(
+    lead: Lead, channel: str, *, how: str, actor=None, kind: str = "by_user", address: str | None = None
+) -> None:
     """`how` is the human account kept with the consent record; `kind` is its code for the consent.revoked
-    event (docs/events.md)."""
-    Consent.objects.create(lead=lead, channel=channel, is_granted=False, how=how[:200])
+    event (docs/events.md); `address` is the number or email the revocation is for (the lead's current one by
+    default)."""
+    address = consent_address(lead, channel) if address is None else address
+    Consent.objects.create(lead=lead, channel=channel, is_granted=False, address=address, how=how[:200])
     Lead.objects.filter(pk=lead.pk).update(**{f"consent_{channel}": False})
     setattr(lead, f"consent_{channel}", False)
     record_event(

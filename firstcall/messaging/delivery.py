@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from firstcall.compliance import services as compliance_services
 from firstcall.events.outbox import emit
 from firstcall.leads.models import Lead
 from firstcall.messaging.models import Message, Suppression
@@ -26,6 +27,7 @@ from firstcall.messaging.outbox import (
     enqueue_delivery,
     logger,
     max_attempts,
+    message_kind,
     send_lease,
     sweep_grace,
 )
@@ -197,6 +199,12 @@ def on_message_sent(message: Message) -> None:
         Lead.objects.filter(pk=message.lead_id, first_touch_at__isnull=True).update(
             first_touch_at=message.sent_at
         )
+    if message.channel == SMS:
+        # The FL/OK/MD cap counts texts and calls together: the call gate reads this log.
+        compliance_services.record_attempt(
+            message.organisation, _lead_ref(message), SMS, message.to_address, kind=message_kind(message),
+            at=message.sent_at,
+        )  # fmt: skip
     record_event(
         _lead_ref(message),
         TimelineEvent.Kind.MESSAGE,

@@ -8,8 +8,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from firstcall.accounts.models import Organisation
+from firstcall.compliance.engine import optout
 from firstcall.events.outbox import emit
-from firstcall.leads.models import Lead
+from firstcall.leads.models import Consent, Lead
+from firstcall.lib.phones import display_phone
 from firstcall.messaging import compliance
 from firstcall.messaging.models import Message, Suppression
 from firstcall.messaging.optout import (
@@ -56,6 +58,21 @@ def find_lead_by_phone(organisation, phone: str) -> Lead | None:
         if not lead.stage.is_closed:
             return lead
     return candidates[0] if candidates else None
+
+
+def help_reply_text(organisation, language: str = "en") -> str:
+    """The HELP answer (CTIA, REFERENCE §4.4): brand, a contact, message frequency, "Msg & data rates may
+    apply" and how to stop. The organisation's own text is used when it has every part."""
+    contact = (
+        (display_phone(organisation.sms_from_number) if organisation.sms_from_number else "")
+        or organisation.postal_address
+        or organisation.name
+    )
+    program = optout.Program(brand=organisation.name, contact=contact)
+    own = organisation.help_text or ""
+    if language == "en" and not optout.help_reply_problems(own, program):
+        return own
+    return optout.help_reply(program, language)
 
 
 OPT_OUT_CONFIRMATION = (
@@ -110,7 +127,7 @@ def receive_inbound_sms(
                     provider=provider,
                     provider_message_id=(provider_message_id or "")[:100],
                     keyword="" if kind == "none" else kind,
-                    needs_review=kind == "possible_opt_out",
+                    needs_review=kind == "possible_opt_out" or keyword.needs_review,
                     created_at=now,
                     updated_at=now,
                 )
@@ -145,7 +162,7 @@ def receive_inbound_sms(
             _hold_for_review(organisation, address, message, keyword.matched)
         elif kind == "help":
             queue_message(
-                body=organisation.help_text,
+                body=help_reply_text(organisation, keyword.language),
                 channel=SMS,
                 purpose=Message.Purpose.HELP_REPLY,
                 idempotency_key=f"help-reply:{message.pk}",
@@ -198,12 +215,12 @@ def _opt_in(organisation, address: str, message: Message, matched: str, reply: d
 
 
 def resolve_possible_opt_out(message: Message, *, is_opt_out: bool, actor=None) -> None:
-    """A person read a flagged reply: confirm it as an opt-out (consent revoked, one confirmation text) or
-    clear it."""
+    """A person read a flagged reply: confirm it as an opt-out (consent revoked; no confirmation text, which
+    may only go within 5 minutes of the reply) or clear it."""
     organisation, address = message.organisation, message.from_address
     with transaction.atomic():
         if is_opt_out:
-            outcome = opt_out_address(
+            opt_out_address(
                 organisation,
                 SMS,
                 address,
@@ -212,17 +229,8 @@ def resolve_possible_opt_out(message: Message, *, is_opt_out: bool, actor=None) 
                 actor=actor,
                 source_message=message,
             )
-            if outcome.is_new_opt_out:
-                queue_message(
-                    message.lead,
-                    SMS,
-                    OPT_OUT_CONFIRMATION.format(org=organisation.name),
-                    organisation=organisation,
-                    to_address=address,
-                    is_marketing=False,
-                    purpose=Message.Purpose.OPT_OUT_CONFIRMATION,
-                    idempotency_key=f"opt-out-confirmation:{message.pk}",
-                )
+            # No confirmation text now: it may only go within 5 minutes of the borrower's message
+            # (47 CFR 64.1200(a)(12)), and a review can come much later.
         else:
             lift_suppression(
                 organisation,
@@ -231,7 +239,29 @@ def resolve_possible_opt_out(message: Message, *, is_opt_out: bool, actor=None) 
                 why="reviewed: not an opt-out",
                 only_reasons=[Suppression.Reason.PENDING_REVIEW],
             )
+            _undo_revocation_by(message, actor=actor)
         Message.objects.filter(pk=message.pk).update(needs_review=False, updated_at=timezone.now())
+
+
+def _undo_revocation_by(message: Message, *, actor=None) -> None:
+    """A reply honoured at once as a revocation and then judged by a person not to be one: its do-not-contact
+    entry is lifted and the consent it revoked (texts, and calls to the same number) comes back."""
+    lifted = Suppression.objects.filter(source_message=message, lifted_at__isnull=True).update(
+        lifted_at=timezone.now(), lifted_reason="reviewed: not an opt-out"
+    )
+    if not lifted:
+        return
+    how = "reviewed: the reply was not an opt-out"
+    for lead in leads_with_address(message.organisation, SMS, message.from_address):
+        if not lead.consent_sms:
+            grant_consent(lead, SMS, how=how, actor=actor)
+        revoked_calls = Consent.objects.filter(
+            lead=lead, channel="calls", is_granted=False, recorded_at__gte=message.created_at,
+            how__contains="a text revocation covers calls",
+        ).exists()  # fmt: skip
+        if revoked_calls and not lead.consent_calls:
+            Consent.objects.create(lead=lead, channel="calls", is_granted=True, address=lead.phone, how=how)
+            Lead.objects.filter(pk=lead.pk).update(consent_calls=True)
 
 
 def emit_message_received(message: Message) -> None:

@@ -170,7 +170,8 @@ def opt_out_address(
 def grant_consent(lead: Lead, channel: str, *, how: str, actor=None) -> None:
     """Consent given by the borrower's own message (START). leads.services has only revoke_consent; this
     mirrors it."""
-    Consent.objects.create(lead=lead, channel=channel, is_granted=True, how=how[:200])
+    address = (lead.email or "").lower() if channel == EMAIL else lead.phone or ""
+    Consent.objects.create(lead=lead, channel=channel, is_granted=True, address=address, how=how[:200])
     Lead.objects.filter(pk=lead.pk).update(**{CONSENT_FIELD[channel]: True})
     setattr(lead, CONSENT_FIELD[channel], True)
     record_event(

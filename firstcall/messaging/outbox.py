@@ -16,6 +16,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from firstcall.accounts.models import Organisation
+from firstcall.compliance import services as compliance_services
+from firstcall.compliance.engine import gate
 from firstcall.leads.models import Lead
 from firstcall.lib.emails import InvalidEmail, normalise_email
 from firstcall.lib.phones import InvalidPhone, normalise_phone
@@ -210,9 +212,10 @@ def _with_email_footer(organisation, lead, address, body, html_body):
     from firstcall.messaging.unsubscribe import unsubscribe_url
 
     url = unsubscribe_url(organisation_id=organisation.pk, address=address, lead_id=getattr(lead, "pk", None))
-    postal = organisation.postal_address or organisation.name
+    # No fallback: without a postal address the gate refuses marketing email (CAN-SPAM, 15 U.S.C. 7704(a)(5)).
+    postal = organisation.postal_address or ""
     if url not in body:
-        body = f"{body}\n\n--\n{organisation.name}, {postal}\nUnsubscribe: {url}\n"
+        body = f"{body}\n\n--\n{organisation.name}, {postal}\nThis is an advertisement. Unsubscribe: {url}\n"
     if html_body and escape(url) not in html_body and url not in html_body:
         footer = (
             f'<p style="font-size:12px;color:#555">{escape(organisation.name)}, {escape(postal)}<br>'
@@ -257,6 +260,11 @@ class SendFacts:
     phone: str
     state: str
     recent_marketing_sends: tuple[datetime, ...] = ()
+    # The touch the compliance engine decides on (borrower messages only): consent per address, do-not-call
+    # lists, calling windows, caps over calls and texts, CAN-SPAM sender identity.
+    touch: gate.Touch | None = None
+    # An opt-out confirmation goes within 5 minutes of the opt-out or not at all (47 CFR 64.1200(a)(12)).
+    response_expired: bool = False
 
 
 @dataclass(frozen=True)
@@ -266,10 +274,23 @@ class GateResult:
     held_until: datetime | None = None
     zones: list[str] = field(default_factory=list)
     needs_review: bool = False
+    decision: gate.Decision | None = None
 
     @property
     def summary(self) -> str:
         return "; ".join(self.reasons)[:500]
+
+
+OPT_OUT_CONFIRMATION_WINDOW = timedelta(minutes=5)
+ENGINE_OUTCOME = {gate.ALLOW: ALLOWED, gate.HOLD: HELD, gate.REFUSE: SUPPRESSED}
+
+
+def message_kind(message: Message) -> str:
+    """The kind of touch for the compliance engine: a loan officer's own message is "manual"; the first touch
+    and cadence steps are "marketing"; answers and other automatic notices are "transactional"."""
+    if message.sent_by_id is not None:
+        return "manual"
+    return "marketing" if message.is_marketing else "transactional"
 
 
 def evaluate_send(facts: SendFacts, now: datetime) -> GateResult:
@@ -277,62 +298,52 @@ def evaluate_send(facts: SendFacts, now: datetime) -> GateResult:
     channel_name = "text" if facts.channel == SMS else "email"
     if not facts.to_address:
         return GateResult(SUPPRESSED, [f"no {channel_name} address for the recipient"])
+    if facts.is_response and facts.response_expired:
+        return GateResult(
+            SUPPRESSED,
+            ["opt-out confirmation not sent: more than 5 minutes after the opt-out (47 CFR 64.1200(a)(12))"],
+        )
     if facts.is_response:
         # One opt-out confirmation is allowed (47 CFR 64.1200(a)(12)); HELP must be answered (CTIA,
         # REFERENCE §4.4).
         return GateResult(ALLOWED, ["answer to the recipient's own STOP/HELP/START: sent without delay"])
     if facts.suppression_reason:
         return GateResult(SUPPRESSED, [f"address is on the do-not-contact list ({facts.suppression_reason})"])
-    reasons: list[str] = []
     if not facts.is_to_borrower:
-        reasons.append("alert to a loan officer: not a borrower message, no borrower consent needed")
-        return GateResult(ALLOWED, reasons)
-    if not facts.has_consent:
+        return GateResult(
+            ALLOWED, ["alert to a loan officer: not a borrower message, no borrower consent needed"]
+        )
+    if facts.touch is None:
         return GateResult(SUPPRESSED, [f"no {channel_name} consent from the borrower"])
-    reasons.append(f"{channel_name} consent on file")
-    if facts.channel == EMAIL:
-        reasons.append("email: no calling-hours rule applies")
-        return GateResult(ALLOWED, reasons)
-
-    # Texts count as calls under the TCPA: borrower's local time, every candidate zone, strictest rule wins.
-    zones = compliance.candidate_time_zones(
-        facts.zip_time_zone or None, facts.phone or None, facts.state or None
+    decision = gate.decide(facts.touch)
+    zones = []
+    if facts.channel == SMS:
+        zones = compliance.candidate_time_zones(
+            facts.zip_time_zone or None, facts.phone or None, facts.state or None
+        )
+    reasons = [reason.detail for reason in decision.reasons]
+    return GateResult(
+        ENGINE_OUTCOME[decision.outcome], reasons, decision.until, zones, decision.needs_review, decision
     )
-    states = compliance.candidate_states(facts.state or None, facts.phone or None)
-    window = compliance.next_allowed_send_time(now, zones, states)
-    reasons += window.reasons
-    not_before = None if window.allowed_now else window.send_at_utc
-    if facts.is_marketing:
-        cap_allows, cap_reason = compliance.frequency_cap_allows(facts.recent_marketing_sends, now, states)
-        reasons.append(cap_reason)
-        if not cap_allows:
-            cap_opens = compliance.frequency_cap_next_allowed(facts.recent_marketing_sends, now, states)
-            later = compliance.next_allowed_send_time(max(cap_opens, not_before or cap_opens), zones, states)
-            return GateResult(HELD, reasons, later.send_at_utc, window.zones, later.needs_review)
-    if not_before is not None:
-        return GateResult(HELD, reasons, not_before, window.zones, window.needs_review)
-    return GateResult(ALLOWED, reasons, None, window.zones)
 
 
 def gather_send_facts(message: Message, now: datetime) -> SendFacts:
-    lead = None
-    if message.lead_id:
-        lead = (
-            Lead.objects.filter(pk=message.lead_id)
-            .values("consent_sms", "consent_email", "time_zone", "phone", "state")
-            .first()
-        )
+    lead = (
+        Lead.objects.filter(pk=message.lead_id).select_related("organisation").first()
+        if message.lead_id
+        else None
+    )
     recent: tuple[datetime, ...] = ()
-    if message.channel == SMS and message.is_marketing and message.to_address:
+    if message.channel == SMS and message.to_address:
         rows = (
             Message.objects.filter(
                 organisation_id=message.organisation_id,
                 channel=SMS,
                 to_address=message.to_address,
                 direction=Message.Direction.OUTBOUND,
-                is_marketing=True,
                 status__in=[Message.Status.SENDING, Message.Status.SENT, Message.Status.DELIVERED],
             )
+            .filter(Q(is_marketing=True) | Q(sent_by__isnull=False))
             .filter(
                 Q(sent_at__gt=now - timedelta(hours=24))
                 | Q(sent_at__isnull=True, claimed_at__gt=now - timedelta(hours=24))
@@ -341,28 +352,45 @@ def gather_send_facts(message: Message, now: datetime) -> SendFacts:
             .values_list("sent_at", "claimed_at")
         )
         recent = tuple(sent_at or claimed_at for sent_at, claimed_at in rows)
+    touch = None
+    if message.is_to_borrower and message.to_address:
+        touch = compliance_services.build_touch(
+            lead.organisation if lead is not None else message.organisation,
+            lead,
+            channel=message.channel,
+            kind=message_kind(message),
+            address=message.to_address,
+            at=now,
+            # Texts already sent are counted from the outbox; calls from the compliance log.
+            recent_texts=recent,
+        )
     return SendFacts(
         channel=message.channel,
         to_address=message.to_address,
         is_to_borrower=message.is_to_borrower,
         is_response=message.is_response_to_borrower_request,
         is_marketing=message.is_marketing,
-        has_consent=bool(lead and lead[CONSENT_FIELD[message.channel]]),
+        has_consent=bool(lead and getattr(lead, CONSENT_FIELD[message.channel])),
         suppression_reason=active_suppression_reason(
             message.organisation_id, message.channel, message.to_address
         ),
-        zip_time_zone=(lead or {}).get("time_zone") or "",
+        zip_time_zone=getattr(lead, "time_zone", "") or "",
         # The number we text is the one whose area code matters, even if the lead's phone changed since.
-        phone=message.to_address if message.channel == SMS else (lead or {}).get("phone") or "",
-        state=(lead or {}).get("state") or "",
+        phone=message.to_address if message.channel == SMS else getattr(lead, "phone", "") or "",
+        state=getattr(lead, "state", "") or "",
         recent_marketing_sends=recent,
+        touch=touch,
+        response_expired=message.purpose == Message.Purpose.OPT_OUT_CONFIRMATION
+        and now - message.created_at > OPT_OUT_CONFIRMATION_WINDOW,
     )
 
 
 def decide_send(message: Message, now: datetime | None = None) -> GateResult:
-    """The compliance gate before every send; every decision is logged with its reasons."""
+    """The compliance gate before every send; every decision is logged with its reasons (and, for borrower
+    messages, each rule's citation and version in the compliance log)."""
     now = now or timezone.now()
-    result = evaluate_send(gather_send_facts(message, now), now)
+    facts = gather_send_facts(message, now)
+    result = evaluate_send(facts, now)
     SendDecision.objects.create(
         message=message,
         outcome=result.outcome,
@@ -371,10 +399,17 @@ def decide_send(message: Message, now: datetime | None = None) -> GateResult:
         held_until=result.held_until,
         decided_at=now,
     )
+    if result.decision is not None:
+        compliance_services.store_decision(
+            message.organisation,
+            Lead(pk=message.lead_id) if message.lead_id else None,
+            facts.touch,
+            result.decision,
+            subject_type="message",
+            subject_id=message.pk,
+            actor=message.sent_by,
+        )
     return result
-
-
-# The gate reads suppressions; opt-outs (optout.py) write them.
 
 
 def active_suppression_reason(organisation_id: int, channel: str, address: str) -> str | None:

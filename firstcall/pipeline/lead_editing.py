@@ -105,6 +105,7 @@ def update_lead_fields(lead: Lead, values: dict, *, actor, reason: str = ""):
                     how=f"mobile number changed by {who}; consent was for the old number",
                     actor=actor,
                     kind="contact_changed",
+                    address=old_phone,
                 )
     if lead.email.lower() != (old_email or "").lower() and old_email and lead.consent_email:
         revoke_consent(
@@ -113,6 +114,7 @@ def update_lead_fields(lead: Lead, values: dict, *, actor, reason: str = ""):
             how=f"email changed by {who}; consent was for the old address",
             actor=actor,
             kind="contact_changed",
+            address=old_email.lower(),
         )
     rescore_lead(lead, trigger="edited")
     return event
