@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "firstcall.cadences",
     "firstcall.eligibility",
     "firstcall.reports",
+    "firstcall.integrations",
     "firstcall.web",
 ]
 
@@ -246,3 +247,7 @@ LOGGING = {
     # httpx logs every request URL at INFO, and URLs can carry phone numbers.
     "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }
+
+# --- Integrations ---------------------------------------------------------------------------------------
+# The MISMO 3.4 XSD (or DU wrapper XSD) to validate exports and imports against, when the admin has it.
+MISMO_XSD = env("FIRSTCALL_MISMO_XSD")
