@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+
 from firstcall.integrations.mismo.reader import read_mismo
 from firstcall.integrations.mismo.validate import check_schema, check_structure
 from firstcall.integrations.models import LoanApplication
