@@ -70,7 +70,7 @@ INSTALLED_APPS = [
 
 # Domain events: one `subscribers.py` per app, each a plain mapping {"event.name": [function, ...]}
 # (firstcall/events/registry.py). The whole answer to "what happens after X" is in these modules.
-EVENT_SUBSCRIBERS: list[str] = []
+EVENT_SUBSCRIBERS: list[str] = ["firstcall.integrations.subscribers"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -256,3 +256,7 @@ LOGGING = {
 # --- Integrations ---------------------------------------------------------------------------------------
 # The MISMO 3.4 XSD (or DU wrapper XSD) to validate exports and imports against, when the admin has it.
 MISMO_XSD = env("FIRSTCALL_MISMO_XSD")
+# Outbound webhooks: hosts that may resolve to private or loopback addresses (your own receivers), and the time
+# one delivery attempt may take.
+WEBHOOK_ALLOWED_HOSTS = env_list("FIRSTCALL_WEBHOOK_ALLOWED_HOSTS")
+WEBHOOK_TIMEOUT_SECONDS = float(env("FIRSTCALL_WEBHOOK_TIMEOUT_SECONDS", "10"))

@@ -66,3 +66,105 @@ class LoanApplication(models.Model):
 
     def __str__(self):
         return f"Loan application for lead {self.lead_id}"
+
+
+class EncryptedTextField(models.TextField):
+    """Text stored encrypted (a webhook signing secret): it has to be read back to sign, so it is not hashed."""
+
+    def from_db_value(self, value, expression, connection):
+        if value in (None, ""):
+            return ""
+        return decrypt_text(value, _key_material())
+
+    def get_prep_value(self, value):
+        return encrypt_text(value or "", _key_material())
+
+
+class WebhookSubscription(models.Model):
+    """An organisation's receiver of signed webhooks (Standard Webhooks 1.0) for the events it chose."""
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    url = models.URLField(max_length=500)
+    description = models.CharField(max_length=200, blank=True)
+    event_types = models.JSONField(default=list, help_text="Webhook event types delivered (catalogue names)")
+    secret = EncryptedTextField(help_text="whsec_... signing secret, shown once")
+    is_active = models.BooleanField(default=True)
+    # The first failed delivery since the last success; cleared by a success. Disabling looks at it.
+    failing_since = models.DateTimeField(null=True, blank=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    disabled_reason = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["organisation", "id"]
+
+    def __str__(self):
+        return self.description or self.url
+
+    def wants(self, event_type: str) -> bool:
+        return self.is_active and event_type in (self.event_types or [])
+
+
+class WebhookMessage(models.Model):
+    """The outbox row for one event to one subscription: its body is fixed when written, its id (webhook-id)
+    stays the same on every retry and replay so receivers can deduplicate."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENDING = "sending", "Sending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Gave up"
+        CANCELLED = "cancelled", "Cancelled (subscription disabled)"
+
+    subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE, related_name="messages")
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    message_id = models.CharField(max_length=64, unique=True)
+    event_type = models.CharField(max_length=80)
+    event_id = models.BigIntegerField(null=True, blank=True, help_text="The domain event it came from")
+    body = models.TextField(help_text="The exact JSON that is signed and sent")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    replayed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "event_id"],
+                condition=models.Q(event_id__isnull=False),
+                name="one_webhook_message_per_event_and_subscription",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="webhook_message_due"),
+            models.Index(fields=["subscription", "-created_at"], name="webhook_message_log"),
+        ]
+
+    def __str__(self):
+        return f"{self.event_type} {self.message_id} ({self.status})"
+
+
+class WebhookAttempt(models.Model):
+    """One HTTP attempt of a message: the delivery log the settings page shows."""
+
+    message = models.ForeignKey(WebhookMessage, on_delete=models.CASCADE, related_name="attempt_log")
+    attempted_at = models.DateTimeField(default=timezone.now)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    response_excerpt = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-attempted_at", "-id"]
+
+    def __str__(self):
+        return f"{self.message_id} {self.status_code or self.error}"

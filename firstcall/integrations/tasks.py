@@ -1,0 +1,10 @@
+"""Background tasks: each takes ids, reloads state, and is safe to run twice or late."""
+
+from django_tasks import task
+
+from firstcall.integrations.webhooks import services as webhooks
+
+
+@task()
+def deliver_webhook(message_id: int) -> str:
+    return webhooks.deliver(message_id)

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from firstcall.integrations import views
+
+urlpatterns = [
+    path("settings/webhooks/", views.webhook_list, name="webhook_list"),
+    path("settings/webhooks/<int:subscription_id>/", views.webhook_detail, name="webhook_detail"),
+    path(
+        "settings/webhooks/<int:subscription_id>/<str:action>/", views.webhook_action, name="webhook_action"
+    ),
+    path("settings/webhooks/messages/<int:message_id>/replay/", views.webhook_replay, name="webhook_replay"),
+]
