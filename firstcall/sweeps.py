@@ -19,6 +19,7 @@ SWEEPS = [
     "firstcall.pipeline.tasks_service.sweep_task_reminders",
     "firstcall.pipeline.maintenance.refresh_planner_statistics",
     "firstcall.integrations.webhooks.services.sweep_due_webhooks",
+    "firstcall.integrations.los.sweep_pending_fetches",
 ]
 
 

@@ -168,3 +168,65 @@ class WebhookAttempt(models.Model):
 
     def __str__(self):
         return f"{self.message_id} {self.status_code or self.error}"
+
+
+class LosConnection(models.Model):
+    """A loan origination system that reports milestones back: its bearer token (hashed), and for
+    Encompass-style notifications (resource id + event) the fetch that reads the loan."""
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=120)
+    token_hash = models.CharField(max_length=64, unique=True)
+    # e.g. https://los.example.com/api/loans/{resource_id}; the response is read with field_paths.
+    fetch_url = models.CharField(max_length=500, blank=True)
+    fetch_authorization = EncryptedTextField(blank=True, help_text="Authorization header value for the fetch")
+    # Where the fetched JSON keeps each fact: {"loan_number": "loanNumber", "milestone": "milestone.name", ...}
+    field_paths = models.JSONField(default=dict, blank=True)
+    # The LOS's milestone names -> FirstCall's (application_taken, disclosed, ...); defaults in integrations.los.
+    milestone_names = models.JSONField(default=dict, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return self.name
+
+
+class LosEvent(models.Model):
+    """One milestone report from a loan origination system, kept whatever happens to it: matched and applied,
+    waiting for a person in the review queue, or waiting for its fetch."""
+
+    class Status(models.TextChoices):
+        PENDING_FETCH = "pending_fetch", "Waiting to fetch the loan"
+        APPLIED = "applied", "Matched and applied"
+        REVIEW = "review", "Needs review (no sure match)"
+        DUPLICATE = "duplicate", "Already applied"
+        FAILED = "failed", "Could not be read"
+        DISMISSED = "dismissed", "Dismissed by a person"
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    connection = models.ForeignKey(LosConnection, on_delete=models.SET_NULL, null=True, blank=True)
+    shape = models.CharField(max_length=20, help_text="json, notification or csv")
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    payload = EncryptedJSONField(blank=True, default=dict)
+    resource_id = models.CharField(max_length=120, blank=True)
+    loan_number = models.CharField(max_length=60, blank=True, db_index=True)
+    milestone = models.CharField(max_length=30, blank=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    occurred_on = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=15, choices=Status.choices, db_index=True)
+    lead = models.ForeignKey("leads.Lead", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    match_reason = models.CharField(max_length=300, blank=True)
+    candidates = models.JSONField(default=list, blank=True, help_text="Lead ids that could be this borrower")
+    error = models.CharField(max_length=300, blank=True)
+    fetch_attempts = models.PositiveSmallIntegerField(default=0)
+    next_fetch_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["organisation", "status", "-received_at"], name="los_event_queue")]
+
+    def __str__(self):
+        return f"{self.milestone or 'LOS event'} for {self.loan_number or self.resource_id} ({self.status})"

@@ -38,6 +38,14 @@ def task_due(event) -> dict:
     return _forward("task.due", event)
 
 
+def loan_milestone(event) -> dict:
+    return _forward("loan.milestone", event)
+
+
+def loan_funded(event) -> dict:
+    return _forward("loan.funded", event)
+
+
 SUBSCRIBERS = {
     "lead.captured": [lead_captured],
     "lead.assigned": [lead_assigned],
@@ -45,4 +53,6 @@ SUBSCRIBERS = {
     "consent.revoked": [consent_revoked],
     "message.received": [message_received],
     "task.due": [task_due],
+    "loan.milestone": [loan_milestone],
+    "loan.funded": [loan_funded],
 }

@@ -2,9 +2,15 @@
 
 from django_tasks import task
 
+from firstcall.integrations import los
 from firstcall.integrations.webhooks import services as webhooks
 
 
 @task()
 def deliver_webhook(message_id: int) -> str:
     return webhooks.deliver(message_id)
+
+
+@task()
+def fetch_los_loan(los_event_id: int) -> str:
+    return los.fetch(los_event_id)

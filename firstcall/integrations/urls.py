@@ -9,4 +9,7 @@ urlpatterns = [
         "settings/webhooks/<int:subscription_id>/<str:action>/", views.webhook_action, name="webhook_action"
     ),
     path("settings/webhooks/messages/<int:message_id>/replay/", views.webhook_replay, name="webhook_replay"),
+    path("hooks/los/<int:connection_id>/", views.los_inbound, name="los_inbound"),
+    path("settings/loan-milestones/", views.los_review, name="los_review"),
+    path("settings/loan-milestones/<int:event_id>/", views.los_resolve, name="los_resolve"),
 ]
