@@ -346,3 +346,24 @@ def test_another_organisations_admin_cannot_reach_a_subscription(client, other_o
     client.force_login(make_user(other_organisation, "ola", role="admin"))
     assert client.get(f"/settings/webhooks/{subscription.pk}/").status_code == 404
     assert client.post(f"/settings/webhooks/{subscription.pk}/disable/").status_code == 404
+
+
+def test_the_verification_snippet_in_the_docs_accepts_our_signature_and_refuses_a_forgery(
+    organisation, subscription, receiver, work, django_capture_on_commit_callbacks
+):
+    from pathlib import Path
+
+    from django.conf import settings as django_settings
+
+    text = (Path(django_settings.BASE_DIR).parent / "docs" / "integrations.md").read_text()
+    snippet = text.split("Without the library:\n\n```python\n", 1)[1].split("```", 1)[0]
+    namespace = {}
+    exec(snippet, namespace)  # noqa: S102 - our own documentation
+    lead_captured(organisation, django_capture_on_commit_callbacks)
+    work()
+    [request] = receiver.requests
+    headers = {key.lower(): value for key, value in request["headers"].items()}
+    body = request["body"].encode()
+    assert namespace["verify"](subscription.secret, headers, body) is True
+    assert namespace["verify"](subscription.secret, headers, body.replace(b"api", b"web")) is False
+    assert namespace["verify"](webhooks.new_secret(), headers, body) is False
