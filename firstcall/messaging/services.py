@@ -850,7 +850,7 @@ def opt_out_address(
     actor=None,
 ) -> OptOutResult:
     """Honour an opt-out organisation-wide: suppression entry, consent revoked on every lead with the address,
-    every pending message to it suppressed, at once (FCC 24-18 allows up to 10 business days; we do it
+    every pending message to it suppressed, at once (FCC 24-24 allows up to 10 business days; we do it
     now)."""
     from firstcall.leads.services import revoke_consent
 
