@@ -230,3 +230,52 @@ class LosEvent(models.Model):
 
     def __str__(self):
         return f"{self.milestone or 'LOS event'} for {self.loan_number or self.resource_id} ({self.status})"
+
+
+class BookingProfile(models.Model):
+    """A loan officer's public booking page: meeting length, buffers, notice and horizon. Working hours and time
+    zone are the officer's own (accounts.User.working_hours, time_zone)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="booking_profile"
+    )
+    is_enabled = models.BooleanField(default=True)
+    meeting_minutes = models.PositiveSmallIntegerField(default=30)
+    buffer_before_minutes = models.PositiveSmallIntegerField(default=0)
+    buffer_after_minutes = models.PositiveSmallIntegerField(default=15)
+    minimum_notice_minutes = models.PositiveIntegerField(default=120)
+    horizon_days = models.PositiveSmallIntegerField(default=14)
+
+    def __str__(self):
+        return f"Booking page of {self.user}"
+
+
+class Appointment(models.Model):
+    """A call booked with a loan officer. `uid` never changes; `sequence` rises with each reschedule or
+    cancellation, as iCalendar requires for updates to land on the same calendar entry."""
+
+    class Status(models.TextChoices):
+        BOOKED = "booked", "Booked"
+        CANCELLED = "cancelled", "Cancelled"
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    loan_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="appointments"
+    )
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="appointments")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    borrower_time_zone = models.CharField(max_length=64, blank=True)
+    uid = models.CharField(max_length=120, unique=True)
+    sequence = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.BOOKED)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["starts_at"]
+        indexes = [
+            models.Index(fields=["loan_officer", "status", "starts_at"], name="appointment_officer_time")
+        ]
+
+    def __str__(self):
+        return f"Appointment {self.uid} at {self.starts_at:%Y-%m-%d %H:%M}"

@@ -12,4 +12,8 @@ urlpatterns = [
     path("hooks/los/<int:connection_id>/", views.los_inbound, name="los_inbound"),
     path("settings/loan-milestones/", views.los_review, name="los_review"),
     path("settings/loan-milestones/<int:event_id>/", views.los_resolve, name="los_resolve"),
+    path("book/<int:user_id>/", views.booking_officer, name="booking_officer"),
+    path("book/team/<int:team_id>/", views.booking_team, name="booking_team"),
+    path("book/invite/<str:token>/", views.booking_invite, name="booking_invite"),
+    path("calendar/<int:user_id>/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
 ]

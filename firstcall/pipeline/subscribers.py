@@ -1,8 +1,14 @@
 """What the pipeline does when something happens elsewhere. Listed in settings.EVENT_SUBSCRIBERS; docs/events.md."""
 
+from datetime import datetime
+
+from django.utils import timezone
+
+from firstcall.accounts.models import User
 from firstcall.leads.models import Lead
-from firstcall.pipeline.models import Stage
+from firstcall.pipeline.models import Stage, Task
 from firstcall.pipeline.services import StageMoveRefused, move_stage
+from firstcall.pipeline.tasks_service import TaskRefused, create_task
 
 
 def move_to_milestone_stage(event) -> dict:
@@ -32,6 +38,33 @@ def move_to_milestone_stage(event) -> dict:
     return {"moved": moved, "stage": stage.name}
 
 
+def appointment_task(event) -> dict:
+    """A booked call is an Appointment task for the loan officer on the lead; a reschedule moves it, a
+    cancellation completes it. The task notes carry the appointment id, which is how it is found again."""
+    payload = event.payload
+    marker = f"appointment #{payload['appointment_id']}"
+    existing = Task.objects.filter(
+        lead_id=payload["lead_id"], kind=Task.Kind.APPOINTMENT, notes__startswith=marker
+    )
+    starts_at = datetime.fromisoformat(payload["starts_at"])
+    if payload["status"] == "cancelled":
+        return {"completed": existing.filter(completed_at__isnull=True).update(completed_at=timezone.now())}
+    if existing.exists():
+        return {"moved": existing.update(due_at=starts_at, reminder_sent_at=None)}
+    lead = Lead.objects.filter(pk=payload["lead_id"]).select_related("organisation").first()
+    officer = User.objects.filter(pk=payload["assigned_to_id"]).first()
+    if lead is None or officer is None:
+        return {"created": False, "why": "the lead or the loan officer no longer exists"}
+    try:
+        task = create_task(lead.organisation, title=f"Call with {lead.full_name or 'borrower'} (booked)",
+                           created_by=officer, assignee=officer, lead=lead, due_at=starts_at,
+                           kind=Task.Kind.APPOINTMENT, notes=f"{marker}, booked on the booking page")  # fmt: skip
+    except TaskRefused as refused:
+        return {"created": False, "why": str(refused)}
+    return {"created": True, "task_id": task.pk}
+
+
 SUBSCRIBERS = {
     "loan.milestone": [move_to_milestone_stage],
+    "appointment.booked": [appointment_task],
 }
