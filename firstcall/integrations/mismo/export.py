@@ -275,7 +275,6 @@ def _parties(deal, application, borrower_labels, relationships):
         if officer.get("nmls_id"):
             detail = _add(_add(_add(role, "LICENSES"), "LICENSE"), "LICENSE_DETAIL")
             # The NMLS ID is a license issued by a private authority (NMLS): ULAD/DU Spec.
-            _add(detail, "IdentifierOwnerURI", "https://www.nmlsconsumeraccess.org")
             _add(detail, "LicenseAuthorityLevelType", "Private")
             _add(detail, "LicenseIdentifier", officer["nmls_id"])
         _add(_add(role, "ROLE_DETAIL"), "PartyRoleType", "LoanOriginator")
