@@ -275,8 +275,9 @@ def sweep_pending_fetches() -> int:
     """For firstcall.sweeps.SWEEPS: fetch notifications whose task was lost or whose retry is due."""
     due = list(LosEvent.objects.filter(status=LosEvent.Status.PENDING_FETCH, next_fetch_at__lte=timezone.now())
                .values_list("pk", flat=True)[:50])  # fmt: skip
+    LosEvent.objects.filter(pk__in=due).update(next_fetch_at=timezone.now() + timedelta(minutes=1))
     for event_id in due:
-        fetch(event_id)
+        tasks.fetch_los_loan.enqueue(event_id)  # fetch() re-checks the status, so a repeat does nothing
     return len(due)
 
 

@@ -367,3 +367,16 @@ def test_the_verification_snippet_in_the_docs_accepts_our_signature_and_refuses_
     assert namespace["verify"](subscription.secret, headers, body) is True
     assert namespace["verify"](subscription.secret, headers, body.replace(b"api", b"web")) is False
     assert namespace["verify"](webhooks.new_secret(), headers, body) is False
+
+
+def test_a_message_whose_task_was_lost_is_sent_by_the_sweep(
+    organisation, subscription, receiver, work, django_capture_on_commit_callbacks
+):
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        webhooks.queue(organisation.pk, "lead.created", {"lead_id": 1})  # its on-commit task never runs
+        assert webhooks.sweep_due_webhooks() == 0  # fresh messages are left to their task
+        clock.shift(timedelta(seconds=31))
+        with django_capture_on_commit_callbacks(execute=True):
+            assert webhooks.sweep_due_webhooks() == 1
+        work()
+    assert WebhookMessage.objects.get().status == "delivered" and len(receiver.requests) == 1

@@ -292,6 +292,9 @@ def sweep_due_webhooks() -> int:
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:100]
     )
-    for message_id in due:
-        deliver(message_id)
+    # Re-armed so the next sweep leaves them to these tasks; the claim in deliver() lets one worker send each.
+    WebhookMessage.objects.filter(pk__in=due, status=WebhookMessage.Status.PENDING).update(
+        next_attempt_at=now
+    )
+    _enqueue(due)
     return len(due)
