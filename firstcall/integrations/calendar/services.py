@@ -111,6 +111,9 @@ def book(officer: User, starts_at: datetime, *, first_name: str, last_name: str,
             ends_at=starts_at + timedelta(minutes=profile.meeting_minutes), borrower_time_zone=borrower_time_zone,
             uid=f"{uuid.uuid4()}@firstcall",
         )  # fmt: skip
+        if lead.owner_id != officer.pk:
+            # The borrower chose this officer: they see the lead and its Appointment task, whoever owns it.
+            lead.shared_with.add(officer)
         _announce(appointment, "booked")
     return appointment
 
