@@ -3,6 +3,7 @@
 from django_tasks import task
 
 from firstcall.integrations import los
+from firstcall.integrations.calendar import services as calendar
 from firstcall.integrations.webhooks import services as webhooks
 
 
@@ -14,3 +15,8 @@ def deliver_webhook(message_id: int) -> str:
 @task()
 def fetch_los_loan(los_event_id: int) -> str:
     return los.fetch(los_event_id)
+
+
+@task()
+def send_officer_invitation(appointment_id: int) -> str:
+    return calendar.send_officer_invitation(appointment_id)

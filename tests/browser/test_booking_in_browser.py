@@ -34,7 +34,13 @@ def test_a_borrower_books_a_call_and_downloads_the_invitation(server_url, page):
     page.fill("#phone", "(813) 555-0199")
     screenshot(page, "booking-page")
     page.click("text=Book this time")
-    page.wait_for_selector("text=Your call is booked")
+    try:
+        page.wait_for_selector("text=Your call is booked", timeout=30000)
+    except Exception:
+        screenshot(page, "booking-not-confirmed")
+        raise AssertionError(
+            page.inner_text("main") if page.locator("main").count() else page.content()[:2000]
+        )
     screenshot(page, "booking-confirmed")
     assert "America/Los_Angeles" in page.content()
     appointment = Appointment.objects.get()

@@ -147,6 +147,7 @@ def test_reschedule_keeps_the_uid_with_a_higher_sequence_and_cancel_sends_cancel
         with django_capture_on_commit_callbacks(execute=True):
             appointment = calendar.book(officer, ny(7, 11), first_name="Ana", last_name="Lopez",
                                         email="ana@example.com", phone="")  # fmt: skip
+        work()
         with django_capture_on_commit_callbacks(execute=True):
             calendar.reschedule(appointment, ny(8, 15))
         work()

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from firstcall.accounts.models import Team, User
 from firstcall.events.outbox import emit
+from firstcall.integrations import tasks
 from firstcall.integrations.calendar import ics
 from firstcall.integrations.calendar.slots import BookingRules, free_slots
 from firstcall.integrations.models import Appointment, BookingProfile
@@ -161,7 +162,8 @@ def _announce(appointment: Appointment, status: str) -> None:
     emit("appointment.booked", organisation_id=appointment.organisation_id, lead_id=appointment.lead_id,
          appointment_id=appointment.pk, assigned_to_id=appointment.loan_officer_id,
          starts_at=appointment.starts_at.isoformat(), status=status)  # fmt: skip
-    transaction.on_commit(lambda: send_officer_invitation(appointment.pk))
+    # Sent by the worker: a slow or absent mail server never fails the borrower's booking.
+    transaction.on_commit(lambda: tasks.send_officer_invitation.enqueue(appointment.pk))
 
 
 def meeting(appointment: Appointment) -> ics.Meeting:
@@ -180,14 +182,16 @@ def meeting(appointment: Appointment) -> ics.Meeting:
     )  # fmt: skip
 
 
-def send_officer_invitation(appointment_id: int) -> None:
+def send_officer_invitation(appointment_id: int) -> str:
     """The loan officer's calendar invitation (a staff email, not a borrower message)."""
+    if settings.EMAIL_PROVIDER != "smtp":
+        return "not sent: FIRSTCALL_EMAIL_PROVIDER is not smtp"
     appointment = Appointment.objects.select_related("loan_officer__organisation", "lead").get(
         pk=appointment_id
     )
     officer = appointment.loan_officer
     if not officer.email:
-        return
+        return "not sent: the officer has no email address"
     invite = meeting(appointment)
     method = "CANCEL" if invite.cancelled else "REQUEST"
     verb = "Cancelled" if invite.cancelled else ("Updated" if appointment.sequence else "New")
@@ -199,6 +203,7 @@ def send_officer_invitation(appointment_id: int) -> None:
     )  # fmt: skip
     message.attach("invite.ics", ics.invitation(invite), f"text/calendar; method={method}; charset=UTF-8")
     message.send()
+    return "sent"
 
 
 def feed_token(user: User) -> str:
