@@ -64,8 +64,10 @@ INSTALLED_APPS = [
     "firstcall.messaging",
     "firstcall.cadences",
     "firstcall.eligibility",
+    "firstcall.documents",
     "firstcall.reports",
     "firstcall.integrations",
+    "firstcall.assistant",
     "firstcall.web",
 ]
 
@@ -75,6 +77,7 @@ EVENT_SUBSCRIBERS: list[str] = [
     "firstcall.flows.subscribers",
     "firstcall.integrations.subscribers",
     "firstcall.pipeline.subscribers",
+    "firstcall.reports.subscribers",
 ]
 
 MIDDLEWARE = [
@@ -265,3 +268,8 @@ MISMO_XSD = env("FIRSTCALL_MISMO_XSD")
 # one delivery attempt may take.
 WEBHOOK_ALLOWED_HOSTS = env_list("FIRSTCALL_WEBHOOK_ALLOWED_HOSTS")
 WEBHOOK_TIMEOUT_SECONDS = float(env("FIRSTCALL_WEBHOOK_TIMEOUT_SECONDS", "10"))
+# --- Assistant: an optional OpenAI-compatible provider for reply drafts (off unless the URL is set) --------
+ASSISTANT_PROVIDER_URL = env("FIRSTCALL_ASSISTANT_PROVIDER_URL")
+ASSISTANT_PROVIDER_MODEL = env("FIRSTCALL_ASSISTANT_PROVIDER_MODEL", "gpt-4o-mini")
+ASSISTANT_PROVIDER_KEY = env("FIRSTCALL_ASSISTANT_PROVIDER_KEY")
+ASSISTANT_PROVIDER_TIMEOUT = float(env("FIRSTCALL_ASSISTANT_PROVIDER_TIMEOUT", "8"))

@@ -38,6 +38,10 @@ def task_due(event) -> dict:
     return _forward("task.due", event)
 
 
+def document_reviewed(event) -> dict:
+    return _forward("document.reviewed", event)
+
+
 def loan_milestone(event) -> dict:
     return _forward("loan.milestone", event)
 
@@ -55,4 +59,5 @@ SUBSCRIBERS = {
     "task.due": [task_due],
     "loan.milestone": [loan_milestone],
     "loan.funded": [loan_funded],
+    "document.reviewed": [document_reviewed],
 }

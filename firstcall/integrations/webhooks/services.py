@@ -39,6 +39,7 @@ EVENT_TYPES = {
     "lead.opted_out": "A borrower withdrew consent for texts, email or calls.",
     "message.received": "A borrower replied by text or email.",
     "task.due": "A follow-up task came due.",
+    "document.reviewed": "A loan officer finished reviewing a borrower's document.",
     "loan.milestone": "The loan origination system reported a milestone for a lead's loan.",
     "loan.funded": "The loan origination system reported the loan funded.",
     "webhook.test": "A test message sent from the settings page.",
