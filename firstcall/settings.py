@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "firstcall.eligibility",
     "firstcall.documents",
     "firstcall.reports",
+    "firstcall.integrations",
     "firstcall.assistant",
     "firstcall.web",
 ]
@@ -74,6 +75,8 @@ INSTALLED_APPS = [
 # (firstcall/events/registry.py). The whole answer to "what happens after X" is in these modules.
 EVENT_SUBSCRIBERS: list[str] = [
     "firstcall.flows.subscribers",
+    "firstcall.integrations.subscribers",
+    "firstcall.pipeline.subscribers",
     "firstcall.reports.subscribers",
 ]
 
@@ -258,6 +261,13 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }
 
+# --- Integrations ---------------------------------------------------------------------------------------
+# The MISMO 3.4 XSD (or DU wrapper XSD) to validate exports and imports against, when the admin has it.
+MISMO_XSD = env("FIRSTCALL_MISMO_XSD")
+# Outbound webhooks: hosts that may resolve to private or loopback addresses (your own receivers), and the time
+# one delivery attempt may take.
+WEBHOOK_ALLOWED_HOSTS = env_list("FIRSTCALL_WEBHOOK_ALLOWED_HOSTS")
+WEBHOOK_TIMEOUT_SECONDS = float(env("FIRSTCALL_WEBHOOK_TIMEOUT_SECONDS", "10"))
 # --- Assistant: an optional OpenAI-compatible provider for reply drafts (off unless the URL is set) --------
 ASSISTANT_PROVIDER_URL = env("FIRSTCALL_ASSISTANT_PROVIDER_URL")
 ASSISTANT_PROVIDER_MODEL = env("FIRSTCALL_ASSISTANT_PROVIDER_MODEL", "gpt-4o-mini")
