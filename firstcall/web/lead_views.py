@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from firstcall.accounts.models import User
+from firstcall.accounts.models import Notification, User
 from firstcall.leads.access import visible_leads
 from firstcall.leads.models import Lead
 from firstcall.messaging.models import Message
@@ -111,15 +111,28 @@ def lead_page(request, lead_id: int):
                 status=LeadOffer.Status.OPEN,
                 lead__organisation_id=user.organisation_id,
             )
-            .select_related("lead", "lead__stage", "lead__pipeline")
+            .select_related("lead", "lead__stage", "lead__pipeline", "from_user")
             .first()
         )
         if offer is None:
-            raise Http404
+            return _moved_page(request, lead_id)
         return render(request, "web/lead/offer.html", {"lead": offer.lead, "offer": offer})
     if user.role == User.Role.PARTNER:
         return render(request, "web/lead/partner.html", {"lead": lead})
     return _render_full_page(request, lead)
+
+
+def _moved_page(request, lead_id: int):
+    """A link from an alert this person received about a lead they no longer see (someone else took it, the
+    offer went to another officer) says who has it now instead of "Not found". Anyone else gets the 404."""
+    user = request.user
+    alerted = Notification.objects.filter(
+        user=user, lead_id=lead_id, lead__organisation_id=user.organisation_id
+    ).exists()
+    if not alerted:
+        raise Http404
+    lead = Lead.objects.select_related("owner").get(pk=lead_id)
+    return render(request, "web/lead/moved.html", {"lead": lead}, status=200)
 
 
 def _template_choices(organisation_id: int) -> dict[str, list]:
