@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from firstcall.accounts.models import Notification, User
 from firstcall.leads.access import visible_leads
+from firstcall.leads.allow_lists import PARTNER_FIELDS, timeline_kinds_for
 from firstcall.leads.models import Lead
 from firstcall.messaging.models import Message
 from firstcall.pipeline import calls, lead_editing, manual_messages, notes, timeline
@@ -118,8 +119,15 @@ def lead_page(request, lead_id: int):
             return _moved_page(request, lead_id)
         return render(request, "web/lead/offer.html", {"lead": offer.lead, "offer": offer})
     if user.role == User.Role.PARTNER:
-        return render(request, "web/lead/partner.html", {"lead": lead})
+        return _partner_page(request, lead)
     return _render_full_page(request, lead)
+
+
+def _partner_page(request, lead):
+    """A referral partner's view: the allow-listed fields and the progress events only."""
+    progress = timeline.timeline_page(lead, allowed_kinds=timeline_kinds_for(request.user), size=20)
+    fields = {name: getattr(lead, name) for name in PARTNER_FIELDS}
+    return render(request, "web/lead/partner.html", {"lead": lead, "fields": fields, "page": progress})
 
 
 def _moved_page(request, lead_id: int):
@@ -194,7 +202,10 @@ def _render_full_page(request, lead, *, status=200, **forms):
     may_work = can_work_lead(user)
     show_cadences = can_see_cadences(user)
     page = timeline.timeline_page(
-        lead, before=request.GET.get("before", ""), filter_name=request.GET.get("show", "all")
+        lead,
+        before=request.GET.get("before", ""),
+        filter_name=request.GET.get("show", "all"),
+        allowed_kinds=timeline_kinds_for(user),
     )
     assignees = assignable_users(lead.organisation_id)
     statuses = manual_messages.channel_statuses(lead, consents)
@@ -265,7 +276,10 @@ def lead_timeline(request, lead_id: int):
     if not request.htmx:
         return _render_full_page(request, lead)
     page = timeline.timeline_page(
-        lead, before=request.GET.get("before", ""), filter_name=request.GET.get("show", "all")
+        lead,
+        before=request.GET.get("before", ""),
+        filter_name=request.GET.get("show", "all"),
+        allowed_kinds=timeline_kinds_for(request.user),
     )
     return render(request, "web/lead/_timeline_items.html", {"lead": lead, "page": page})
 
