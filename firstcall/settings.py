@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "firstcall.accounts.middleware.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "firstcall.web.middleware.ViewerTimeZoneMiddleware",
 ]
 
 ROOT_URLCONF = "firstcall.urls"
