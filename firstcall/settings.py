@@ -242,7 +242,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"one_line_refusals": {"()": "firstcall.web.logging_filters.OneLineRefusals"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["one_line_refusals"]}
+    },
     "root": {"handlers": ["console"], "level": env("FIRSTCALL_LOG_LEVEL", "INFO")},
     # httpx logs every request URL at INFO, and URLs can carry phone numbers.
     "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},

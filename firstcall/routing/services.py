@@ -20,6 +20,8 @@ from firstcall.routing.models import LeadOffer, RoutingDecisionLog, RoutingRule,
 
 logger = logging.getLogger(__name__)
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+# The hours the response clock runs by until an organisation sets its own (shown as such in the settings).
+DEFAULT_BUSINESS_HOURS = {day: ["09:00", "18:00"] for day in WEEKDAYS[:5]}
 
 
 class RoutingError(Exception):
@@ -61,7 +63,7 @@ def business_hours_for(organisation: Organisation) -> sla.BusinessHours:
         if window:
             weekly[index] = (window[0], window[1])
     if not organisation.business_hours:
-        weekly = {index: ("09:00", "18:00") for index in range(5)}
+        weekly = {WEEKDAYS.index(day): tuple(window) for day, window in DEFAULT_BUSINESS_HOURS.items()}
     return sla.BusinessHours(
         tz=organisation.time_zone,
         weekly=weekly,
