@@ -360,7 +360,14 @@ class OrganisationForm(forms.ModelForm):
 
     class Meta:
         model = Organisation
-        fields = ["name", "time_zone", "reopen_closed_leads", "require_two_factor_for_everyone"]
+        fields = [
+            "name",
+            "nmls_id",
+            "privacy_policy_url",
+            "time_zone",
+            "reopen_closed_leads",
+            "require_two_factor_for_everyone",
+        ]
         labels = {
             "reopen_closed_leads": "A returning borrower reopens their closed or lost lead",
             "require_two_factor_for_everyone": (

@@ -74,13 +74,13 @@ def test_a_missed_response_time_offers_the_lead_on_and_every_alert_link_resolves
         assert introduction.body.startswith("Hi Zoe, this is Theo Grant")
         assert "from Olivia Park" in introduction.body
 
-        # Olivia's earlier alert still opens a page: who has the lead now, not "Not Found".
+        # Olivia's alert about the lead still opens a page: who has it now, not "Not Found". (Her "overdue"
+        # alert cleared itself: Theo's introduction reached the borrower.)
         page.context.clear_cookies()
         sign_in(page, olivia, server_url)
         page.goto("/")
-        overdue = page.locator(".alert", has_text="Zoe Campbell is waiting for you")
-        response_page = overdue.get_by_role("link", name="Open")
-        response_page.click()
+        took_over = page.locator(".alert", has_text="Theo Grant took over Zoe Campbell")
+        took_over.get_by_role("link", name="Open").click()
         assert page.get_by_role("heading", name="Zoe C. is with Theo Grant now").is_visible()
         assert "Not Found" not in page.content() and "555-0190" not in page.content()
         assert_no_sideways_scroll(page, width)
