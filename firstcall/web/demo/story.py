@@ -6,11 +6,20 @@ from django.db import transaction
 from django.utils import timezone
 
 from firstcall.accounts.models import Organisation, User
+from firstcall.cadences.editing import start_default_cadences
+from firstcall.cadences.services import enrol_new_lead
 from firstcall.leads.models import Lead
 from firstcall.pipeline.services import ensure_default_pipelines
 from firstcall.web.demo.arrivals import PlannedArrivals
 from firstcall.web.demo.capturing import Capturing, SeedSummary
-from firstcall.web.demo.cast import DEFAULT_LEAD_COUNT, DEFAULT_SEED, DEMO_ORG_NAME, DEMO_ORG_SLUG, PEOPLE
+from firstcall.web.demo.cast import (
+    DEFAULT_LEAD_COUNT,
+    DEFAULT_SEED,
+    DEMO_ORG_NAME,
+    DEMO_ORG_SLUG,
+    FRESH_WINDOW,
+    PEOPLE,
+)
 from firstcall.web.demo.people import PeopleAndSources
 from firstcall.web.demo.pipeline_work import PipelineWork
 from firstcall.web.demo.todays_work import TodaysWork
@@ -41,6 +50,15 @@ def seed_demo(
     return summary
 
 
+def _start_follow_up_for(organisation, since) -> int:
+    """Follow-up on, as for any new organisation, and running for the leads that arrived in the last hour."""
+    start_default_cadences(organisation)
+    fresh = Lead.objects.filter(
+        organisation=organisation, created_at__gte=since, first_human_contact_at__isnull=True
+    )
+    return sum(1 for lead in fresh if enrol_new_lead(lead))
+
+
 def _delete_demo(organisation: Organisation) -> None:
     # Leads protect their pipeline stages, so they go first; the rest (people, sources, records) cascades.
     Lead.objects.filter(organisation=organisation).delete()
@@ -60,6 +78,9 @@ class _Seeder(PeopleAndSources, PlannedArrivals, Capturing, PipelineWork, Todays
         self.used_names: set[tuple[str, str, str]] = set()
 
     # --- organisation, people, sources -------------------------------------------------------------------
+    def _start_follow_up(self) -> None:
+        _start_follow_up_for(self.organisation, self.now - FRESH_WINDOW)
+
     def run(self) -> SeedSummary:
         self.organisation = Organisation.objects.create(
             name=DEMO_ORG_NAME,
@@ -74,6 +95,7 @@ class _Seeder(PeopleAndSources, PlannedArrivals, Capturing, PipelineWork, Todays
         self._capture_all(self._plan_submissions(), summary)
         self._work_the_pipeline()
         self._add_the_days_work()
+        self._start_follow_up()
         # Other parts of the product add their demo data here, one call each, after the leads exist, e.g.
         # seed_documents(self.organisation, self.users, self.rng).
         return summary
