@@ -259,6 +259,7 @@ def _render_full_page(request, lead, *, status=200, **forms):
         "templates": _template_choices(lead.organisation_id) if may_work else {},
         "call_form": forms.get("call_form") or LogCallForm(),
         "note_form": forms.get("note_form") or NoteForm(),
+        "note_needs_confirm": forms.get("note_needs_confirm", False),
         "task_form": forms.get("task_form")
         or TaskForm(assignees=assignees, initial={"assignee": user.pk, "lead": lead.pk}),
         "compose_form": compose_form,
@@ -308,12 +309,28 @@ def log_call(request, lead_id: int):
 
 @login_required
 @require_POST
+def note_mentions(request, lead_id: int):
+    """Typed into the note box (htmx): what each @mention will do, shown before the note is saved."""
+    lead = _workable_lead(request.user, lead_id)
+    plans = notes.plan_mentions(lead, request.user, request.POST.get("body", ""))
+    return render(request, "web/lead/_mention_plans.html", {"plans": plans})
+
+
+@login_required
+@require_POST
 @in_users_time_zone
 def add_note(request, lead_id: int):
     lead = _workable_lead(request.user, lead_id)
     form = NoteForm(request.POST)
     if not form.is_valid():
         return _render_full_page(request, lead, status=422, note_form=form)
+    refused = [plan for plan in notes.plan_mentions(lead, request.user, form.cleaned_data["body"])
+               if plan.action == "refuse"]  # fmt: skip
+    if refused and not request.POST.get("save_anyway"):
+        # Said next to the note box, before anything is saved: which mention would reach nobody, and why.
+        form.add_error("body", "Not sent to " + "; ".join(f"@{plan.name}: {plan.reason}" for plan in refused)
+                       + ". Remove the mention, or save the note anyway.")  # fmt: skip
+        return _render_full_page(request, lead, status=422, note_form=form, note_needs_confirm=True)
     try:
         result = notes.add_note(lead, request.user, form.cleaned_data["body"])
     except notes.NoteRefused as refusal:
