@@ -11,6 +11,7 @@ urlpatterns = [
     path("leads/<int:lead_id>/calls/", lead_views.log_call, name="lead_log_call"),
     path("leads/<int:lead_id>/notes/", lead_views.add_note, name="lead_add_note"),
     path("leads/<int:lead_id>/notes/mentions/", lead_views.note_mentions, name="lead_note_mentions"),
+    path("leads/<int:lead_id>/demo-reply/", lead_views.demo_reply, name="lead_demo_reply"),
     path("leads/<int:lead_id>/compose/", lead_views.compose, name="lead_compose"),
     path("leads/<int:lead_id>/compose/template/", lead_views.compose_template, name="lead_compose_template"),
     path("leads/<int:lead_id>/edit/", lead_views.edit_lead, name="lead_edit"),

@@ -13,6 +13,7 @@ import functools
 import uuid
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -27,6 +28,7 @@ from firstcall.leads.access import visible_leads
 from firstcall.leads.allow_lists import PARTNER_FIELDS, timeline_kinds_for
 from firstcall.leads.models import Lead
 from firstcall.messaging.models import Message
+from firstcall.messaging.services import receive_inbound_sms
 from firstcall.pipeline import calls, lead_editing, manual_messages, notes, timeline
 from firstcall.pipeline.models import Task
 from firstcall.pipeline.tasks_service import assignable_users
@@ -237,6 +239,7 @@ def _render_full_page(request, lead, *, status=200, **forms):
         if may_reassign
         else [],
         "may_work": may_work,
+        "demo_texts": settings.SMS_PROVIDER == "demo" and may_work,
         "show_cadences": show_cadences,
         "next_step": next_step_for(lead) if show_cadences else None,
         "page": page,
@@ -305,6 +308,28 @@ def log_call(request, lead_id: int):
     else:
         messages.success(request, "Call logged.")
     return redirect(_page_url(lead))
+
+
+@login_required
+@require_POST
+def demo_reply(request, lead_id: int):
+    """With the demo text provider only: a reply from the borrower, as if they had texted back, so an evaluator
+    can watch a reply arrive (My day, the timeline, STOP handling). Goes through the real inbound path."""
+    if settings.SMS_PROVIDER != "demo":
+        raise Http404
+    lead = _workable_lead(request.user, lead_id)
+    body = " ".join((request.POST.get("body") or "").split())[:480]
+    if body and lead.phone:
+        receive_inbound_sms(
+            organisation=lead.organisation,
+            from_number=lead.phone,
+            to_number=lead.organisation.sms_from_number or "+15555550100",
+            body=body,
+            provider_message_id=f"demo-{uuid.uuid4().hex}",
+            provider="demo",
+        )
+        messages.success(request, f"{lead.first_name or 'The borrower'} replied (demo).")
+    return redirect(_page_url(lead, "timeline"))
 
 
 @login_required

@@ -47,3 +47,20 @@ def test_a_loan_officer_sees_their_own_speed_to_lead(organisation, signed_in, ma
     html = response.content.decode()
     assert "Your speed to lead" in html
     assert "Theo" not in html
+
+
+def test_with_the_demo_text_provider_an_evaluator_can_reply_as_the_borrower(
+    organisation, signed_in, make_lead, settings
+):
+    from firstcall.messaging.models import Message
+
+    settings.SMS_PROVIDER = "demo"
+    olivia = make_user(organisation, "olivia")
+    lead = make_lead(olivia)
+    client = signed_in(olivia)
+    assert "Demo: reply as the borrower" in client.get(f"/leads/{lead.pk}/").content.decode()
+    client.post(f"/leads/{lead.pk}/demo-reply/", {"body": "Can you call me after 5?"})
+    reply = Message.objects.get(lead=lead, direction="inbound")
+    assert reply.body == "Can you call me after 5?"
+    settings.SMS_PROVIDER = "twilio"
+    assert client.post(f"/leads/{lead.pk}/demo-reply/", {"body": "again"}).status_code == 404
