@@ -83,7 +83,7 @@ def test_conversations_are_shown_only_to_roles_allowed_to_read_them(cast, signed
 @pytest.mark.parametrize("role", ROLES)
 def test_each_timeline_event_kind_is_shown_by_the_roles_allow_list(cast, signed_in, role, kind):
     people, lead = cast
-    marker = f"Marker event of kind {kind}"
+    marker = "Marker event of kind " + kind.replace("_", " ")
     record_event(lead, kind, marker, data={"to": "Contacted"} if kind == "stage_changed" else {})
     html = signed_in(people[role]).get(f"/leads/{lead.pk}/").content.decode()
     allowed = kind in allow_lists.TIMELINE_KINDS[role]
