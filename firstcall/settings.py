@@ -58,18 +58,22 @@ INSTALLED_APPS = [
     "firstcall.accounts",
     "firstcall.pipeline",
     "firstcall.leads",
+    "firstcall.compliance",
     "firstcall.intake",
     "firstcall.routing",
     "firstcall.messaging",
     "firstcall.cadences",
     "firstcall.eligibility",
     "firstcall.reports",
+    "firstcall.assistant",
     "firstcall.web",
 ]
 
 # Domain events: one `subscribers.py` per app, each a plain mapping {"event.name": [function, ...]}
 # (firstcall/events/registry.py). The whole answer to "what happens after X" is in these modules.
-EVENT_SUBSCRIBERS: list[str] = []
+EVENT_SUBSCRIBERS: list[str] = [
+    "firstcall.flows.subscribers",
+]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -255,3 +259,9 @@ LOGGING = {
     # httpx logs every request URL at INFO, and URLs can carry phone numbers.
     "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }
+
+# --- Assistant: an optional OpenAI-compatible provider for reply drafts (off unless the URL is set) --------
+ASSISTANT_PROVIDER_URL = env("FIRSTCALL_ASSISTANT_PROVIDER_URL")
+ASSISTANT_PROVIDER_MODEL = env("FIRSTCALL_ASSISTANT_PROVIDER_MODEL", "gpt-4o-mini")
+ASSISTANT_PROVIDER_KEY = env("FIRSTCALL_ASSISTANT_PROVIDER_KEY")
+ASSISTANT_PROVIDER_TIMEOUT = float(env("FIRSTCALL_ASSISTANT_PROVIDER_TIMEOUT", "8"))

@@ -326,6 +326,8 @@ class Consent(models.Model):
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="consents")
     channel = models.CharField(max_length=10, choices=ContactChannel.choices)
     is_granted = models.BooleanField()
+    # The number or email address this consent is for (a new number on the lead has none until given).
+    address = models.CharField(max_length=320, blank=True)
     disclosure_text = models.TextField(blank=True)
     recorded_at = models.DateTimeField(default=timezone.now)
     ip_address = models.GenericIPAddressField(null=True, blank=True)

@@ -16,7 +16,6 @@ from firstcall.leads.models import Lead
 from firstcall.pipeline.models import Stage, TimelineEvent
 from firstcall.pipeline.services import record_event
 from firstcall.routing import engine, sla
-from firstcall.routing.first_touch import schedule_handover_introduction
 from firstcall.routing.models import LeadOffer, RoutingDecisionLog, RoutingRule, RoutingState
 
 logger = logging.getLogger(__name__)
@@ -27,31 +26,6 @@ DEFAULT_BUSINESS_HOURS = {day: ["09:00", "18:00"] for day in WEEKDAYS[:5]}
 
 class RoutingError(Exception):
     pass
-
-
-# ------------------------------------------------------------------------------------------------ the hook
-
-
-def on_lead_captured(lead: Lead, outcome: str) -> None:
-    """Called inside the capture transaction for every created or merged lead."""
-    from firstcall.leads.scoring_service import rescore_lead
-
-    if outcome == "merged":
-        rescore_lead(lead, trigger="new inquiry")
-    else:
-        rescore_lead(lead, trigger="capture", reply_count=0)  # a lead created a moment ago has no replies
-    if outcome == "created" or (lead.owner_id is None and not lead.offers.filter(status="open").exists()):
-        if not lead.respond_by:
-            start_sla_clock(lead)
-        route_lead(lead, trigger="capture")
-    if outcome == "created" and lead.organisation.first_touch_enabled:
-        from firstcall.routing.first_touch import schedule_first_touch
-
-        schedule_first_touch(lead)
-    if outcome == "created":
-        from firstcall.cadences.services import enrol_new_lead
-
-        enrol_new_lead(lead)
 
 
 # ---------------------------------------------------------------------------------------------- facts in
@@ -351,11 +325,8 @@ def reassign_lead(lead: Lead, new_owner: User, *, actor: User, reason: str = "")
     LeadOffer.objects.filter(lead=lead, status__in=[LeadOffer.Status.OPEN, "queued"]).update(
         status=LeadOffer.Status.WITHDRAWN, decided_at=timezone.now()
     )
-    previous = lead.owner
     assign_lead(lead, new_owner, reason=reason or "manual reassignment", actor=actor, via=f"{actor}",
                 how="reassigned")  # fmt: skip
-    if previous and previous != new_owner:
-        schedule_handover_introduction(lead, new_owner, previous)
 
 
 @transaction.atomic
@@ -467,7 +438,6 @@ def _accept_handover(lead: Lead, offer: LeadOffer, user: User, now: datetime) ->
     if previous and previous != user:
         notify(previous, kind="handover_done", title=f"{user} took over {lead.full_name}",
                body="You missed the response time; they accepted the lead.", lead=lead, url=lead_url(lead))  # fmt: skip
-        schedule_handover_introduction(locked, user, previous)
     return True
 
 

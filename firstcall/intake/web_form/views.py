@@ -18,6 +18,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from firstcall.flows.lead_arrives import lead_arrives
 from firstcall.intake.adapters import IntakeParseError
 from firstcall.intake.ratelimit import is_rate_limited
 from firstcall.intake.recording import client_ip, record_request
@@ -104,9 +105,7 @@ def _submit(request: HttpRequest, source_id: int) -> HttpResponse:
     except IntakeParseError as error:
         lead_services.reject_intake(record, reasons=[error.reason])
         return _unavailable(request, status=400, message="This form could not be read. Please send it again.")
-    result = lead_services.capture(
-        submission, organisation=source.organisation, intake_record=record, source=source
-    )
+    result = lead_arrives(submission, organisation=source.organisation, intake_record=record, source=source)
     if result.is_accepted:
         return _thanks_redirect(source, posted)
     return _render_form(request, source, values=posted, errors=result.errors)

@@ -8,8 +8,9 @@ from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 
 from firstcall.accounts.models import Organisation, User
+from firstcall.flows.lead_arrives import lead_arrives as capture
 from firstcall.leads.models import Channel, IdempotencyKey, IntakeRecord, Lead
-from firstcall.leads.services import capture, reject_intake
+from firstcall.leads.services import reject_intake
 from firstcall.web.demo.borrowers import PlannedSubmission
 from firstcall.web.demo.cast import FRESH_WINDOW, OFFICER_HOURS
 
