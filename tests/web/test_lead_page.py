@@ -74,7 +74,7 @@ def test_owner_sees_contact_consent_proof_scenario_score_reasons_and_routing_rea
         "$350,000 with $12,250 down",
         "721–740",
         "$98,000 a year",
-        "+17</span> credit: credit 721 (good)",
+        "+17</span> Credit: credit 721 (good)",
         "Florida FHA",
         "round robin: next eligible is Olivia",
         "Theo: excluded (not licensed in GA)",
