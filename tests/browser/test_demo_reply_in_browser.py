@@ -26,6 +26,6 @@ def test_replying_as_the_borrower_puts_the_reply_on_the_timeline(browser, server
         page.get_by_label("Zoe texts back").fill(f"Yes, call me after 5 ({label})")
         page.get_by_role("button", name="Send as the borrower").click()
         page.wait_for_load_state("networkidle")
-        assert page.locator("#timeline").get_by_text(f"Yes, call me after 5 ({label})").is_visible()
+        assert page.locator("#timeline").get_by_text(f"Yes, call me after 5 ({label})").first.is_visible()
         assert_no_sideways_scroll(page, width)
         screenshot(page, f"demo-reply-{label}")
