@@ -12,6 +12,7 @@ SWEEPS = [
     "firstcall.events.dispatch.sweep_undelivered_events",
     "firstcall.messaging.services.sweep_due_messages",
     "firstcall.intake.meta.tasks.sweep_pending_fetches",
+    "firstcall.intake.tasks.sweep_deferred_captures",
     "firstcall.routing.services.sweep_expired_offers",
     "firstcall.routing.services.sweep_sla_breaches",
     "firstcall.cadences.services.sweep_due_steps",
@@ -19,6 +20,9 @@ SWEEPS = [
     "firstcall.pipeline.tasks_service.sweep_task_reminders",
     "firstcall.pipeline.maintenance.refresh_planner_statistics",
     "firstcall.compliance.national_dnc.sweep_national_dnc_scrubs",
+    "firstcall.reports.rollups.rebuild_stale",
+    "firstcall.reports.digest.send_due_digests",
+    "firstcall.documents.services.sweep_documents",
 ]
 
 
