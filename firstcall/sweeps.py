@@ -17,6 +17,7 @@ SWEEPS = [
     "firstcall.intake.csv_import.tasks.sweep_stalled_imports",
     "firstcall.pipeline.tasks_service.sweep_task_reminders",
     "firstcall.pipeline.maintenance.refresh_planner_statistics",
+    "firstcall.intake.services.purge_expired_intake",
 ]
 
 
