@@ -1,4 +1,4 @@
-"""The `firstcall` command: demo, serve, worker, assess, and every Django management command."""
+"""The `firstcall` command: demo, serve, worker, assess, gate, optout-check, and every Django management command."""
 
 import os
 import sys
@@ -14,6 +14,12 @@ def main(argv: list[str] | None = None) -> int:
         from firstcall.eligibility.cli import main as assess_main
 
         return assess_main(argv[2:], sys.stdin, sys.stdout)
+    if len(argv) > 1 and argv[1] in ("gate", "optout-check"):
+        # Compliance decisions are pure too: no Django, no database.
+        from firstcall.compliance.cli import gate_main, optout_main
+
+        command = gate_main if argv[1] == "gate" else optout_main
+        return command(argv[2:], sys.stdin, sys.stdout)
     from django.core.management import execute_from_command_line
 
     if len(argv) == 1:

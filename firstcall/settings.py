@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "ninja",  # the API docs page then uses its bundled Swagger UI files, not a CDN (our CSP allows 'self' only)
     "django_tasks",
     "django_tasks_db",
+    "firstcall.events",
     "firstcall.accounts",
     "firstcall.pipeline",
     "firstcall.leads",
@@ -66,6 +67,10 @@ INSTALLED_APPS = [
     "firstcall.reports",
     "firstcall.web",
 ]
+
+# Domain events: one `subscribers.py` per app, each a plain mapping {"event.name": [function, ...]}
+# (firstcall/events/registry.py). The whole answer to "what happens after X" is in these modules.
+EVENT_SUBSCRIBERS: list[str] = []
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -9,6 +9,7 @@ from django.db import close_old_connections
 logger = logging.getLogger(__name__)
 
 SWEEPS = [
+    "firstcall.events.dispatch.sweep_undelivered_events",
     "firstcall.messaging.services.sweep_due_messages",
     "firstcall.intake.meta.tasks.sweep_pending_fetches",
     "firstcall.routing.services.sweep_expired_offers",

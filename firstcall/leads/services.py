@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from firstcall.accounts.models import Organisation, User
+from firstcall.events.outbox import emit
 from firstcall.leads.dedupe import find_match, find_possible_duplicate
 from firstcall.leads.models import (
     Consent,
@@ -170,6 +171,15 @@ def capture(
         intake_record.is_test = intake_record.is_test or submission.is_test
         intake_record.organisation = organisation
         intake_record.save()
+        emit(
+            "lead.captured",
+            organisation_id=organisation.pk,
+            lead_id=lead.pk,
+            inquiry_id=inquiry.pk,
+            source_id=source.pk if source else None,
+            channel=source.channel if source else "manual",
+            is_new_lead=outcome == CREATED,
+        )
         after_capture(lead, outcome)
 
     return CaptureResult(outcome=outcome, intake_record=intake_record, lead=lead, match_reason=match_reason)
@@ -350,12 +360,23 @@ def _merge_into(lead: Lead, normalised: NormalisedLead, reason: str, actor) -> N
     lead.inquiry_count = (lead.inquiry_count or 0) + 1
     reopened = False
     if lead.stage.is_closed:
+        closed_stage_id = lead.stage_id
         lead.pipeline = pipeline_for_purpose(lead.organisation, lead.purpose)
         lead.stage = first_stage(lead.pipeline)
         lead.closed_at = None
         lead.lost_reason = ""
         reopened = True
     lead.save()
+    if reopened:
+        emit(
+            "lead.stage_changed",
+            organisation_id=lead.organisation_id,
+            lead_id=lead.pk,
+            from_stage_id=closed_stage_id,
+            to_stage_id=lead.stage_id,
+            stage_kind=lead.stage.outcome,
+            changed_by_id=None,
+        )
     record_event(lead, TimelineEvent.Kind.MERGED, f"New inquiry merged ({reason})", data={"reason": reason})
     if reopened:
         record_event(
@@ -438,13 +459,16 @@ def _record_consent(lead: Lead, submission: LeadSubmission, inquiry: Inquiry, re
 
 
 @transaction.atomic
-def revoke_consent(lead: Lead, channel: str, *, how: str, actor=None) -> None:
+def revoke_consent(lead: Lead, channel: str, *, how: str, actor=None, kind: str = "by_user") -> None:
+    """`how` is the human account kept with the consent record; `kind` is its code for the consent.revoked
+    event (docs/events.md)."""
     Consent.objects.create(lead=lead, channel=channel, is_granted=False, how=how[:200])
     Lead.objects.filter(pk=lead.pk).update(**{f"consent_{channel}": False})
     setattr(lead, f"consent_{channel}", False)
     record_event(
         lead, TimelineEvent.Kind.CONSENT_REVOKED, f"Consent for {channel} revoked ({how})", actor=actor
     )
+    emit("consent.revoked", organisation_id=lead.organisation_id, lead_id=lead.pk, channel=channel, how=kind)
 
 
 def current_stage_is(lead: Lead, outcome: str) -> bool:

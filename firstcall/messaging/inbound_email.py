@@ -112,6 +112,7 @@ def receive_inbound_email(
                 )
         except IntegrityError:
             return Message.objects.get(idempotency_key=key), False
+        services.emit_message_received(message)
         if kind == "opt_out":
             services.opt_out_address(
                 organisation,

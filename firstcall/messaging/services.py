@@ -26,6 +26,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from firstcall.accounts.models import Organisation
+from firstcall.events.outbox import emit
 from firstcall.leads.models import Consent, Lead
 from firstcall.lib.emails import InvalidEmail, normalise_email
 from firstcall.lib.phones import InvalidPhone, normalise_phone
@@ -849,7 +850,7 @@ def opt_out_address(
     actor=None,
 ) -> OptOutResult:
     """Honour an opt-out organisation-wide: suppression entry, consent revoked on every lead with the address,
-    every pending message to it suppressed, at once (FCC 24-18 allows up to 10 business days; we do it
+    every pending message to it suppressed, at once (FCC 24-24 allows up to 10 business days; we do it
     now)."""
     from firstcall.leads.services import revoke_consent
 
@@ -876,7 +877,7 @@ def opt_out_address(
         for lead in leads_with_address(organisation, channel, address).filter(
             **{CONSENT_FIELD[channel]: True}
         ):
-            revoke_consent(lead, channel, how=how, actor=actor)
+            revoke_consent(lead, channel, how=how, actor=actor, kind=reason)
             revoked += 1
     suppressed = suppress_pending_messages(
         organisation, channel, address, reason=f"recipient opted out ({how})"
@@ -990,6 +991,7 @@ def receive_inbound_sms(
                 )
         except IntegrityError:
             return Message.objects.get(idempotency_key=key), False
+        emit_message_received(message)
 
         reply = dict(
             lead=lead,
@@ -1105,6 +1107,17 @@ def resolve_possible_opt_out(message: Message, *, is_opt_out: bool, actor=None) 
                 only_reasons=[Suppression.Reason.PENDING_REVIEW],
             )
         Message.objects.filter(pk=message.pk).update(needs_review=False, updated_at=timezone.now())
+
+
+def emit_message_received(message: Message) -> None:
+    emit(
+        "message.received",
+        organisation_id=message.organisation_id,
+        message_id=message.pk,
+        lead_id=message.lead_id,
+        channel=message.channel,
+        keyword=message.keyword,
+    )
 
 
 def on_inbound_reply(lead: Lead, message: Message) -> None:

@@ -104,10 +104,15 @@ def update_lead_fields(lead: Lead, values: dict, *, actor, reason: str = ""):
                     channel,
                     how=f"mobile number changed by {who}; consent was for the old number",
                     actor=actor,
+                    kind="contact_changed",
                 )
     if lead.email.lower() != (old_email or "").lower() and old_email and lead.consent_email:
         revoke_consent(
-            lead, "email", how=f"email changed by {who}; consent was for the old address", actor=actor
+            lead,
+            "email",
+            how=f"email changed by {who}; consent was for the old address",
+            actor=actor,
+            kind="contact_changed",
         )
     rescore_lead(lead, trigger="edited")
     return event

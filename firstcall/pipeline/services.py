@@ -1,3 +1,4 @@
+from firstcall.events.outbox import emit
 from firstcall.pipeline.models import Pipeline, Stage, TimelineEvent
 
 # A summary alert names this many borrowers and counts the rest.
@@ -127,6 +128,15 @@ def move_stage(lead, stage: Stage, actor=None, lost_reason: str = "", *, now=Non
                 "lost_reason": fields["lost_reason"],
             },
         )
+        emit(
+            "lead.stage_changed",
+            organisation_id=lead.organisation_id,
+            lead_id=lead.pk,
+            from_stage_id=old_stage.pk,
+            to_stage_id=stage.pk,
+            stage_kind=stage.outcome,
+            changed_by_id=getattr(actor, "pk", None),
+        )
         cadence_services.on_stage_changed(lead, old_stage, stage, actor=actor)
     return True
 
@@ -169,7 +179,9 @@ def reassign_leads(leads, new_owner, *, actor, reason: str = "") -> list:
             lead__in=[lead.pk for lead in leads], status__in=[LeadOffer.Status.OPEN, "queued"]
         ).update(status=LeadOffer.Status.WITHDRAWN, decided_at=timezone.now())
         for lead in leads:
-            assign_lead(lead, new_owner, reason=reason, actor=actor, via=f"{actor}", alert=False)
+            assign_lead(
+                lead, new_owner, reason=reason, actor=actor, via=f"{actor}", alert=False, how="reassigned"
+            )
         names = [lead.full_name or f"Lead {lead.pk}" for lead in leads]
         listed = ", ".join(names[:SUMMARY_ALERT_NAMES])
         if len(names) > SUMMARY_ALERT_NAMES:

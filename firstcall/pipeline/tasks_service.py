@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from firstcall.accounts.models import User
 from firstcall.accounts.notifications import lead_url, notify
+from firstcall.events.outbox import emit
 from firstcall.leads.access import visible_leads
 from firstcall.pipeline.models import Task, TimelineEvent
 from firstcall.pipeline.services import record_event
@@ -249,6 +250,8 @@ def sweep_task_reminders(now: datetime | None = None) -> int:
                 lead=task.lead,
                 url=lead_url(task.lead) if task.lead_id else "/tasks/",
             )
+            emit("task.due", organisation_id=task.organisation_id, task_id=task.pk, lead_id=task.lead_id,
+                 assigned_to_id=task.assignee_id)  # fmt: skip
             sent += 1
     return sent
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from firstcall.accounts.models import Organisation, User
 from firstcall.accounts.notifications import lead_url, notify
+from firstcall.events.outbox import emit
 from firstcall.leads.models import Lead
 from firstcall.pipeline.models import Stage, TimelineEvent
 from firstcall.pipeline.services import record_event
@@ -325,7 +326,7 @@ def _lead_blurb(lead: Lead) -> str:
 
 
 def assign_lead(lead: Lead, user: User, *, reason: str, now: datetime | None = None, actor: User | None = None,
-                via: str = "", alert: bool = True) -> None:  # fmt: skip
+                via: str = "", alert: bool = True, how: str = "routing") -> None:  # fmt: skip
     now = now or timezone.now()
     previous_owner = lead.owner
     Lead.objects.filter(pk=lead.pk).update(owner=user, assigned_at=now, updated_at=now)
@@ -333,6 +334,8 @@ def assign_lead(lead: Lead, user: User, *, reason: str, now: datetime | None = N
     verb = "Reassigned" if previous_owner and previous_owner != user else "Assigned"
     record_event(lead, TimelineEvent.Kind.ASSIGNED, f"{verb} to {user}" + (f" by {via}" if via else ""),
                  actor=actor, data={"reason": reason, "previous_owner_id": getattr(previous_owner, "pk", None)})  # fmt: skip
+    emit("lead.assigned", organisation_id=lead.organisation_id, lead_id=lead.pk, assigned_to_id=user.pk,
+         previous_assignee_id=getattr(previous_owner, "pk", None), how=how)  # fmt: skip
     if alert:
         notify(user, kind="new_lead", title=f"New lead: {lead.full_name}", body=_lead_blurb(lead), lead=lead,
                url=lead_url(lead), by_sms=True, by_email=bool(user.email))  # fmt: skip
@@ -345,7 +348,8 @@ def reassign_lead(lead: Lead, new_owner: User, *, actor: User, reason: str = "")
     LeadOffer.objects.filter(lead=lead, status__in=[LeadOffer.Status.OPEN, "queued"]).update(
         status=LeadOffer.Status.WITHDRAWN, decided_at=timezone.now()
     )
-    assign_lead(lead, new_owner, reason=reason or "manual reassignment", actor=actor, via=f"{actor}")
+    assign_lead(lead, new_owner, reason=reason or "manual reassignment", actor=actor, via=f"{actor}",
+                how="reassigned")  # fmt: skip
 
 
 @transaction.atomic
@@ -370,6 +374,8 @@ def claim_lead(lead: Lead, user: User, *, now: datetime | None = None) -> bool:
     lead.owner, lead.assigned_at = user, now
     record_event(lead, TimelineEvent.Kind.ASSIGNED, f"Claimed by {user}", actor=user,
                  data={"offer_kind": offer.kind})  # fmt: skip
+    emit("lead.assigned", organisation_id=lead.organisation_id, lead_id=lead.pk, assigned_to_id=user.pk,
+         previous_assignee_id=None, how="claim")  # fmt: skip
     return True
 
 

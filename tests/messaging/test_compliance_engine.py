@@ -301,7 +301,7 @@ def test_florida_allows_three_messages_in_a_rolling_24_hours():
     assert frequency_cap_allows(two, now, "FL")[0] is True
     allowed, reason = frequency_cap_allows(three, now, "FL")
     assert allowed is False
-    assert reason.startswith("3 sent in the last 24 h; FL allows 3 (Fla. Stat. 501.059, 501.616")
+    assert reason.startswith("3 sent in the last 24 h; FL allows 3 (Fla. Stat. 501.616(6)(a)")
     assert reason.endswith("next allowed at 2026-07-14 19:00 UTC")
     assert frequency_cap_next_allowed(three, now, "FL") == utc(2026, 7, 14, 19, 0)
 

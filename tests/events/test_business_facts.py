@@ -1,0 +1,114 @@
+"""The services that make each business fact emit its event, in the same transaction, with the documented payload."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from firstcall.events.models import Event
+from firstcall.leads.models import IntakeRecord
+from firstcall.leads.services import capture
+from firstcall.leads.submission import LeadSubmission
+from firstcall.messaging import services as messaging
+from firstcall.pipeline.models import Stage
+from firstcall.pipeline.services import move_stage
+from firstcall.pipeline.tasks_service import create_task, sweep_task_reminders
+from firstcall.routing.services import reassign_lead
+from tests.outside_services import BORROWER_PHONE, OUR_NUMBER, tampa_borrower
+
+
+def payloads(name):
+    return [event.payload for event in Event.objects.filter(name=name).order_by("id")]
+
+
+def capture_ana(source, **fields):
+    record = IntakeRecord.objects.create(organisation=source.organisation, source=source, channel="api")
+    values = {
+        "first_name": "Ana",
+        "last_name": "Lopez",
+        "phone": "8135550199",
+        "zip": "33602",
+        "purpose": "purchase",
+    }
+    submission = LeadSubmission(**(values | fields))
+    return capture(submission, organisation=source.organisation, intake_record=record, source=source)
+
+
+def test_capture_emits_lead_captured_new_then_merged_and_nothing_for_a_repeat(api_source):
+    first = capture_ana(api_source)
+    capture_ana(api_source)  # the same delivery again: not a new fact
+    capture_ana(api_source, purpose="refinance")  # the same borrower's second inquiry: merged
+    events = Event.objects.filter(name="lead.captured").order_by("id")
+    assert [event.organisation_id for event in events] == [api_source.organisation_id] * 2
+    inquiries = list(first.lead.inquiries.order_by("id").values_list("pk", flat=True))
+    assert [event.payload for event in events] == [
+        {"lead_id": first.lead.pk, "inquiry_id": inquiries[0], "source_id": api_source.pk, "channel": "api",
+         "is_new_lead": True},
+        {"lead_id": first.lead.pk, "inquiry_id": inquiries[1], "source_id": api_source.pk, "channel": "api",
+         "is_new_lead": False},
+    ]  # fmt: skip
+
+
+def test_a_rejected_submission_emits_nothing(api_source):
+    record = IntakeRecord.objects.create(
+        organisation=api_source.organisation, source=api_source, channel="api"
+    )
+    capture(LeadSubmission(first_name="", phone="not a phone"), organisation=api_source.organisation,
+            intake_record=record, source=api_source)  # fmt: skip
+    assert not Event.objects.filter(name="lead.captured").exists()
+
+
+def test_moving_a_stage_emits_lead_stage_changed(organisation, owner):
+    lead = tampa_borrower(organisation, owner=owner)
+    new_stage = lead.stage
+    contacted = lead.pipeline.stages.get(name="Contacted")
+    move_stage(lead, contacted, owner)
+    assert payloads("lead.stage_changed") == [
+        {
+            "lead_id": lead.pk,
+            "from_stage_id": new_stage.pk,
+            "to_stage_id": contacted.pk,
+            "stage_kind": Stage.Outcome.OPEN,
+            "changed_by_id": owner.pk,
+        }
+    ]
+
+
+def test_reassigning_emits_lead_assigned(organisation, owner, teammate, manager):
+    lead = tampa_borrower(organisation, owner=owner)
+    reassign_lead(lead, teammate, actor=manager)
+    assert payloads("lead.assigned") == [
+        {
+            "lead_id": lead.pk,
+            "assigned_to_id": teammate.pk,
+            "previous_assignee_id": owner.pk,
+            "how": "reassigned",
+        }
+    ]
+
+
+def test_a_stop_reply_emits_message_received_and_consent_revoked(organisation, owner):
+    lead = tampa_borrower(organisation, owner=owner)
+    message, _ = messaging.receive_inbound_sms(
+        organisation=organisation, from_number=BORROWER_PHONE, to_number=OUR_NUMBER, body="STOP",
+        provider_message_id="SM-stop-1",
+    )  # fmt: skip
+    assert payloads("message.received") == [
+        {"message_id": message.pk, "lead_id": lead.pk, "channel": "sms", "keyword": "opt_out"}
+    ]
+    assert payloads("consent.revoked") == [{"lead_id": lead.pk, "channel": "sms", "how": "stop_keyword"}]
+
+
+def test_a_task_coming_due_emits_task_due_once(organisation, owner, manager):
+    lead = tampa_borrower(organisation, owner=owner)
+    task = create_task(organisation, title="Call Ana back", created_by=manager, assignee=owner, lead=lead,
+                       due_at=timezone.now() + timedelta(minutes=5))  # fmt: skip
+    sweep_task_reminders()
+    sweep_task_reminders()
+    assert payloads("task.due") == [{"task_id": task.pk, "lead_id": lead.pk, "assigned_to_id": owner.pk}]
+
+
+@pytest.mark.parametrize("name", ["lead.captured"])
+def test_events_with_no_subscriber_cost_no_task(api_source, name):
+    capture_ana(api_source)
+    assert all(event.dispatched_at is not None for event in Event.objects.filter(name=name))
