@@ -56,6 +56,8 @@ def create_assessment(request: HttpRequest):
 
 def _assess(request, principal, organisation, scenario):
     lead_id = request.GET.get("lead_id")
+    if lead_id is not None and not lead_id.isdigit():
+        return JsonResponse({"error": "lead_id must be a lead's number."}, status=400)
     if lead_id:
         if isinstance(principal, ApiKey):
             lead = get_object_or_404(principal.organisation.leads.all(), pk=lead_id)
