@@ -471,8 +471,9 @@ def phase_dedupe(sizes: list[int], lookups: int, captures: int) -> None:
     from django.db import connection
 
     from firstcall.accounts.models import Organisation, User
+    from firstcall.flows.lead_arrives import lead_arrives as capture
     from firstcall.leads.models import IntakeRecord
-    from firstcall.leads.services import capture, find_match
+    from firstcall.leads.services import find_match
     from firstcall.leads.sources import create_source
     from firstcall.leads.submission import LeadSubmission, NormalisedLead
     from firstcall.lib.geography import US_STATES

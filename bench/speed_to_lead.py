@@ -724,8 +724,8 @@ def phase_profile(captures: int = 60) -> None:
     from django.test.utils import CaptureQueriesContext
 
     from firstcall.accounts.models import Organisation
+    from firstcall.flows.lead_arrives import lead_arrives as capture
     from firstcall.leads.models import IntakeRecord, LeadSource
-    from firstcall.leads.services import capture
     from firstcall.leads.submission import ConsentInput, LeadSubmission
     from firstcall.messaging.models import Message
     from firstcall.messaging.services import deliver

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "firstcall.accounts",
     "firstcall.pipeline",
     "firstcall.leads",
+    "firstcall.compliance",
     "firstcall.intake",
     "firstcall.routing",
     "firstcall.messaging",
@@ -70,7 +71,9 @@ INSTALLED_APPS = [
 
 # Domain events: one `subscribers.py` per app, each a plain mapping {"event.name": [function, ...]}
 # (firstcall/events/registry.py). The whole answer to "what happens after X" is in these modules.
-EVENT_SUBSCRIBERS: list[str] = []
+EVENT_SUBSCRIBERS: list[str] = [
+    "firstcall.flows.subscribers",
+]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

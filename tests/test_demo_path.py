@@ -346,7 +346,7 @@ def test_public_form_lead_reaches_officer_outbox_and_decision_log_within_seconds
     message_page = html.unescape(admin.get(f"/outbox/{message_id}/").text)
     assert "Send decisions" in message_page
     assert ("Held" if was_held else "Allowed") in message_page
-    assert "text consent on file" in message_page
+    assert "text consent for" in message_page
 
     # The loan officer's alert text reached her phone (staff alerts are never held by quiet hours).
     olivia_alerts = wait_for(

@@ -6,11 +6,8 @@ secrets: usernames, ids, counts and reasons only.
 
 import hashlib
 
-from django.db.models import Q
-from django.utils import timezone
-
-from firstcall.accounts.models import ApiKey, AuditEvent, User
-from firstcall.accounts.services import record_audit
+from firstcall.accounts.models import AuditEvent, User
+from firstcall.accounts.services import API_KEY_USED, record_api_key_use, record_audit  # noqa: F401 - the audit log's names
 
 # Action names. Other apps record their own actions (lead_source.created, intake.replayed, ...).
 SIGN_IN = "sign_in"
@@ -26,7 +23,6 @@ PASSWORD_RESET_COMPLETED = "password_reset.completed"
 EXPORT = "export"
 USER_CREATED = "user.created"
 USER_ACCESS_CHANGED = "user.access_changed"
-API_KEY_USED = "api_key.used"
 
 # What "a permission change" means for a person: anything that widens or narrows what they can see or do.
 ACCESS_FIELDS = ["organisation_id", "role", "is_active", "is_staff", "is_superuser"]
@@ -129,29 +125,3 @@ def record_access_changes(
         ip_address=ip_address,
         detail={"user_id": user.pk, "username": user.username, "changes": changes},
     )
-
-
-def record_api_key_use(api_key: ApiKey, *, now=None) -> bool:
-    """Stamp last_used_at and audit the first use of each UTC day.
-
-    The day's first use is claimed with a conditional update, so several processes serving the same key at
-    midnight write one audit row between them, and later requests that day write no audit row at all.
-    Returns True when this call wrote the day's audit row.
-    """
-    now = now or timezone.now()
-    start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    first_today = (
-        ApiKey.objects.filter(pk=api_key.pk)
-        .filter(Q(last_used_at__isnull=True) | Q(last_used_at__lt=start_of_day))
-        .update(last_used_at=now)
-    )
-    api_key.last_used_at = now
-    if not first_today:
-        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
-        return False
-    record_audit(
-        api_key.organisation,
-        API_KEY_USED,
-        detail={"key": api_key.prefix, "name": api_key.name, "scopes": list(api_key.scopes)},
-    )
-    return True

@@ -1,6 +1,7 @@
 import secrets
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from firstcall.accounts.models import ApiKey, AuditEvent, Organisation
@@ -48,11 +49,9 @@ def find_api_key(raw_key: str | None) -> ApiKey | None:
 
 def touch_api_key(api_key: ApiKey) -> None:
     # One write a minute at most: the timestamp is for "last used", not an access log. The first use of each
-    # day also writes one audit row (accounts.audit.record_api_key_use), never one per request.
+    # day also writes one audit row (record_api_key_use below), never one per request.
     now = timezone.now()
     if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() > 60:
-        from firstcall.accounts.audit import record_api_key_use
-
         record_api_key_use(api_key, now=now)
 
 
@@ -66,3 +65,32 @@ def record_audit(organisation, action: str, *, actor=None, detail=None, ip_addre
 def revoke_api_key(api_key: ApiKey, *, actor=None) -> None:
     ApiKey.objects.filter(pk=api_key.pk).update(revoked_at=timezone.now())
     record_audit(api_key.organisation, "api_key.revoked", actor=actor, detail={"key": api_key.prefix})
+
+
+API_KEY_USED = "api_key.used"
+
+
+def record_api_key_use(api_key: ApiKey, *, now=None) -> bool:
+    """Stamp last_used_at and audit the first use of each UTC day.
+
+    The day's first use is claimed with a conditional update, so several processes serving the same key at
+    midnight write one audit row between them, and later requests that day write no audit row at all.
+    Returns True when this call wrote the day's audit row.
+    """
+    now = now or timezone.now()
+    start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    first_today = (
+        ApiKey.objects.filter(pk=api_key.pk)
+        .filter(Q(last_used_at__isnull=True) | Q(last_used_at__lt=start_of_day))
+        .update(last_used_at=now)
+    )
+    api_key.last_used_at = now
+    if not first_today:
+        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        return False
+    record_audit(
+        api_key.organisation,
+        API_KEY_USED,
+        detail={"key": api_key.prefix, "name": api_key.name, "scopes": list(api_key.scopes)},
+    )
+    return True

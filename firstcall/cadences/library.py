@@ -4,7 +4,7 @@
 copy.
 
 How they are written:
-- The first text already went out on capture (routing.first_touch), so capture cadences start after it.
+- The first text already went out on capture (messaging.first_touch), so capture cadences start after it.
 - Texts are short, sound like one person, name the company (CTIA program identification) and say how to stop
   (REFERENCE.md §4.4); the outbox holds them outside calling hours (8 a.m.-9 p.m. federal, stricter states,
   REFERENCE.md §4.1/§4.3) and a reply, a STOP or an application stops the cadence.

@@ -45,12 +45,23 @@ CATALOGUE: dict[str, EventType] = _catalogue(
             "to_stage_id": int,
             "stage_kind": str,
             "changed_by_id": int | None,
+            "how": str,
         },
     ),
     EventType(
         "message.received",
         "a borrower's text or email reply was stored against a lead",
         {"message_id": int, "lead_id": int | None, "channel": str, "keyword": str},
+    ),
+    EventType(
+        "message.sent",
+        "the provider accepted a message to a borrower (first touch, cadence step, or one a person wrote)",
+        {"message_id": int, "lead_id": int | None, "channel": str, "purpose": str, "sent_by_id": int | None},
+    ),
+    EventType(
+        "address.opted_out",
+        "a borrower's phone number or email address was opted out (STOP, unsubscribe, a person, a bounce, DNC)",
+        {"channel": str, "reason": str, "lead_ids": list},
     ),
     EventType(
         "consent.revoked",

@@ -39,6 +39,24 @@ def dispatch(event_id: int) -> dict[str, str]:
     return outcome
 
 
+def deliver_in_transaction(event: Event, subscriber) -> None:
+    """An IN_TRANSACTION subscriber: run it now, in the emitter's transaction, and record it done. It is not
+    caught: its failure is the change's failure, as a direct call would be."""
+    did = subscriber(event)
+    Delivery.objects.create(
+        event=event,
+        subscriber=subscriber_key(subscriber),
+        status=Delivery.Status.DONE,
+        attempts=1,
+        result=_as_result(did),
+        finished_at=timezone.now(),
+    )
+
+
+def _as_result(did) -> dict:
+    return did if isinstance(did, dict) else {"outcome": "" if did is None else str(did)}
+
+
 def _deliver(event: Event, subscriber, key: str) -> str:
     now = timezone.now()
     try:
@@ -52,7 +70,7 @@ def _deliver(event: Event, subscriber, key: str) -> str:
             did = subscriber(event)
             delivery.status = Delivery.Status.DONE
             delivery.attempts += 1
-            delivery.result = did if isinstance(did, dict) else {"outcome": "" if did is None else str(did)}
+            delivery.result = _as_result(did)
             delivery.last_error = ""
             delivery.next_attempt_at = None
             delivery.finished_at = timezone.now()

@@ -1,6 +1,13 @@
-"""Who listens to what. settings.EVENT_SUBSCRIBERS names one module per app (its `subscribers.py`); each holds a
-plain mapping `SUBSCRIBERS = {"event.name": [function, ...]}`. Modules are loaded by name when first needed, so
-importing an app never registers anything as a side effect, and the full list is readable in settings."""
+"""Who listens to what. settings.EVENT_SUBSCRIBERS names one module per app (its `subscribers.py`); each holds
+plain mappings of event name to functions:
+
+- `SUBSCRIBERS = {"event.name": [function, ...]}`: run by the worker after the change commits (the default).
+- `IN_TRANSACTION = {"event.name": [function, ...]}`: run by emit() itself, inside the transaction that makes the
+  change, for reactions that must commit or roll back with it (a lead moved to Lost stops its cadences in the
+  same transaction). An exception there rolls the whole change back, exactly like a direct call. Keep them few.
+
+Modules are loaded by name when first needed, so importing an app never registers anything as a side effect, and
+the full list is readable in settings."""
 
 from collections.abc import Callable
 
@@ -10,7 +17,10 @@ from django.utils.module_loading import import_string
 
 from firstcall.events.catalogue import CATALOGUE
 
-_loaded: dict[tuple[str, ...], dict[str, list[Callable]]] = {}
+AFTER_COMMIT = "SUBSCRIBERS"
+IN_TRANSACTION = "IN_TRANSACTION"
+
+_loaded: dict[tuple[tuple[str, ...], str], dict[str, list[Callable]]] = {}
 
 
 def subscriber_key(subscriber: Callable) -> str:
@@ -18,18 +28,30 @@ def subscriber_key(subscriber: Callable) -> str:
     return f"{subscriber.__module__}.{subscriber.__qualname__}"
 
 
-def subscribers_by_event() -> dict[str, list[Callable]]:
+def subscribers_by_event(kind: str = AFTER_COMMIT) -> dict[str, list[Callable]]:
     modules = tuple(getattr(settings, "EVENT_SUBSCRIBERS", ()))
-    if modules not in _loaded:
+    if (modules, kind) not in _loaded:
         by_event: dict[str, list[Callable]] = {}
         for module in modules:
-            for name, subscribers in import_string(f"{module}.SUBSCRIBERS").items():
+            try:
+                mapping = import_string(f"{module}.{kind}")
+            except ImportError:
+                if kind == IN_TRANSACTION:  # optional; a module without it has none
+                    continue
+                raise
+            for name, subscribers in mapping.items():
                 if name not in CATALOGUE:
                     raise ImproperlyConfigured(f"{module} subscribes to unknown event {name!r}")
                 by_event.setdefault(name, []).extend(subscribers)
-        _loaded[modules] = by_event
-    return _loaded[modules]
+        _loaded[(modules, kind)] = by_event
+    return _loaded[(modules, kind)]
 
 
 def subscribers_for(name: str) -> list[Callable]:
-    return subscribers_by_event().get(name, [])
+    """Run by the worker after the commit."""
+    return subscribers_by_event(AFTER_COMMIT).get(name, [])
+
+
+def in_transaction_subscribers_for(name: str) -> list[Callable]:
+    """Run by emit() inside the emitting transaction."""
+    return subscribers_by_event(IN_TRANSACTION).get(name, [])

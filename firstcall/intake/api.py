@@ -5,6 +5,7 @@ from django.http import HttpRequest, JsonResponse
 
 from firstcall.accounts.models import ApiKey
 from firstcall.accounts.services import find_api_key, touch_api_key
+from firstcall.flows.lead_arrives import lead_arrives
 from firstcall.intake.json_api import submission_from_json
 from firstcall.intake.ratelimit import is_rate_limited
 from firstcall.intake.recording import client_ip, record_request
@@ -72,7 +73,7 @@ def create_lead(request: HttpRequest):
     submission = submission_from_json(
         data, client_ip=client_ip(request), user_agent=request.headers.get("User-Agent", "")
     )
-    result = lead_services.capture(
+    result = lead_arrives(
         submission, organisation=api_key.organisation, intake_record=record, source=api_key.lead_source
     )
     if not result.is_accepted:

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from firstcall.accounts.services import record_audit
+from firstcall.flows.lead_arrives import lead_arrives
 from firstcall.intake.adapters import IntakeParseError, submission_from_record
 from firstcall.intake.models import CsvImport
 from firstcall.leads import services as lead_services
@@ -53,7 +54,7 @@ def replay_intake(record: IntakeRecord, *, actor=None) -> lead_services.CaptureR
             IntakeRecord.objects.filter(pk=record.pk).update(next_attempt_at=None)
         return lead_services.CaptureResult(outcome=lead_services.REJECTED, intake_record=record)
     record.received_at = record.received_at or timezone.now()
-    return lead_services.capture(
+    return lead_arrives(
         submission,
         organisation=record.organisation or record.source.organisation,
         intake_record=record,

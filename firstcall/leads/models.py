@@ -364,6 +364,8 @@ class Consent(models.Model):
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="consents")
     channel = models.CharField(max_length=10, choices=ContactChannel.choices)
     is_granted = models.BooleanField()
+    # The number or email address this consent is for (a new number on the lead has none until given).
+    address = models.CharField(max_length=320, blank=True)
     disclosure_text = models.TextField(blank=True)
     recorded_at = models.DateTimeField(default=timezone.now)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
@@ -375,9 +377,6 @@ class Consent(models.Model):
     how = models.CharField(
         max_length=200, blank=True, help_text="Where it came from: web form, STOP reply, ..."
     )
-    # The number (E.164) or email address the consent was given for: it stays with that address when leads are
-    # merged, so consent given for one phone never covers another.
-    address = models.CharField(max_length=254, blank=True)
 
     class Meta:
         ordering = ["-recorded_at", "-id"]

@@ -180,7 +180,6 @@ def capture(
             channel=source.channel if source else "manual",
             is_new_lead=outcome == CREATED,
         )
-        after_capture(lead, outcome)
 
     return CaptureResult(outcome=outcome, intake_record=intake_record, lead=lead, match_reason=match_reason)
 
@@ -196,13 +195,6 @@ def _keep_date_of_birth(lead: Lead, intake_record: IntakeRecord) -> None:
     if found and not lead.date_of_birth:
         lead.date_of_birth = found
         lead.save(update_fields=["date_of_birth"])
-
-
-def after_capture(lead: Lead, outcome: str) -> None:
-    """Hooks that later stages of the spine add to (scoring, routing, first touch), inside the capture transaction."""
-    from firstcall.routing.services import on_lead_captured
-
-    on_lead_captured(lead, outcome)
 
 
 def reject_intake(intake_record: IntakeRecord, *, reasons: list[str], field_errors=None, unknown_fields=None,
@@ -376,6 +368,7 @@ def _merge_into(lead: Lead, normalised: NormalisedLead, reason: str, actor) -> N
             to_stage_id=lead.stage_id,
             stage_kind=lead.stage.outcome,
             changed_by_id=None,
+            how="reopened_by_inquiry",
         )
     record_event(lead, TimelineEvent.Kind.MERGED, f"New inquiry merged ({reason})", data={"reason": reason})
     if reopened:
@@ -438,7 +431,8 @@ def _record_consent(lead: Lead, submission: LeadSubmission, inquiry: Inquiry, re
             leadid_token=consent.leadid_token[:100],
             inquiry=inquiry,
             how=f"{inquiry.source.get_channel_display() if inquiry.source else 'manual'} submission",
-            address=_consent_address(channel, normalised),
+            # The number or address this submission gave, which may not be the lead's own (a merge on email).
+            address=_consent_address(channel, normalised) or consent_address(lead, channel),
         )
         for channel in granted_channels
     )
@@ -458,11 +452,20 @@ def _record_consent(lead: Lead, submission: LeadSubmission, inquiry: Inquiry, re
     )
 
 
+def consent_address(lead: Lead, channel: str) -> str:
+    """The address a consent on this channel is for: the lead's phone for texts and calls, else its email."""
+    return (lead.email or "").lower() if channel == "email" else lead.phone or ""
+
+
 @transaction.atomic
-def revoke_consent(lead: Lead, channel: str, *, how: str, actor=None, kind: str = "by_user") -> None:
+def revoke_consent(
+    lead: Lead, channel: str, *, how: str, actor=None, kind: str = "by_user", address: str | None = None
+) -> None:
     """`how` is the human account kept with the consent record; `kind` is its code for the consent.revoked
-    event (docs/events.md)."""
-    Consent.objects.create(lead=lead, channel=channel, is_granted=False, how=how[:200])
+    event (docs/events.md); `address` is the number or email the revocation is for (the lead's current one by
+    default)."""
+    address = consent_address(lead, channel) if address is None else address
+    Consent.objects.create(lead=lead, channel=channel, is_granted=False, address=address, how=how[:200])
     Lead.objects.filter(pk=lead.pk).update(**{f"consent_{channel}": False})
     setattr(lead, f"consent_{channel}", False)
     record_event(

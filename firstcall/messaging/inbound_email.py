@@ -112,7 +112,6 @@ def receive_inbound_email(
                 )
         except IntegrityError:
             return Message.objects.get(idempotency_key=key), False
-        services.emit_message_received(message)
         if kind == "opt_out":
             services.opt_out_address(
                 organisation,
@@ -138,4 +137,5 @@ def receive_inbound_email(
                 reason=f"possible opt-out reply ({keyword.matched}); awaiting review",
             )
         services.on_inbound_reply(lead, message)
+        services.emit_message_received(message)
     return message, True

@@ -7,6 +7,8 @@ from datetime import datetime
 from django.db import models, transaction
 from django.utils import timezone
 
+from firstcall.compliance import services as compliance
+from firstcall.compliance.engine import ALLOW, HOLD, Decision
 from firstcall.pipeline.models import TimelineEvent
 from firstcall.pipeline.services import record_event
 
@@ -40,6 +42,7 @@ def log_call(lead, *, actor, outcome: str, notes: str = "", at: datetime | None 
     summary = f"Call: {SHORT_LABELS[CallOutcome(outcome)]}" + (
         f" ({' '.join(notes.split())[:200]})" if notes else ""
     )
+    compliance.record_attempt(lead.organisation, lead, "call", lead.phone, kind="manual", at=at)
     event = record_event(
         lead,
         TimelineEvent.Kind.CALL,
@@ -54,3 +57,23 @@ def log_call(lead, *, actor, outcome: str, notes: str = "", at: datetime | None 
         record_human_contact(lead, at=at, actor=actor, how="call: talked to the borrower")
         on_human_contact(lead, how="talked to the borrower on a call", actor=actor)
     return event
+
+
+def check_call(lead, *, actor, subject_type: str = "click_to_call", subject_id: int | None = None,
+               at: datetime | None = None) -> Decision:  # fmt: skip
+    """The gate before a loan officer calls (click-to-call, a call task): call consent for the number, the
+    calling window in the borrower's local time, the FL/OK/MD cap over calls and texts, and both do-not-call
+    lists. The decision is stored; a held or refused call goes on the timeline with its reasons."""
+    decision, stored = compliance.decide_call(
+        lead, actor=actor, subject_type=subject_type, subject_id=subject_id, at=at
+    )
+    if decision.outcome != ALLOW:
+        when = f" until {decision.until:%Y-%m-%d %H:%M} UTC" if decision.outcome == HOLD else ""
+        record_event(
+            lead,
+            TimelineEvent.Kind.CALL,
+            f"Call {'held' + when if decision.outcome == HOLD else 'refused'}: {decision.summary}"[:500],
+            actor=actor,
+            data={"touch_decision_id": stored.pk, "outcome": decision.outcome},
+        )
+    return decision

@@ -11,10 +11,10 @@ a START reply).
 from django.db import transaction
 from django.utils import timezone
 
-from firstcall.accounts.changelog import record_field_changes, snapshot
 from firstcall.leads.models import Lead
 from firstcall.lib.credit import band_for_score
 from firstcall.lib.geography import InvalidZip, lookup_zip
+from firstcall.pipeline.changelog import record_field_changes, snapshot
 
 # What the edit form may change. Owner, stage and pipeline have their own actions (reassign, the board).
 EDITABLE_FIELDS = [
@@ -105,6 +105,7 @@ def update_lead_fields(lead: Lead, values: dict, *, actor, reason: str = ""):
                     how=f"mobile number changed by {who}; consent was for the old number",
                     actor=actor,
                     kind="contact_changed",
+                    address=old_phone,
                 )
     if lead.email.lower() != (old_email or "").lower() and old_email and lead.consent_email:
         revoke_consent(
@@ -113,6 +114,7 @@ def update_lead_fields(lead: Lead, values: dict, *, actor, reason: str = ""):
             how=f"email changed by {who}; consent was for the old address",
             actor=actor,
             kind="contact_changed",
+            address=old_email.lower(),
         )
     rescore_lead(lead, trigger="edited")
     return event

@@ -78,11 +78,11 @@ def move_stage(lead, stage: Stage, actor=None, lost_reason: str = "", *, now=Non
     already in that stage (nothing is written); raises StageMoveRefused, having changed nothing, otherwise.
 
     Sets closed_at when the stage closes the lead (won or lost) and clears it when the lead reopens, records
-    the move on the timeline, and lets the cadences react (stop rules, stage-triggered enrolment)."""
+    the move on the timeline and emits lead.stage_changed, on which the cadences react in the same transaction
+    (stop rules, stage-triggered enrolment: firstcall/flows/stage_changes.py)."""
     from django.db import transaction
     from django.utils import timezone
 
-    from firstcall.cadences import services as cadence_services
     from firstcall.leads.models import Lead
     from firstcall.pipeline.access import can_move_lead
 
@@ -136,8 +136,8 @@ def move_stage(lead, stage: Stage, actor=None, lost_reason: str = "", *, now=Non
             to_stage_id=stage.pk,
             stage_kind=stage.outcome,
             changed_by_id=getattr(actor, "pk", None),
+            how="moved",
         )
-        cadence_services.on_stage_changed(lead, old_stage, stage, actor=actor)
     return True
 
 

@@ -14,5 +14,6 @@ urlpatterns = [
     path("leads/views/", views.saved_view_create, name="saved_view_create"),
     path("leads/views/<int:view_id>/delete/", views.saved_view_delete, name="saved_view_delete"),
     path("leads/<int:lead_id>/move/", views.move_lead_stage, name="lead_move_stage"),
+    path("leads/<int:lead_id>/call-now/", views.lead_call_now, name="lead_call_now"),
     path("team/", views.team, name="team"),
 ]

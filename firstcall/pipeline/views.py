@@ -26,7 +26,8 @@ from firstcall.accounts.models import User
 from firstcall.cadences.access import can_see_cadences, visible_cadences
 from firstcall.cadences.services import bulk_enrol
 from firstcall.intake.recording import client_ip
-from firstcall.pipeline import board
+from firstcall.leads.access import visible_leads
+from firstcall.pipeline import board, calls
 from firstcall.pipeline.access import may_move_visible_lead
 from firstcall.pipeline.forms import (
     LOST_REASONS,
@@ -577,4 +578,21 @@ def team(request):
             "assignable": officers_of(user.organisation_id),
             "now": now,
         },
+    )
+
+
+@login_required
+@require_GET
+def lead_call_now(request, lead_id: int):
+    """Click-to-call: the compliance gate decides first; a held or refused call shows the loan officer why."""
+    lead = get_object_or_404(visible_leads(request.user).select_related("organisation"), pk=lead_id)
+    if not lead.phone:
+        messages.error(request, "This lead has no phone number.")
+        return redirect(f"/leads/{lead.pk}/")
+    decision = calls.check_call(lead, actor=request.user)
+    return render(
+        request,
+        "pipeline/call_check.html",
+        {"lead": lead, "decision": decision},
+        status=200,
     )

@@ -26,31 +26,6 @@ class RoutingError(Exception):
     pass
 
 
-# ------------------------------------------------------------------------------------------------ the hook
-
-
-def on_lead_captured(lead: Lead, outcome: str) -> None:
-    """Called inside the capture transaction for every created or merged lead."""
-    from firstcall.leads.scoring_service import rescore_lead
-
-    if outcome == "merged":
-        rescore_lead(lead, trigger="new inquiry")
-    else:
-        rescore_lead(lead, trigger="capture", reply_count=0)  # a lead created a moment ago has no replies
-    if outcome == "created" or (lead.owner_id is None and not lead.offers.filter(status="open").exists()):
-        if not lead.respond_by:
-            start_sla_clock(lead)
-        route_lead(lead, trigger="capture")
-    if outcome == "created" and lead.organisation.first_touch_enabled:
-        from firstcall.routing.first_touch import schedule_first_touch
-
-        schedule_first_touch(lead)
-    if outcome == "created":
-        from firstcall.cadences.services import enrol_new_lead
-
-        enrol_new_lead(lead)
-
-
 # ---------------------------------------------------------------------------------------------- facts in
 
 

@@ -26,8 +26,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from firstcall.accounts.models import Organisation, Team, User
+from firstcall.flows.lead_arrives import lead_arrives as capture
 from firstcall.leads.models import Channel, IdempotencyKey, IntakeRecord, Lead, LeadSource
-from firstcall.leads.services import capture, reject_intake
+from firstcall.leads.services import reject_intake
 from firstcall.leads.sources import create_source
 from firstcall.leads.submission import ConsentInput, LeadSubmission
 from firstcall.lib.phones import InvalidPhone, normalise_phone

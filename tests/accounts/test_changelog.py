@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from account_helpers import make_lead
 
-from firstcall.accounts.changelog import TRACKED_FIELDS, record_field_changes, snapshot
+from firstcall.pipeline.changelog import TRACKED_FIELDS, record_field_changes, snapshot
 from firstcall.pipeline.models import TimelineEvent
 
 

@@ -9,8 +9,8 @@ from browser_helpers import screenshot
 from playwright.sync_api import expect
 from workspace_browser import person, seed_pipeline, sign_in
 
+from firstcall.flows.lead_arrives import lead_arrives as capture
 from firstcall.leads.models import IntakeRecord, Lead
-from firstcall.leads.services import capture
 from firstcall.leads.submission import ConsentInput, LeadSubmission
 from firstcall.pipeline.models import Stage
 

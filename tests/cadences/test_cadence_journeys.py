@@ -25,8 +25,8 @@ from cadence_helpers import (
 
 from firstcall.cadences import services
 from firstcall.cadences.models import CallTask, Enrolment, StepRun
+from firstcall.flows.lead_arrives import lead_arrives as capture
 from firstcall.leads.models import IntakeRecord, Lead
-from firstcall.leads.services import capture
 from firstcall.leads.submission import ConsentInput, LeadSubmission
 from firstcall.messaging import services as messaging
 from firstcall.messaging.models import Message, Suppression

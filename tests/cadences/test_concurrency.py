@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection, connections
 from django.utils import timezone
 
-from firstcall.cadences import services
+from firstcall.cadences import execution, services
 from firstcall.cadences.models import CallTask, Enrolment, StepRun
 from firstcall.messaging.models import Message
 
@@ -158,13 +158,13 @@ def test_a_worker_killed_mid_step_loses_nothing_and_doubles_nothing(
         finally:
             connections.close_all()
 
-    monkeypatch.setattr(services, "_send", send_then_hang)
+    monkeypatch.setattr(execution, "_send", send_then_hang)
     worker = threading.Thread(target=doomed_worker, daemon=True)
     worker.start()
     assert in_the_middle.wait(10)
     with connection.cursor() as cursor:  # what a SIGKILL of the worker process does to its session
         cursor.execute("SELECT pg_terminate_backend(%s)", [backend["pid"]])
-    monkeypatch.setattr(services, "_send", original_send)
+    monkeypatch.setattr(execution, "_send", original_send)
 
     run.refresh_from_db()
     assert run.status == "claimed" and run.message_id is None

@@ -20,7 +20,7 @@ from cadence_helpers import (
     wait,
 )
 
-from firstcall.cadences import services
+from firstcall.cadences import execution, services
 from firstcall.cadences.models import CadenceSettings, CallTask, Enrolment, StepRun
 from firstcall.messaging.models import Message, Suppression
 from firstcall.messaging.services import add_suppression
@@ -464,7 +464,7 @@ def test_a_step_that_raises_is_retried_then_skipped(organisation, lead, monkeypa
             raise RuntimeError("boom")
         return original(run, step, enrolment, lead)
 
-    monkeypatch.setattr(services, "_call_task", broken)
+    monkeypatch.setattr(execution, "_call_task", broken)
     with time_machine.travel(MONDAY_10AM, tick=False):
         enrolment = services.enrol(lead, cadence)
         services.sweep_due_steps()

@@ -16,7 +16,7 @@ from firstcall.events import dispatch
 from firstcall.events.catalogue import CATALOGUE, InvalidEvent
 from firstcall.events.models import Delivery, Event
 from firstcall.events.outbox import emit
-from firstcall.events.registry import subscribers_by_event
+from firstcall.events.registry import AFTER_COMMIT, IN_TRANSACTION, subscribers_by_event
 from firstcall.sweeps import run_sweeps
 from tests.events import subscribers_for_tests as test_subscribers
 
@@ -180,9 +180,10 @@ def test_a_subscriber_that_keeps_failing_is_given_up_and_shown_as_failed(subscri
 
 
 def test_every_configured_subscriber_module_loads_and_listens_only_to_catalogued_events():
-    by_event = subscribers_by_event()
-    assert set(by_event) <= set(CATALOGUE)
-    assert all(callable(subscriber) for subscribers in by_event.values() for subscriber in subscribers)
+    for kind in (AFTER_COMMIT, IN_TRANSACTION):
+        by_event = subscribers_by_event(kind)
+        assert set(by_event) <= set(CATALOGUE)
+        assert all(callable(subscriber) for subscribers in by_event.values() for subscriber in subscribers)
     assert all(module.endswith(".subscribers") for module in settings.EVENT_SUBSCRIBERS)
 
 

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from firstcall.accounts.models import AuditEvent
-from firstcall.intake.csv_import import services
+from firstcall.intake.csv_import import services, tasks
 from firstcall.intake.csv_import.mapping import suggest_mapping
 from firstcall.intake.csv_import.parsing import CsvUnreadable, iter_rows, parse_upload
 from firstcall.intake.models import CsvImport, CsvImportRow
@@ -387,9 +387,9 @@ def test_sweep_re_enqueues_an_import_whose_task_was_lost(
     worker()
     csv_import.refresh_from_db()
     assert csv_import.status == CsvImport.Status.QUEUED
-    assert services.sweep_stalled_imports() == 0  # not stale yet
+    assert tasks.sweep_stalled_imports() == 0  # not stale yet
     CsvImport.objects.filter(pk=csv_import.pk).update(heartbeat_at=timezone.now() - timedelta(minutes=6))
-    assert services.sweep_stalled_imports() == 1
+    assert tasks.sweep_stalled_imports() == 1
     worker()
     csv_import.refresh_from_db()
     assert csv_import.status == CsvImport.Status.FINISHED and csv_import.rows_done == 4

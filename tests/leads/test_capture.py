@@ -1,7 +1,7 @@
 import pytest
 
+from firstcall.flows.lead_arrives import lead_arrives as capture
 from firstcall.leads.models import Consent, Inquiry, IntakeRecord, Lead
-from firstcall.leads.services import capture
 from firstcall.leads.submission import ConsentInput, LeadSubmission
 from firstcall.pipeline.models import Stage, TimelineEvent
 

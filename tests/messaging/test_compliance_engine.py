@@ -403,8 +403,13 @@ def test_opt_in_keywords(text, matched):
         ("Stop! Who is this?", "STOP"),
     ],
 )
-def test_free_text_revocations_are_flagged_for_a_person(text, matched):
-    assert classify_inbound_keywords(text) == KeywordResult("possible_opt_out", matched)
+def test_free_text_revocations_revoke_at_once(text, matched):
+    # FCC 24-24: any reasonable means revokes; the phrase (or the keyword) is named in the result.
+    result = classify_inbound_keywords(text)
+    assert result.kind == "opt_out"
+    assert result.matched.casefold().startswith(matched.casefold().split()[0])
+    # A keyword inside a longer message is honoured and then shown to a person.
+    assert result.needs_review is (text in ("Not interested. STOP", "Stop! Who is this?"))
 
 
 @pytest.mark.parametrize(

@@ -237,7 +237,7 @@ def test_stop_from_a_number_with_no_lead_still_suppresses_it(texting, client, or
 # ------------------------------------------------------------------------------------------- HELP, START
 
 
-def test_help_is_answered_with_the_organisations_help_text_even_late_at_night(
+def test_help_is_answered_with_every_part_ctia_requires_even_late_at_night(
     texting, client, lead, run_worker, django_capture_on_commit_callbacks
 ):
     with time_machine.travel(LATE_NIGHT, tick=False):
@@ -245,8 +245,11 @@ def test_help_is_answered_with_the_organisations_help_text_even_late_at_night(
             reply(client, texting, "HELP")
         run_worker()
     [answer] = outbound_to(BORROWER_PHONE, "help_reply")
-    assert answer.status == "sent" and answer.body == lead.organisation.help_text
-    assert texting.create_requests()[0].form["Body"] == lead.organisation.help_text
+    # The default help text lacks the brand and the frequency, so the full CTIA answer is sent instead.
+    expected = services.help_reply_text(lead.organisation)
+    assert expected.startswith("Acme Home Loans: help at") and "Msg & data rates may apply" in expected
+    assert answer.status == "sent" and answer.body == expected
+    assert texting.create_requests()[0].form["Body"] == expected
     lead.refresh_from_db()
     assert lead.consent_sms is True and not Suppression.objects.exists()
 
@@ -295,9 +298,23 @@ def test_yes_from_a_number_that_never_opted_out_is_an_ordinary_reply(texting, cl
 # ----------------------------------------------------------------------------------- free-text revocation
 
 
-def test_free_text_revocation_stops_sends_and_is_flagged_for_a_person(texting, client, lead):
+def test_free_text_revocation_stops_sends_at_once(texting, client, lead):
+    # FCC 24-24: revocation by any reasonable means is honoured at once, with one confirmation.
     pending = marketing_text(lead, "pending")
     reply(client, texting, "please stop texting me, I already got a loan")
+    inbound = Message.objects.get(direction="inbound")
+    assert inbound.keyword == "opt_out" and inbound.needs_review is False
+    assert Suppression.objects.get().reason == "stop_keyword"
+    pending.refresh_from_db()
+    assert pending.status == "suppressed"
+    lead.refresh_from_db()
+    assert lead.consent_sms is False
+    assert outbound_to(BORROWER_PHONE, "opt_out_confirmation").count() == 1
+
+
+def test_an_unclear_reply_stops_sends_and_is_flagged_for_a_person(texting, client, lead):
+    pending = marketing_text(lead, "pending")
+    reply(client, texting, "not interested")
     inbound = Message.objects.get(direction="inbound")
     assert inbound.keyword == "possible_opt_out" and inbound.needs_review is True
     assert Suppression.objects.get().reason == "pending_review"
@@ -309,7 +326,7 @@ def test_free_text_revocation_stops_sends_and_is_flagged_for_a_person(texting, c
 
 
 def test_a_person_confirms_a_flagged_revocation(texting, client, lead, admin_user):
-    reply(client, texting, "take me off your list")
+    reply(client, texting, "no thanks")
     inbound = Message.objects.get(direction="inbound")
     services.resolve_possible_opt_out(inbound, is_opt_out=True, actor=admin_user)
     inbound.refresh_from_db()
@@ -317,12 +334,16 @@ def test_a_person_confirms_a_flagged_revocation(texting, client, lead, admin_use
     assert Suppression.objects.get().reason == "stop_keyword"
     lead.refresh_from_db()
     assert lead.consent_sms is False
-    assert outbound_to(BORROWER_PHONE, "opt_out_confirmation").count() == 1
+    # No confirmation after a review: it may only go within 5 minutes of the reply (47 CFR 64.1200(a)(12)).
+    assert not outbound_to(BORROWER_PHONE, "opt_out_confirmation").exists()
 
 
 def test_a_person_clears_a_flag_that_was_not_a_revocation(texting, client, lead, admin_user):
     reply(client, texting, "wrong number? no wait, it's me. remove me from the old list, keep this one")
     inbound = Message.objects.get(direction="inbound")
+    assert inbound.needs_review is True
+    lead.refresh_from_db()
+    assert lead.consent_sms is False  # honoured at once
     services.resolve_possible_opt_out(inbound, is_opt_out=False, actor=admin_user)
     assert Suppression.objects.get().lifted_at is not None
     lead.refresh_from_db()

@@ -83,7 +83,7 @@ def test_queued_text_is_sent_by_the_worker_through_the_twilio_api(
     assert message.sent_at == MORNING
     decision = SendDecision.objects.get(message=message)
     assert decision.outcome == "allowed"
-    assert "text consent on file" in decision.reasons
+    assert "text consent for +18135550199 given (time not recorded)" in decision.reasons
     assert decision.zones == ["America/New_York"]
     lead.refresh_from_db()
     assert lead.first_touch_at == MORNING
@@ -123,7 +123,9 @@ def test_queued_email_is_sent_by_the_worker_over_real_smtp(
     message = reload(message)
     assert message.status == Message.Status.SENT and message.provider == "smtp"
     assert message.provider_message_id == email["Message-ID"].strip("<>")
-    assert "email: no calling-hours rule applies" in SendDecision.objects.get(message=message).reasons
+    assert SendDecision.objects.get(message=message).reasons == [
+        "email consent for ana.lopez@example.com given (time not recorded)"
+    ]
 
 
 def test_delivery_is_enqueued_on_commit_of_the_callers_transaction(lead, django_capture_on_commit_callbacks):
@@ -284,7 +286,7 @@ def test_borrower_without_text_consent_is_suppressed_with_the_reason(
     run_worker()
     message = reload(message)
     assert message.status == Message.Status.SUPPRESSED
-    assert message.status_reason == "no text consent from the borrower"
+    assert message.status_reason == "no text consent on file for +18135550199"
     assert message.attempts == 0 and standin.requests == []
     assert SendDecision.objects.get(message=message).outcome == "suppressed"
     # Suppressed is final: later sweeps leave it alone.

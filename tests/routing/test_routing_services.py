@@ -6,8 +6,8 @@ import time_machine
 from django.db import connection
 
 from firstcall.accounts.models import Notification, User
+from firstcall.flows.lead_arrives import lead_arrives as capture
 from firstcall.leads.models import IntakeRecord, Lead
-from firstcall.leads.services import capture
 from firstcall.leads.submission import LeadSubmission
 from firstcall.pipeline.models import Stage
 from firstcall.routing import services

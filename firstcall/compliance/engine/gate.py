@@ -343,7 +343,10 @@ def decide(touch: Touch) -> Decision:
         else:
             note(consent_rule, f"no {channel_word} consent on file for {address}", REFUSE)
         return finish(REFUSE)
-    note(consent_rule, f"{channel_word} consent for {address} given {in_force.given_at:%Y-%m-%d %H:%M} UTC")
+    given = (
+        f"{in_force.given_at:%Y-%m-%d %H:%M} UTC" if in_force.given_at.year > 2000 else "(time not recorded)"
+    )
+    note(consent_rule, f"{channel_word} consent for {address} given {given}")
 
     # 4. National Do Not Call Registry (telephone solicitations; texts are calls).
     if touch.channel in ("sms", "call") and solicitation:

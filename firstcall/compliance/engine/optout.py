@@ -81,9 +81,7 @@ _CONTACT_NOUN = (
     r"(?:texts?|txts?|messages?|msgs?|sms|calls?|emails?|e ?mails?|spam|these|them|those|this|stuff)"
 )
 _CONTACT_VERB = r"(?:text|txt|message|msg|contact|call|email|e ?mail|sms|bother|spam|write)"
-_CONTACT_GERUND = (
-    r"(?:texting|txting|messaging|contacting|calling|emailing|bothering|spamming|sending|writing)"
-)
+_CONTACT_GERUND = r"(?:texting|txting|messaging|contacting|calling|emailing|bothering|spamming)"
 _ME = r"(?:me|us|my (?:number|phone|cell|email)|this number)"
 
 ENGLISH_REVOCATIONS = tuple(
@@ -92,7 +90,8 @@ ENGLISH_REVOCATIONS = tuple(
         r"\b(?:i )?(?:revoke|withdraw|rescind|cancel)s? (?:my |all |any )*(?:consent|permission|authori[sz]ation)\b",
         r"\bi (?:do not|dont|no longer) (?:consent|give (?:my )?(?:consent|permission))\b",
         rf"\b(?:stop|quit|cease|end) (?:all )?{_CONTACT_GERUND}\b",
-        rf"\b(?:stop|quit|cease) sending (?:me |us )?(?:any ?more |these |those |your |all )?{_CONTACT_NOUN}?\b",
+        r"\b(?:stop|quit|cease) sending (?:me|us)\b",
+        rf"\b(?:stop|quit|cease) sending (?:any ?more |these |those |your |all )?{_CONTACT_NOUN}\b",
         rf"\b(?:stop|quit|end|cease) (?:the |these |those |your |all |all the |all these )?{_CONTACT_NOUN}\b",
         r"\bcease (?:and desist|all (?:contact|communication)s?|contact|communications?)\b",
         r"\b(?:take|get) (?:me|us|my (?:number|name|info|information|email)) off\b",
@@ -107,6 +106,7 @@ ENGLISH_REVOCATIONS = tuple(
         r"\bdo not call\b",
         rf"\b(?:don't|dont|do not|never|quit|stop) (?:ever )?{_CONTACT_VERB} (?:me|us|this number|my number)\b",
         rf"\b(?:don't|dont|do not) (?:ever )?{_CONTACT_VERB} again\b",
+        rf"\b(?:don't|dont|do not) (?:ever )?{_CONTACT_VERB}(?= \.|$)",
         r"\blose (?:this|my) number\b",
     )
 )
@@ -137,6 +137,7 @@ UNCLEAR = (
 )
 # A keyword used in an ordinary sentence: "stop by", "stop at", "don't stop", "remove the PMI", "cancel my
 # appointment" ... A keyword only counts inside a longer message when it stands alone in its clause.
+HESITATION = frozenset("wait keep but actually kidding jk joking espera pero".split())
 NEGATIONS = frozenset("don't dont not never didn't didnt won't wont can't cant why no nunca".split())
 
 
@@ -293,7 +294,10 @@ def check(text: str) -> OptOutCheck:
     corrected_text = " . ".join(" ".join(c) for c in clauses)
     found = _phrase(corrected_text)
     if found:
-        return OptOutCheck(True, found[0], found[1], False, "opt_out")
+        # Honoured at once; a message that also takes something back ("no wait", "keep this one") goes to a
+        # person afterwards.
+        hesitant = bool(HESITATION & set(words))
+        return OptOutCheck(True, found[0], found[1], hesitant, "opt_out")
 
     for clause in clauses:
         hit = _keyword(clause)

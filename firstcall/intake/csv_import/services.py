@@ -7,7 +7,7 @@ and a CsvImportRow per row makes the import resumable and safe to run twice.
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from functools import partial
 
@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from firstcall.accounts.services import record_audit
+from firstcall.flows.lead_arrives import lead_arrives
 from firstcall.intake.adapters import IntakeParseError
 from firstcall.intake.csv_import.adapter import read_row_body, submission_from_row
 from firstcall.intake.csv_import.mapping import check_mapping, suggest_mapping
@@ -108,9 +109,12 @@ def preview_rows(csv_import: CsvImport, count: int = 5) -> list[tuple[int, dict[
     return rows
 
 
-def confirm_mapping(csv_import: CsvImport, mapping: dict[str, str], *, actor) -> list[str]:
-    """Save the mapping and queue the import (on commit). A finished import with rejected rows may be given a
-    fixed mapping: those rows, and only those, are then tried again. Returns problems, empty when queued."""
+def confirm_mapping(
+    csv_import: CsvImport, mapping: dict[str, str], *, actor, enqueue: Callable[[int], object]
+) -> list[str]:
+    """Save the mapping and queue the import with `enqueue(import_id)` (on commit; the caller passes the task's
+    enqueue, tasks.run_csv_import.enqueue). A finished import with rejected rows may be given a fixed mapping:
+    those rows, and only those, are then tried again. Returns problems, empty when queued."""
     problems = check_mapping(mapping, csv_import.headers)
     if problems:
         return problems
@@ -141,15 +145,9 @@ def confirm_mapping(csv_import: CsvImport, mapping: dict[str, str], *, actor) ->
             actor=actor,
             detail={"import": locked.pk, "mapping_version": locked.mapping_version},
         )
-        transaction.on_commit(partial(enqueue_import, locked.pk))
+        transaction.on_commit(partial(enqueue, locked.pk))
     csv_import.refresh_from_db()
     return []
-
-
-def enqueue_import(import_id: int) -> None:
-    from firstcall.intake.csv_import.tasks import run_csv_import
-
-    run_csv_import.enqueue(import_id)
 
 
 def run_import(import_id: int) -> str:
@@ -233,7 +231,7 @@ def _import_row(csv_import: CsvImport, row_number: int, values: dict) -> None:
             record = _new_record(csv_import, row_number, body)
             # The same parse the adapter does for a replay, without reading the import back for every row.
             submission = submission_from_row(values, csv_import.mapping)
-            result = lead_services.capture(
+            result = lead_arrives(
                 submission,
                 organisation=csv_import.organisation,
                 intake_record=record,
@@ -325,9 +323,9 @@ def _count(
     CsvImport.objects.filter(pk=csv_import.pk).update(**changes)
 
 
-def sweep_stalled_imports() -> int:
-    """Re-enqueue imports whose task was lost (queued or running, silent for STALE_AFTER). The claim in
-    run_import makes a second copy of the task harmless."""
+def sweep_stalled_imports(enqueue: Callable[[int], object]) -> int:
+    """Re-enqueue imports whose task was lost (queued or running, silent for STALE_AFTER) with
+    `enqueue(import_id)`. The claim in run_import makes a second copy of the task harmless."""
     stale_before = timezone.now() - STALE_AFTER
     stalled = list(
         CsvImport.objects.filter(
@@ -339,7 +337,7 @@ def sweep_stalled_imports() -> int:
         CsvImport.objects.filter(pk=import_id, status=CsvImport.Status.QUEUED).update(
             heartbeat_at=timezone.now()
         )
-        enqueue_import(import_id)
+        enqueue(import_id)
     return len(stalled)
 
 

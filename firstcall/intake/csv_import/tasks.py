@@ -12,4 +12,4 @@ def run_csv_import(import_id: int) -> str:
 
 def sweep_stalled_imports() -> int:
     """For firstcall.sweeps.SWEEPS: re-enqueue imports whose task was lost."""
-    return services.sweep_stalled_imports()
+    return services.sweep_stalled_imports(enqueue=run_csv_import.enqueue)

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HTMX_STOP_POLLING
 
 from firstcall.accounts.services import record_audit
-from firstcall.intake.csv_import import services
+from firstcall.intake.csv_import import services, tasks
 from firstcall.intake.csv_import.access import can_import_csv
 from firstcall.intake.csv_import.mapping import TARGET_FIELDS
 from firstcall.intake.csv_import.parsing import CsvUnreadable
@@ -92,7 +92,9 @@ def csv_mapping(request, source_id: int, import_id: int):
             target = request.POST.get(f"column_{index}", "")
             if target:
                 mapping[header] = target
-        problems = services.confirm_mapping(csv_import, mapping, actor=request.user)
+        problems = services.confirm_mapping(
+            csv_import, mapping, actor=request.user, enqueue=tasks.run_csv_import.enqueue
+        )
         if not problems:
             return redirect("csv_import_detail", source_id=source.pk, import_id=csv_import.pk)
     preview = services.preview_rows(csv_import)

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from firstcall.flows.lead_arrives import lead_arrives
 from firstcall.intake.adapters import IntakeParseError
 from firstcall.intake.google_ads.adapter import map_lead, parse_body
 from firstcall.intake.ratelimit import is_rate_limited
@@ -72,5 +73,5 @@ def google_ads_hook(request: HttpRequest, source_id: int) -> JsonResponse:
         submission = map_lead(data, source.field_mapping).submission
     except IntakeParseError as error:
         return _refuse(record, 503, error.reason)  # our mapping is broken: let Google retry after the fix
-    lead_services.capture(submission, organisation=source.organisation, intake_record=record, source=source)
+    lead_arrives(submission, organisation=source.organisation, intake_record=record, source=source)
     return JsonResponse({}, status=200)

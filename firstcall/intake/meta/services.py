@@ -12,12 +12,14 @@ task fetches from the Graph API, retrying with backoff until it succeeds. Nothin
 import json
 import logging
 import random
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from firstcall.flows.lead_arrives import lead_arrives
 from firstcall.intake.adapters import IntakeParseError
 from firstcall.intake.meta.adapter import leadgen_changes, submission_from_record
 from firstcall.leads import services as lead_services
@@ -39,8 +41,11 @@ def retry_delay(attempts: int, rng: random.Random | None = None) -> timedelta:
     return timedelta(seconds=base * (rng or random).uniform(0.85, 1.0))
 
 
-def accept_notification(record: IntakeRecord, notification: dict) -> list[IntakeRecord]:
-    """Turn a verified notification into records waiting to be fetched, and enqueue their fetches on commit.
+def accept_notification(
+    record: IntakeRecord, notification: dict, *, enqueue_fetch: Callable[[int, datetime], object]
+) -> list[IntakeRecord]:
+    """Turn a verified notification into records waiting to be fetched, and enqueue their fetches on commit
+    with `enqueue_fetch(record_id, lease)` (the caller passes tasks.enqueue_fetch).
 
     One leadgen: the notification's record itself. Several: one child record per leadgen (its body the
     change), so each lead is tracked and replayed on its own; the parent keeps the raw notification."""
@@ -88,15 +93,6 @@ def accept_notification(record: IntakeRecord, notification: dict) -> list[Intake
     return to_fetch
 
 
-def enqueue_fetch(record_id: int, lease: datetime) -> None:
-    from firstcall.intake.meta.tasks import fetch_meta_lead
-
-    try:
-        fetch_meta_lead.enqueue(record_id, lease.isoformat())
-    except Exception:  # the sweep takes the record over when its lease ends
-        logger.exception("Could not enqueue the Meta lead fetch for intake record %s", record_id)
-
-
 def claim_fetch(record_id: int, now: datetime | None = None) -> datetime | None:
     """Atomically take a due record for one fetch; returns the lease (the claim's token), or None if another
     worker has it or it is settled. The UPDATE matches only while the record is due: two workers never both
@@ -135,7 +131,7 @@ def process_fetch(record_id: int, *, lease: datetime | None = None) -> str:
         IntakeRecord.objects.filter(pk=record.pk).update(next_attempt_at=None)
         return "rejected"
     try:
-        result = lead_services.capture(
+        result = lead_arrives(
             submission, organisation=record.source.organisation, intake_record=record, source=record.source
         )
     except Exception:  # keep the lead: retry later rather than lose it to a bug or a database hiccup
@@ -173,9 +169,11 @@ def due_fetches(now: datetime):
     )
 
 
-def sweep_pending_fetches(now: datetime | None = None, limit: int = 200) -> int:
-    """Claim every due record (at most `limit` per sweep) and enqueue its fetch. Returns how many were
-    enqueued."""
+def sweep_pending_fetches(
+    enqueue_fetch: Callable[[int, datetime], object], now: datetime | None = None, limit: int = 200
+) -> int:
+    """Claim every due record (at most `limit` per sweep) and enqueue its fetch with `enqueue_fetch(record_id,
+    lease)`. Returns how many were enqueued."""
     now = now or timezone.now()
     handled = 0
     for record_id in list(due_fetches(now).values_list("pk", flat=True)[:limit]):

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from firstcall.intake.meta import tasks
 from firstcall.intake.meta.services import accept_notification
 from firstcall.intake.ratelimit import is_rate_limited
 from firstcall.intake.recording import record_request
@@ -85,7 +86,7 @@ def meta_hook(request: HttpRequest, source_id: int) -> HttpResponse:
         return _refuse(
             record, 400, str(error) if isinstance(error, UnsafeJson) else "Body is not UTF-8 JSON."
         )
-    waiting = accept_notification(record, notification)
+    waiting = accept_notification(record, notification, enqueue_fetch=tasks.enqueue_fetch)
     # 200 even without a leadgen change: Meta would only repeat a notification we have already kept.
     return JsonResponse({"received": len(waiting), "intake_record_id": record.pk}, status=200)
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from firstcall.flows.lead_arrives import lead_arrives
 from firstcall.intake.adapters import IntakeParseError
 from firstcall.intake.ratelimit import is_rate_limited
 from firstcall.intake.recording import record_request
@@ -94,9 +95,7 @@ def vendor_post_hook(request: HttpRequest, source_id: int) -> HttpResponse:
     if submission.is_test:
         record.is_test = True
         record.save(update_fields=["is_test"])
-    result = lead_services.capture(
-        submission, organisation=source.organisation, intake_record=record, source=source
-    )
+    result = lead_arrives(submission, organisation=source.organisation, intake_record=record, source=source)
     if not result.is_accepted:
         return _respond(as_xml, 422, {
             "status": "rejected", "detail": "Some fields need fixing.", "errors": result.errors,

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from firstcall.accounts.security_headers import embed_frame_ancestors
 from firstcall.accounts.services import record_audit
+from firstcall.flows.lead_arrives import lead_arrives
 from firstcall.intake.adapters import IntakeParseError
 from firstcall.intake.ratelimit import is_rate_limited
 from firstcall.intake.recording import client_ip, record_request
@@ -125,9 +126,7 @@ def _submit(request: HttpRequest, public_id: str) -> HttpResponse:
     except IntakeParseError as error:
         lead_services.reject_intake(record, reasons=[error.reason])
         return _unavailable(request, status=400, message="This form could not be read. Please send it again.")
-    result = lead_services.capture(
-        submission, organisation=source.organisation, intake_record=record, source=source
-    )
+    result = lead_arrives(submission, organisation=source.organisation, intake_record=record, source=source)
     if result.is_accepted:
         return _thanks_redirect(source, posted)
     return _render_form(request, source, values=posted, errors=result.errors)

@@ -10,16 +10,11 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0004_account_security"),
-        ("leads", "0005_lead_lead_owner_stage_lead_lead_owner_assigned"),
+        ("leads", "0006_consent_address"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
-        migrations.AddField(
-            model_name="consent",
-            name="address",
-            field=models.CharField(blank=True, max_length=254),
-        ),
         migrations.AddField(
             model_name="intakerecord",
             name="body_purged_at",

@@ -9,7 +9,7 @@ def give_each_source_a_public_id(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("leads", "0006_safeguards")]
+    dependencies = [("leads", "0007_safeguards")]
 
     operations = [
         migrations.AddField(

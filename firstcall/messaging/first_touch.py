@@ -1,10 +1,12 @@
 """The borrower's first message: personal, chosen by segment and channel, queued in the capture transaction and
-delivered on commit (never on a poll). Compliance (consent, quiet hours, opt-outs) is the outbox's job."""
+delivered on commit (never on a poll). Compliance (consent, quiet hours, opt-outs) is the outbox's gate; the first touch is marketing."""
 
 from django.utils import timezone
 
+from firstcall.compliance.services import may_auto_text
 from firstcall.leads.models import Lead
 from firstcall.lib.phones import display_phone
+from firstcall.messaging.services import queue_message
 from firstcall.pipeline.models import TimelineEvent
 from firstcall.pipeline.services import record_event
 
@@ -90,9 +92,11 @@ def render_first_touch(lead: Lead) -> tuple[str, str]:
 
 def schedule_first_touch(lead: Lead) -> None:
     """Queue the first message in the current transaction; the outbox sends it as soon as the lead commits."""
-    from firstcall.messaging.services import queue_message
-
-    if lead.consent_sms and lead.phone:
+    may_text, why_not = may_auto_text(lead)
+    if lead.consent_sms and lead.phone and not may_text:
+        record_event(lead, TimelineEvent.Kind.MESSAGE, f"No automatic text: {why_not}; a person must contact this lead",
+                     data={"at": timezone.now().isoformat()})  # fmt: skip
+    if lead.consent_sms and lead.phone and may_text:
         channel = "sms"
     elif lead.consent_email and lead.email:
         channel = "email"
@@ -110,6 +114,8 @@ def schedule_first_touch(lead: Lead) -> None:
         body,
         subject=subject if channel == "email" else None,
         purpose="first_touch",
-        is_marketing=False,
+        # The first touch is marketing: it counts toward the caps, waits for the calling window, and its email
+        # carries the CAN-SPAM footer and one-click unsubscribe.
+        is_marketing=True,
         idempotency_key=f"first-touch:{lead.pk}",
     )

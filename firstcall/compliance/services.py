@@ -1,0 +1,368 @@
+"""The Django side of the touch gate: read the facts about a lead and an address, ask the engine, store the
+decision. Callers (the messaging outbox, call tasks, click-to-call) pass what only they know (the kind of touch,
+what it is about) and act on the answer; this module changes nothing but its own tables."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from firstcall.compliance.engine import gate
+from firstcall.compliance.engine.gate import ConsentRecord, Decision, DoNotCall, PastTouch, Sender, Touch
+from firstcall.compliance.models import (
+    ComplianceProfile,
+    ContactAttempt,
+    InternalDoNotCall,
+    NationalDncNumber,
+    PartnerSharingConsent,
+    SourceConsentRule,
+    TouchDecision,
+)
+from firstcall.leads.models import Consent, Lead
+
+# leads.Consent names the call channel "calls"; the engine and the outbox say "call".
+LEAD_CHANNEL = {"sms": "sms", "email": "email", "call": "calls"}
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _normal(channel: str, address: str) -> str:
+    if channel == "email":
+        return (address or "").strip().lower()
+    return gate.normalise_phone(address or "") or (address or "").strip()
+
+
+def consent_records(lead: Lead | None, channel: str) -> tuple[ConsentRecord, ...]:
+    """The lead's consent history on one channel as (address, given, revoked) periods.
+
+    A period opens with a grant for an address and closes with a revocation for it. A lead whose consent flag is
+    set but has no consent row with an address (created by hand before addresses were kept) has consent for
+    its current address only, so a new number still has none until given."""
+    if lead is None:
+        return ()
+    lead_channel = LEAD_CHANNEL[channel]
+    if not getattr(lead, f"consent_{lead_channel}", False):
+        rows = Consent.objects.filter(lead=lead, channel=lead_channel, is_granted=False).exclude(address="")
+        # Nothing granted now; the revocations are still shown with their times.
+        return tuple(
+            ConsentRecord(channel, row.address, EPOCH, row.recorded_at)
+            for row in rows.order_by("recorded_at", "id")
+        )
+    rows = list(
+        Consent.objects.filter(lead=lead, channel=lead_channel)
+        .exclude(address="")
+        .order_by("recorded_at", "id")
+    )
+    if not rows:
+        current = lead.email if channel == "email" else lead.phone
+        # When it was given is not recorded: the period is open from the start.
+        return (ConsentRecord(channel, current or "", EPOCH, None, False),)
+    periods: list[ConsentRecord] = []
+    open_periods: dict[str, ConsentRecord] = {}
+    for row in rows:
+        key = _normal(channel, row.address)
+        if row.is_granted:
+            if key not in open_periods:
+                open_periods[key] = ConsentRecord(
+                    channel, row.address, row.recorded_at, None, bool(row.disclosure_text.strip())
+                )
+        elif key in open_periods:
+            start = open_periods.pop(key)
+            periods.append(
+                ConsentRecord(channel, start.address, start.given_at, row.recorded_at, start.written)
+            )
+        else:
+            periods.append(ConsentRecord(channel, row.address, EPOCH, row.recorded_at))
+    return tuple(periods + list(open_periods.values()))
+
+
+def record_attempt(
+    organisation, lead, channel: str, address: str, *, kind: str, at: datetime | None = None
+) -> None:
+    """A text went out or a call was placed: the caps count it."""
+    if channel not in ("sms", "call") or not address:
+        return
+    ContactAttempt.objects.create(
+        organisation=organisation,
+        lead=lead,
+        channel=channel,
+        address=_normal(channel, address),
+        kind=kind,
+        at=at or timezone.now(),
+    )
+
+
+def recent_attempts(
+    organisation_id: int,
+    lead_id: int | None,
+    address: str,
+    at: datetime,
+    channels: Iterable[str] = ("sms", "call"),
+) -> tuple[PastTouch, ...]:
+    """Solicitations in the 24 hours before ``at`` to this number or this lead, calls and texts together."""
+    where = Q(address=_normal("sms", address))
+    if lead_id:
+        where |= Q(lead_id=lead_id)
+    rows = (
+        ContactAttempt.objects.filter(
+            where,
+            organisation_id=organisation_id,
+            channel__in=list(channels),
+            at__gt=at - timedelta(hours=24),
+        )
+        .filter(at__lte=at)
+        .exclude(kind="transactional")
+    )
+    return tuple(PastTouch(channel, moment) for channel, moment in rows.values_list("channel", "at"))
+
+
+def on_internal_do_not_call(organisation_id: int, lead_id: int | None, phone: str) -> bool:
+    entries = InternalDoNotCall.objects.filter(organisation_id=organisation_id, lifted_at__isnull=True)
+    where = Q(phone=_normal("call", phone)) if phone else Q(pk__in=[])
+    if lead_id:
+        where |= Q(lead_id=lead_id)
+    return entries.filter(where).exists()
+
+
+def on_national_dnc(organisation_id: int, phone: str) -> bool:
+    normal = gate.normalise_phone(phone or "")
+    return (
+        bool(normal)
+        and NationalDncNumber.objects.filter(organisation_id=organisation_id, phone=normal).exists()
+    )
+
+
+def build_touch(
+    organisation,
+    lead: Lead | None,
+    *,
+    channel: str,
+    kind: str,
+    address: str,
+    at: datetime,
+    is_response: bool = False,
+    internal_do_not_call: bool = False,
+    recent_texts: Iterable[datetime] | None = None,
+) -> Touch:
+    """``recent_texts``: the outbox's own count of texts sent to the number (then only calls are read from the
+    attempt log, so no text is counted twice)."""
+    phone_like = channel in ("sms", "call")
+    dnc = DoNotCall()
+    past: tuple[PastTouch, ...] = ()
+    if phone_like:
+        dnc = DoNotCall(
+            internal=internal_do_not_call
+            or on_internal_do_not_call(organisation.pk, getattr(lead, "pk", None), address),
+            national=on_national_dnc(organisation.pk, address),
+            last_inquiry_on=lead.last_inquiry_at.date()
+            if lead is not None and lead.last_inquiry_at
+            else None,
+        )
+        if recent_texts is None:
+            past = recent_attempts(organisation.pk, getattr(lead, "pk", None), address, at)
+        else:
+            calls = recent_attempts(
+                organisation.pk, getattr(lead, "pk", None), address, at, channels=("call",)
+            )
+            past = calls + tuple(PastTouch("sms", moment) for moment in recent_texts)
+    return Touch(
+        channel=channel,
+        kind=kind,
+        to=address or "",
+        at=at,
+        zip=getattr(lead, "zip_code", "") or "",
+        state=getattr(lead, "state", "") or "",
+        consent=consent_records(lead, channel),
+        touches_last_24h=past,
+        dnc=dnc,
+        sender=Sender(postal_address=organisation.postal_address or "") if channel == "email" else None,
+        is_response=is_response,
+    )
+
+
+def store_decision(
+    organisation,
+    lead,
+    touch: Touch,
+    decision: Decision,
+    *,
+    subject_type: str = "",
+    subject_id: int | None = None,
+    actor=None,
+) -> TouchDecision:
+    return TouchDecision.objects.create(
+        organisation=organisation,
+        lead=lead,
+        channel=touch.channel,
+        kind=touch.kind,
+        address=touch.to[:320],
+        subject_type=subject_type,
+        subject_id=subject_id,
+        outcome=decision.outcome,
+        until=decision.until,
+        reasons=[{**reason.as_dict(), "outcome": reason.outcome} for reason in decision.reasons],
+        rule_versions=dict(decision.rule_versions),
+        summary=decision.summary[:500],
+        decided_at=touch.at,
+        actor=actor if getattr(actor, "pk", None) else None,
+    )
+
+
+def decide_touch(
+    organisation,
+    lead: Lead | None,
+    *,
+    channel: str,
+    kind: str,
+    address: str,
+    at: datetime | None = None,
+    subject_type: str = "",
+    subject_id: int | None = None,
+    actor=None,
+    is_response: bool = False,
+    internal_do_not_call: bool = False,
+) -> tuple[Decision, TouchDecision]:
+    """Decide one touch and store the decision (what, when, each rule with its version, the outcome)."""
+    at = at or timezone.now()
+    touch = build_touch(
+        organisation,
+        lead,
+        channel=channel,
+        kind=kind,
+        address=address,
+        at=at,
+        is_response=is_response,
+        internal_do_not_call=internal_do_not_call,
+    )
+    decision = gate.decide(touch)
+    stored = store_decision(
+        organisation, lead, touch, decision, subject_type=subject_type, subject_id=subject_id, actor=actor
+    )
+    return decision, stored
+
+
+def decide_call(lead: Lead, *, actor=None, kind: str = "manual", subject_type: str = "click_to_call",
+                subject_id: int | None = None, at: datetime | None = None) -> tuple[Decision, TouchDecision]:  # fmt: skip
+    """May a loan officer call this lead now? Calls need call consent for the number, the window in the
+    borrower's local time, the caps, and neither do-not-call list."""
+    return decide_touch(
+        lead.organisation,
+        lead,
+        channel="call",
+        kind=kind,
+        address=lead.phone,
+        at=at,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        actor=actor,
+    )
+
+
+def preview_call(lead: Lead, at: datetime | None = None) -> Decision:
+    """The same decision, not stored: for showing "call now" or "call after 8 a.m." on a list."""
+    touch = build_touch(
+        lead.organisation, lead, channel="call", kind="manual", address=lead.phone, at=at or timezone.now()
+    )
+    return gate.decide(touch)
+
+
+# --------------------------------------------------------------------------------------- do-not-call lists
+
+
+@transaction.atomic
+def add_to_internal_do_not_call(organisation, *, lead: Lead | None = None, phone: str = "", reason: str = "",
+                                actor=None) -> InternalDoNotCall:  # fmt: skip
+    """A lead-level entry (every number the lead has) or an organisation-level entry for one number."""
+    if lead is None and not phone:
+        raise ValueError("an internal do-not-call entry needs a lead or a phone number")
+    return InternalDoNotCall.objects.create(
+        organisation=organisation,
+        lead=lead,
+        phone=_normal("call", phone) if phone else "",
+        reason=reason[:300],
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+
+
+# ------------------------------------------------------------------------------------------------ settings
+
+
+def company_nmls_id(organisation) -> str:
+    return (
+        ComplianceProfile.objects.filter(organisation=organisation)
+        .values_list("company_nmls_id", flat=True)
+        .first()
+        or ""
+    )
+
+
+def set_company_nmls_id(organisation, value: str) -> ComplianceProfile:
+    profile, _ = ComplianceProfile.objects.update_or_create(
+        organisation=organisation, defaults={"company_nmls_id": (value or "").strip()[:20]}
+    )
+    return profile
+
+
+def marketing_email_blocker(organisation) -> str | None:
+    """Why this organisation cannot send marketing email, or None. CAN-SPAM needs a valid postal address
+    (15 U.S.C. 7704(a)(5)(A)(iii)); the organisation's name is no substitute."""
+    if not (organisation.postal_address or "").strip():
+        return "Marketing email is off: add your postal address in Settings (CAN-SPAM requires it in every email)."
+    return None
+
+
+def source_requires_consent_token(source_id: int | None) -> bool:
+    if not source_id:
+        return False
+    return SourceConsentRule.objects.filter(source_id=source_id, requires_consent_token=True).exists()
+
+
+def has_consent_token(lead: Lead, channel: str = "sms") -> bool:
+    """A TrustedForm certificate or Jornaya LeadiD came with the consent for the lead's current address."""
+    rows = Consent.objects.filter(lead=lead, channel=LEAD_CHANNEL[channel], is_granted=True)
+    return rows.filter(~Q(trusted_form_url="") | ~Q(leadid_token="")).exists()
+
+
+def may_auto_text(lead: Lead) -> tuple[bool, str]:
+    """Leads from a source that requires a consent certificate are captured, but texted only by a person
+    when none came with them."""
+    if source_requires_consent_token(lead.source_id) and not has_consent_token(lead):
+        return (
+            False,
+            "the source requires a TrustedForm or Jornaya LeadiD certificate and none came with the lead",
+        )
+    return True, ""
+
+
+# ----------------------------------------------------------------------------------------- partner sharing
+
+
+def may_share_with_partner(lead: Lead, field: str) -> bool:
+    """Credit, income and a lost reason reach a referral partner only with the borrower's authorisation
+    (the newest record wins); everything else a partner sees is a milestone."""
+    if field not in PartnerSharingConsent.Field.values:
+        return True
+    latest = (
+        PartnerSharingConsent.objects.filter(lead=lead, field=field)
+        .values_list("is_granted", flat=True)
+        .first()
+    )
+    return bool(latest)
+
+
+def record_partner_sharing(
+    lead: Lead, fields: Iterable[str], *, is_granted: bool, how: str, actor=None
+) -> None:
+    for field in fields:
+        if field not in PartnerSharingConsent.Field.values:
+            raise ValueError(f"unknown partner-sharing field {field!r}")
+        PartnerSharingConsent.objects.create(
+            lead=lead,
+            field=field,
+            is_granted=is_granted,
+            how=how[:200],
+            recorded_by=actor if getattr(actor, "pk", None) else None,
+        )

@@ -1,0 +1,14 @@
+"""What the journeys do when something happens elsewhere: the events they react to, all in one place.
+IN_TRANSACTION runs inside the transaction that made the change (it commits or rolls back with it); SUBSCRIBERS
+runs on the worker after the commit. See firstcall/events/registry.py and docs/events.md."""
+
+from firstcall.flows import borrower_opts_out, borrower_replies, human_contact, stage_changes
+
+IN_TRANSACTION = {
+    "message.received": [borrower_replies.after_reply],
+    "address.opted_out": [borrower_opts_out.after_opt_out],
+    "lead.stage_changed": [stage_changes.after_stage_change],
+    "message.sent": [human_contact.after_message_sent],
+}
+
+SUBSCRIBERS: dict = {}

@@ -1,0 +1,424 @@
+"""The outbox: queue a message in the caller's transaction (delivery enqueued on commit) and the compliance gate
+every message passes before it is sent. Life of a message: queue_message() here, then delivery.py, which
+claims it, re-checks the gate and sends it; the message row is the truth and tasks are only hints.
+"""
+
+import logging
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from firstcall.accounts.models import Organisation
+from firstcall.compliance import services as compliance_services
+from firstcall.compliance.engine import gate
+from firstcall.leads.models import Lead
+from firstcall.lib.emails import InvalidEmail, normalise_email
+from firstcall.lib.phones import InvalidPhone, normalise_phone
+from firstcall.messaging import compliance
+from firstcall.messaging.models import Message, SendDecision, Suppression
+
+logger = logging.getLogger(__name__)
+
+ALLOWED = SendDecision.Outcome.ALLOWED
+HELD = SendDecision.Outcome.HELD
+SUPPRESSED = SendDecision.Outcome.SUPPRESSED
+
+# Waits before attempt 2, 3, ...: quick at first (a blip), then patient (an outage). The last one repeats.
+RETRY_DELAYS_SECONDS = (10, 30, 120, 600, 1800, 3600)
+SMS, EMAIL = Message.ChannelKind.SMS, Message.ChannelKind.EMAIL
+CONSENT_FIELD = {SMS: "consent_sms", EMAIL: "consent_email"}
+# Opt-outs a borrower can undo by texting START; an organisation's own entries (manual, DNC import) stay.
+SELF_SERVICE_SMS_REASONS = (Suppression.Reason.STOP_KEYWORD, Suppression.Reason.PENDING_REVIEW)
+
+
+def max_attempts() -> int:
+    return int(getattr(settings, "MESSAGING_MAX_ATTEMPTS", 6))
+
+
+def send_lease() -> timedelta:
+    """How long a worker may hold a message in "sending" before the sweep assumes it died."""
+    return timedelta(seconds=float(getattr(settings, "MESSAGING_SEND_LEASE_SECONDS", 120)))
+
+
+def sweep_grace() -> timedelta:
+    """A message enqueued this recently is left to its task; the sweep only re-enqueues the forgotten ones."""
+    return timedelta(seconds=float(getattr(settings, "MESSAGING_SWEEP_GRACE_SECONDS", 60)))
+
+
+def storable_text(text: str | None) -> str:
+    """PostgreSQL text cannot hold NUL and UTF-8 cannot hold lone surrogates; a borrower's odd name must not
+    break the capture transaction that queues the first touch."""
+    cleaned = (text or "").replace("\x00", "")
+    return cleaned.encode("utf-8", "replace").decode("utf-8")
+
+
+def normalise_address(channel: str, raw: str | None) -> str:
+    text = (raw or "").strip()
+    if not text:
+        return ""
+    try:
+        return normalise_phone(text) if channel == SMS else normalise_email(text)
+    except (InvalidPhone, InvalidEmail):
+        return text.lower() if channel == EMAIL else text
+
+
+# ------------------------------------------------------------------------------------------------ queueing
+
+
+def queue_message(
+    lead: Lead | None,
+    channel: str,
+    body: str,
+    *,
+    subject: str | None = None,
+    html_body: str = "",
+    purpose: str,
+    is_marketing: bool,
+    sent_by=None,
+    idempotency_key: str | None = None,
+    to_address: str | None = None,
+    from_address: str | None = None,
+    recipient_user=None,
+    organisation: Organisation | None = None,
+    cadence_step_id: int | None = None,
+    send_after: datetime | None = None,
+) -> Message:
+    """Write an outbound message in the caller's transaction and deliver it as soon as that commits.
+
+    Idempotent on ``idempotency_key``: a second call with the same key returns the first message unchanged.
+    The recipient defaults to the lead's phone/email (or ``recipient_user``'s for alerts to loan officers)."""
+    if channel not in CONSENT_FIELD:
+        raise ValueError(f"Unknown channel {channel!r}")
+    if purpose not in Message.Purpose.values:
+        raise ValueError(f"Unknown purpose {purpose!r}")
+    if organisation is None:
+        if lead is None:
+            raise ValueError("A message needs a lead or an organisation")
+        organisation = lead.organisation
+    key = idempotency_key or f"msg:{uuid.uuid4().hex}"
+    if idempotency_key is not None:
+        existing = Message.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return existing
+
+    if to_address is None:
+        holder = recipient_user if recipient_user is not None else lead
+        to_address = getattr(holder, "phone" if channel == SMS else "email", "") if holder is not None else ""
+    address = normalise_address(channel, to_address)
+    if from_address is None:
+        from_address = (
+            organisation.sms_from_number or settings.SMS_FROM_NUMBER
+            if channel == SMS
+            else settings.DEFAULT_FROM_EMAIL
+        )
+    if channel == EMAIL and is_marketing:
+        body, html_body = _with_email_footer(organisation, lead, address, body, html_body)
+    now = timezone.now()
+    try:
+        # A savepoint: a concurrent duplicate key must not break the caller's transaction.
+        with transaction.atomic():
+            message = Message.objects.create(
+                organisation=organisation,
+                lead=lead,
+                recipient_user=recipient_user,
+                channel=channel,
+                direction=Message.Direction.OUTBOUND,
+                purpose=purpose,
+                is_marketing=is_marketing,
+                to_address=address,
+                from_address=from_address or "",
+                subject=storable_text(subject)[:300],
+                body=storable_text(body),
+                html_body=storable_text(html_body),
+                idempotency_key=key,
+                sent_by=sent_by,
+                cadence_step_id=cadence_step_id,
+                next_attempt_at=send_after,
+                last_enqueued_at=now,
+                created_at=now,
+                updated_at=now,
+            )
+    except IntegrityError:
+        return Message.objects.get(idempotency_key=key)
+    batch = _delivery_batch_for_transaction() if send_after is None else None
+    if batch is not None:
+        batch.append(message.pk)
+    else:
+        transaction.on_commit(partial(enqueue_delivery, message.pk, run_after=send_after), robust=True)
+    return message
+
+
+_batches = threading.local()
+
+
+def _delivery_batch_for_transaction() -> list[int] | None:
+    """The messages one transaction queues for immediate delivery (a captured lead's first touch and the loan
+    officer's alerts) go to the workers as one task when it commits: one task row to claim and finish
+    instead of one per message. None outside a transaction (the message is enqueued on its own at once).
+
+    A batch is shared only by messages queued at the same savepoint level of the same transaction while its
+    commit callback is still registered; it is started afresh otherwise (committed, rolled back, dropped with
+    a rolled-back savepoint, or queued from a nested block), so no message ever joins a batch that will not
+    be sent when its own transaction commits."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        return None
+    level = set(connection.savepoint_ids)
+    current = getattr(_batches, "current", None)
+    if (
+        current is not None
+        and current[0] is connection
+        and any(hook[1] is current[1] and hook[0] == level for hook in connection.run_on_commit)
+    ):
+        return current[2]
+    message_ids: list[int] = []
+    callback = partial(enqueue_delivery_batch, message_ids)
+    transaction.on_commit(callback, robust=True)
+    _batches.current = (connection, callback, message_ids)
+    return message_ids
+
+
+def enqueue_delivery_batch(message_ids: list[int]) -> None:
+    """Best effort, like enqueue_delivery: the sweep finds anything not enqueued."""
+    if not message_ids:
+        return
+    if len(message_ids) == 1:
+        enqueue_delivery(message_ids[0])
+        return
+    from firstcall.messaging.tasks import deliver_messages
+
+    try:
+        deliver_messages.enqueue(list(message_ids))
+    except Exception:
+        logger.exception("Could not enqueue delivery of messages %s; the sweep will retry", message_ids)
+
+
+# Borrowers first: within a batch the first touch goes out before the loan officer's alerts.
+DELIVERY_ORDER = {Message.Purpose.FIRST_TOUCH: 0}
+
+
+def _with_email_footer(organisation, lead, address, body, html_body):
+    """CAN-SPAM (REFERENCE.md §4.5): marketing email carries a working opt-out and the sender's postal
+    address."""
+    from django.utils.html import escape
+
+    from firstcall.messaging.unsubscribe import unsubscribe_url
+
+    url = unsubscribe_url(organisation_id=organisation.pk, address=address, lead_id=getattr(lead, "pk", None))
+    # No fallback: without a postal address the gate refuses marketing email (CAN-SPAM, 15 U.S.C. 7704(a)(5)).
+    postal = organisation.postal_address or ""
+    if url not in body:
+        body = f"{body}\n\n--\n{organisation.name}, {postal}\nThis is an advertisement. Unsubscribe: {url}\n"
+    if html_body and escape(url) not in html_body and url not in html_body:
+        footer = (
+            f'<p style="font-size:12px;color:#555">{escape(organisation.name)}, {escape(postal)}<br>'
+            f'<a href="{escape(url)}">Unsubscribe</a></p>'
+        )
+        html_body = (
+            html_body.replace("</body>", footer + "</body>") if "</body>" in html_body else html_body + footer
+        )
+    return body, html_body
+
+
+def enqueue_delivery(message_id: int, *, run_after: datetime | None = None) -> None:
+    """Best effort: if the queue is unavailable the sweep finds the message anyway."""
+    from firstcall.messaging.tasks import deliver_message
+
+    try:
+        task = deliver_message
+        if run_after is not None and run_after > timezone.now():
+            if not task.get_backend().supports_defer:
+                return  # the sweep sends it when it is due
+            task = task.using(run_after=run_after)
+        task.enqueue(message_id)
+    except Exception:
+        logger.exception("Could not enqueue delivery of message %s; the sweep will retry", message_id)
+
+
+# ------------------------------------------------------------------------------------------ the gate
+
+
+@dataclass(frozen=True)
+class SendFacts:
+    """Everything the gate needs, read fresh from the database right before a send."""
+
+    channel: str
+    to_address: str
+    is_to_borrower: bool
+    is_response: bool
+    is_marketing: bool
+    has_consent: bool
+    suppression_reason: str | None
+    zip_time_zone: str
+    phone: str
+    state: str
+    recent_marketing_sends: tuple[datetime, ...] = ()
+    # The touch the compliance engine decides on (borrower messages only): consent per address, do-not-call
+    # lists, calling windows, caps over calls and texts, CAN-SPAM sender identity.
+    touch: gate.Touch | None = None
+    # An opt-out confirmation goes within 5 minutes of the opt-out or not at all (47 CFR 64.1200(a)(12)).
+    response_expired: bool = False
+
+
+@dataclass(frozen=True)
+class GateResult:
+    outcome: str
+    reasons: list[str]
+    held_until: datetime | None = None
+    zones: list[str] = field(default_factory=list)
+    needs_review: bool = False
+    decision: gate.Decision | None = None
+
+    @property
+    def summary(self) -> str:
+        return "; ".join(self.reasons)[:500]
+
+
+OPT_OUT_CONFIRMATION_WINDOW = timedelta(minutes=5)
+ENGINE_OUTCOME = {gate.ALLOW: ALLOWED, gate.HOLD: HELD, gate.REFUSE: SUPPRESSED}
+
+
+def message_kind(message: Message) -> str:
+    """The kind of touch for the compliance engine: a loan officer's own message is "manual"; the first touch
+    and cadence steps are "marketing"; answers and other automatic notices are "transactional"."""
+    if message.sent_by_id is not None:
+        return "manual"
+    return "marketing" if message.is_marketing else "transactional"
+
+
+def evaluate_send(facts: SendFacts, now: datetime) -> GateResult:
+    """Pure decision: may this message go out now, must it wait (and until when), or must it never go?"""
+    channel_name = "text" if facts.channel == SMS else "email"
+    if not facts.to_address:
+        return GateResult(SUPPRESSED, [f"no {channel_name} address for the recipient"])
+    if facts.is_response and facts.response_expired:
+        return GateResult(
+            SUPPRESSED,
+            ["opt-out confirmation not sent: more than 5 minutes after the opt-out (47 CFR 64.1200(a)(12))"],
+        )
+    if facts.is_response:
+        # One opt-out confirmation is allowed (47 CFR 64.1200(a)(12)); HELP must be answered (CTIA,
+        # REFERENCE §4.4).
+        return GateResult(ALLOWED, ["answer to the recipient's own STOP/HELP/START: sent without delay"])
+    if facts.suppression_reason:
+        return GateResult(SUPPRESSED, [f"address is on the do-not-contact list ({facts.suppression_reason})"])
+    if not facts.is_to_borrower:
+        return GateResult(
+            ALLOWED, ["alert to a loan officer: not a borrower message, no borrower consent needed"]
+        )
+    if facts.touch is None:
+        return GateResult(SUPPRESSED, [f"no {channel_name} consent from the borrower"])
+    decision = gate.decide(facts.touch)
+    zones = []
+    if facts.channel == SMS:
+        zones = compliance.candidate_time_zones(
+            facts.zip_time_zone or None, facts.phone or None, facts.state or None
+        )
+    reasons = [reason.detail for reason in decision.reasons]
+    return GateResult(
+        ENGINE_OUTCOME[decision.outcome], reasons, decision.until, zones, decision.needs_review, decision
+    )
+
+
+def gather_send_facts(message: Message, now: datetime) -> SendFacts:
+    lead = (
+        Lead.objects.filter(pk=message.lead_id).select_related("organisation").first()
+        if message.lead_id
+        else None
+    )
+    recent: tuple[datetime, ...] = ()
+    if message.channel == SMS and message.to_address:
+        rows = (
+            Message.objects.filter(
+                organisation_id=message.organisation_id,
+                channel=SMS,
+                to_address=message.to_address,
+                direction=Message.Direction.OUTBOUND,
+                status__in=[Message.Status.SENDING, Message.Status.SENT, Message.Status.DELIVERED],
+            )
+            .filter(Q(is_marketing=True) | Q(sent_by__isnull=False))
+            .filter(
+                Q(sent_at__gt=now - timedelta(hours=24))
+                | Q(sent_at__isnull=True, claimed_at__gt=now - timedelta(hours=24))
+            )
+            .exclude(pk=message.pk)
+            .values_list("sent_at", "claimed_at")
+        )
+        recent = tuple(sent_at or claimed_at for sent_at, claimed_at in rows)
+    touch = None
+    if message.is_to_borrower and message.to_address:
+        touch = compliance_services.build_touch(
+            lead.organisation if lead is not None else message.organisation,
+            lead,
+            channel=message.channel,
+            kind=message_kind(message),
+            address=message.to_address,
+            at=now,
+            # Texts already sent are counted from the outbox; calls from the compliance log.
+            recent_texts=recent,
+        )
+    return SendFacts(
+        channel=message.channel,
+        to_address=message.to_address,
+        is_to_borrower=message.is_to_borrower,
+        is_response=message.is_response_to_borrower_request,
+        is_marketing=message.is_marketing,
+        has_consent=bool(lead and getattr(lead, CONSENT_FIELD[message.channel])),
+        suppression_reason=active_suppression_reason(
+            message.organisation_id, message.channel, message.to_address
+        ),
+        zip_time_zone=getattr(lead, "time_zone", "") or "",
+        # The number we text is the one whose area code matters, even if the lead's phone changed since.
+        phone=message.to_address if message.channel == SMS else getattr(lead, "phone", "") or "",
+        state=getattr(lead, "state", "") or "",
+        recent_marketing_sends=recent,
+        touch=touch,
+        response_expired=message.purpose == Message.Purpose.OPT_OUT_CONFIRMATION
+        and now - message.created_at > OPT_OUT_CONFIRMATION_WINDOW,
+    )
+
+
+def decide_send(message: Message, now: datetime | None = None) -> GateResult:
+    """The compliance gate before every send; every decision is logged with its reasons (and, for borrower
+    messages, each rule's citation and version in the compliance log)."""
+    now = now or timezone.now()
+    facts = gather_send_facts(message, now)
+    result = evaluate_send(facts, now)
+    SendDecision.objects.create(
+        message=message,
+        outcome=result.outcome,
+        reasons=result.reasons,
+        zones=list(result.zones),
+        held_until=result.held_until,
+        decided_at=now,
+    )
+    if result.decision is not None:
+        compliance_services.store_decision(
+            message.organisation,
+            Lead(pk=message.lead_id) if message.lead_id else None,
+            facts.touch,
+            result.decision,
+            subject_type="message",
+            subject_id=message.pk,
+            actor=message.sent_by,
+        )
+    return result
+
+
+def active_suppression_reason(organisation_id: int, channel: str, address: str) -> str | None:
+    if not address:
+        return None
+    return (
+        Suppression.objects.filter(
+            organisation_id=organisation_id, channel=channel, address=address, lifted_at__isnull=True
+        )
+        .values_list("reason", flat=True)
+        .first()
+    )
