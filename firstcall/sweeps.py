@@ -20,6 +20,9 @@ SWEEPS = [
     "firstcall.pipeline.maintenance.refresh_planner_statistics",
     "firstcall.intake.services.purge_expired_intake",
     "firstcall.compliance.national_dnc.sweep_national_dnc_scrubs",
+    "firstcall.reports.rollups.rebuild_stale",
+    "firstcall.reports.digest.send_due_digests",
+    "firstcall.documents.services.sweep_documents",
 ]
 
 
