@@ -19,6 +19,7 @@ SWEEPS = [
     "firstcall.intake.csv_import.tasks.sweep_stalled_imports",
     "firstcall.pipeline.tasks_service.sweep_task_reminders",
     "firstcall.pipeline.maintenance.refresh_planner_statistics",
+    "firstcall.intake.services.purge_expired_intake",
     "firstcall.compliance.national_dnc.sweep_national_dnc_scrubs",
     "firstcall.integrations.webhooks.services.sweep_due_webhooks",
     "firstcall.integrations.los.sweep_pending_fetches",

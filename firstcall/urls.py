@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("firstcall.intake.urls")),
+    path("", include("firstcall.leads.urls")),
     path("", include("firstcall.routing.urls")),
     path("", include("firstcall.cadences.urls")),
     path("", include("firstcall.messaging.urls")),

@@ -19,7 +19,6 @@ from firstcall.web.demo import DEMO_LOGINS, DEMO_ORG_SLUG
 from tests.conftest import REPO_ROOT, own_code_env
 
 EXPECTED_INTAKE_URL = {
-    "web_form": "/f/{id}/",
     "api": "/api/v1/leads",
     "google_ads": "/hooks/google-ads/{id}/",
     "meta": "/hooks/meta/{id}/",
@@ -77,6 +76,9 @@ def test_sources_create_prints_the_documented_json_for_every_channel(data_dir, c
     assert isinstance(printed["id"], int) and printed["channel"] == channel
     if channel in EXPECTED_INTAKE_URL:
         assert printed["intake_url"] == EXPECTED_INTAKE_URL[channel].format(id=printed["id"])
+    elif channel == "web_form":  # a public address: the source's random public id, never its number
+        assert printed["intake_url"].startswith("/f/s") and len(printed["intake_url"]) > 16
+        assert printed["intake_url"] != f"/f/{printed['id']}/"
     else:
         assert printed["intake_url"].startswith("/") and str(printed["id"]) in printed["intake_url"]
     assert (printed["api_key"] is not None) == (channel == "api")

@@ -219,7 +219,8 @@ def replace_draft_steps(cadence: Cadence, steps: list[dict], *, actor=None) -> C
     given = [key for key in keys if key]
     if len(given) != len(set(given)):
         raise EditRefused("Two steps have the same key.")
-    template_ids = {spec["template_id"] for spec in steps if spec.get("template_id")}
+    # "is not None": a template id of 0 must be refused here, not reach the database as a broken reference.
+    template_ids = {spec["template_id"] for spec in steps if spec.get("template_id") is not None}
     own = set(
         MessageTemplate.objects.filter(
             organisation_id=cadence.organisation_id, pk__in=template_ids

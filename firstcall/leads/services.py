@@ -10,7 +10,16 @@ from django.utils import timezone
 
 from firstcall.accounts.models import Organisation, User
 from firstcall.events.outbox import emit
-from firstcall.leads.models import Consent, IdempotencyKey, Inquiry, IntakeRecord, Lead, LeadSource
+from firstcall.leads.dedupe import find_match, find_possible_duplicate
+from firstcall.leads.models import (
+    Consent,
+    IdempotencyKey,
+    Inquiry,
+    IntakeRecord,
+    Lead,
+    LeadSource,
+    PossibleDuplicate,
+)
 from firstcall.leads.submission import (
     LeadSubmission,
     NormalisedLead,
@@ -19,6 +28,7 @@ from firstcall.leads.submission import (
     normalise,
 )
 from firstcall.lib.jsonsafe import scrub_for_storage
+from firstcall.lib.redaction import redact_data, redact_free_text
 from firstcall.pipeline.models import Pipeline, Stage, TimelineEvent
 from firstcall.pipeline.services import ensure_default_pipelines, first_stage, record_event
 
@@ -56,12 +66,6 @@ class CaptureResult:
         return self.outcome in (CREATED, MERGED, REPROCESSED)
 
 
-@dataclass
-class Match:
-    lead: Lead
-    reason: str
-
-
 def capture(
     submission: LeadSubmission,
     *,
@@ -81,6 +85,8 @@ def capture(
                       unknown_fields=submission.unknown_fields)  # fmt: skip
         return CaptureResult(outcome=REJECTED, intake_record=intake_record, errors=invalid.errors)
 
+    # Free text is the one place a borrower types an SSN or an account number on their own.
+    normalised.notes = redact_free_text(normalised.notes).text
     received_at = intake_record.received_at or timezone.now()
     scope = f"src{source.pk}" if source else f"org{organisation.pk}"
     if normalised.external_id:
@@ -102,7 +108,7 @@ def capture(
                 idempotency_key=idempotency_key,
                 processed_at=timezone.now(),
                 reasons=[f"Repeat delivery of intake record #{previous.first_intake_record_id}"],
-                unknown_fields=scrub_for_storage(submission.unknown_fields),
+                unknown_fields=_storable_unknown(submission.unknown_fields),
                 warnings=normalised.warnings,
                 is_test=submission.is_test,
             )
@@ -114,10 +120,18 @@ def capture(
                 is_replay=True,
             )
 
-        match = find_match(organisation, normalised)
+        match = find_match(organisation, normalised, source)
         if match is None:
             lead = _create_lead(organisation, source, normalised, submission, received_at)
             outcome, match_reason = CREATED, ""
+            possible = find_possible_duplicate(organisation, normalised, exclude_pk=lead.pk)
+            if possible is not None:
+                PossibleDuplicate.objects.create(
+                    organisation=organisation, lead=lead, existing_lead=possible.lead, reason=possible.reason
+                )
+                match_reason = (
+                    f"possible duplicate of lead #{possible.lead.pk} ({possible.reason}): for review"
+                )
         elif match.lead.stage.is_closed and not organisation.reopen_closed_leads:
             lead = _create_lead(
                 organisation, source, normalised, submission, received_at, previous_lead=match.lead
@@ -140,7 +154,8 @@ def capture(
             data=normalised.as_json(),
             utm=normalised.utm,
         )
-        _record_consent(lead, submission, inquiry, received_at)
+        _record_consent(lead, submission, inquiry, received_at, normalised)
+        _keep_date_of_birth(lead, intake_record)
         IdempotencyKey.objects.create(
             organisation=organisation,
             key=idempotency_key,
@@ -156,7 +171,7 @@ def capture(
         intake_record.processed_at = timezone.now()
         intake_record.reasons = [match_reason] if match_reason else []
         intake_record.field_errors = {}
-        intake_record.unknown_fields = scrub_for_storage(submission.unknown_fields)
+        intake_record.unknown_fields = _storable_unknown(submission.unknown_fields)
         intake_record.warnings = normalised.warnings
         intake_record.is_test = intake_record.is_test or submission.is_test
         intake_record.organisation = organisation
@@ -222,11 +237,24 @@ def reprocess_capture(
             )
         IntakeRecord.objects.filter(pk=intake_record.pk).update(
             warnings=normalised.warnings,
-            unknown_fields=scrub_for_storage(submission.unknown_fields),
+            unknown_fields=_storable_unknown(submission.unknown_fields),
             processed_at=timezone.now(),
         )
         intake_record.warnings = normalised.warnings
     return CaptureResult(outcome=REPROCESSED, intake_record=intake_record, lead=lead, match_reason="")
+
+
+def _storable_unknown(unknown_fields) -> dict:
+    """Fields no mapping used are kept for the admin, redacted like the raw body."""
+    return scrub_for_storage(redact_data(unknown_fields or {})[0])
+
+
+def _keep_date_of_birth(lead: Lead, intake_record: IntakeRecord) -> None:
+    """The date of birth redacted from the raw request at the door, kept (encrypted) on the lead."""
+    found = intake_record.date_of_birth
+    if found and not lead.date_of_birth:
+        lead.date_of_birth = found
+        lead.save(update_fields=["date_of_birth"])
 
 
 def reject_intake(intake_record: IntakeRecord, *, reasons: list[str], field_errors=None, unknown_fields=None,
@@ -236,41 +264,12 @@ def reject_intake(intake_record: IntakeRecord, *, reasons: list[str], field_erro
     intake_record.field_errors = field_errors or {}
     intake_record.warnings = []
     if unknown_fields is not None:
-        intake_record.unknown_fields = scrub_for_storage(unknown_fields)
+        intake_record.unknown_fields = _storable_unknown(unknown_fields)
     intake_record.processed_at = timezone.now()
     intake_record.save(
         update_fields=["status", "reasons", "field_errors", "unknown_fields", "processed_at", "warnings"]
     )
     return intake_record
-
-
-def find_match(organisation: Organisation, lead: NormalisedLead) -> Match | None:
-    """Indexed lookups in order of confidence: email, then mobile number, then name and ZIP.
-
-    Among leads that match, an open one wins over a closed one, and the most recent wins among equals.
-    The lookups read two columns only; the full lead is loaded once, for the match that wins."""
-    candidates = []
-    if lead.email:
-        candidates.append(("same email address", {"email": lead.email}))
-    if lead.phone:
-        candidates.append(("same mobile number", {"phone": lead.phone}))
-    if lead.name_key and lead.zip_code:
-        candidates.append(("same name and ZIP code", {"name_key": lead.name_key, "zip_code": lead.zip_code}))
-    closed_match = None
-    for reason, lookup in candidates:
-        found = list(
-            Lead.objects.filter(organisation=organisation, **lookup)
-            .order_by("-created_at", "-id")
-            .values_list("pk", "stage__outcome")[:5]
-        )
-        for pk, outcome in found:
-            if outcome == Stage.Outcome.OPEN:
-                return Match(Lead.objects.select_related("stage").get(pk=pk), reason)
-        if found and closed_match is None:
-            closed_match = (found[0][0], reason)
-    if closed_match is None:
-        return None
-    return Match(Lead.objects.select_related("stage").get(pk=closed_match[0]), closed_match[1])
 
 
 def _lock_identities(organisation: Organisation, identities: list[str]) -> None:
@@ -491,7 +490,14 @@ def _granted_channels(submission: LeadSubmission) -> list[str]:
                                              ("calls", consent.calls)] if granted]  # fmt: skip
 
 
-def _record_consent(lead: Lead, submission: LeadSubmission, inquiry: Inquiry, received_at) -> None:
+def _consent_address(channel: str, normalised: NormalisedLead | None) -> str:
+    if normalised is None:
+        return ""
+    return normalised.email if channel == "email" else normalised.phone
+
+
+def _record_consent(lead: Lead, submission: LeadSubmission, inquiry: Inquiry, received_at,
+                    normalised: NormalisedLead | None = None) -> None:  # fmt: skip
     consent = submission.consent
     granted_channels = _granted_channels(submission)
     if not granted_channels:
@@ -501,7 +507,6 @@ def _record_consent(lead: Lead, submission: LeadSubmission, inquiry: Inquiry, re
             lead=lead,
             channel=channel,
             is_granted=True,
-            address=consent_address(lead, channel),
             disclosure_text=consent.text[:5000],
             recorded_at=received_at,
             ip_address=consent.ip or None,
@@ -511,6 +516,8 @@ def _record_consent(lead: Lead, submission: LeadSubmission, inquiry: Inquiry, re
             leadid_token=consent.leadid_token[:100],
             inquiry=inquiry,
             how=f"{inquiry.source.get_channel_display() if inquiry.source else 'manual'} submission",
+            # The number or address this submission gave, which may not be the lead's own (a merge on email).
+            address=_consent_address(channel, normalised) or consent_address(lead, channel),
         )
         for channel in granted_channels
     )

@@ -394,7 +394,7 @@ def test_sources_page_lists_intake_addresses_and_setup_links(organisation, admin
 
     content = signed_in(admin_user).get(reverse("settings_sources")).content.decode()
 
-    assert f"<code>/f/{web_form.pk}/</code>" in content
+    assert f"<code>/f/{web_form.public_id}/</code>" in content
     assert f'href="/sources/{web_form.pk}/web-form/"' in content
     assert f'href="/sources/{csv_source.pk}/import/"' in content
     assert f'href="/sources/{web_form.pk}/mapping/"' in content
