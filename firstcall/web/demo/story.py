@@ -8,8 +8,12 @@ from django.utils import timezone
 from firstcall.accounts.models import Organisation, User
 from firstcall.cadences.editing import start_default_cadences
 from firstcall.cadences.services import enrol_new_lead
+from firstcall.documents.demo import seed_documents
+from firstcall.flows.compliance_examples import seed_compliance_examples
+from firstcall.flows.reply_understood import seed_reply_examples
 from firstcall.leads.models import Lead
 from firstcall.pipeline.services import ensure_default_pipelines
+from firstcall.reports.demo import seed_report_story
 from firstcall.web.demo.arrivals import PlannedArrivals
 from firstcall.web.demo.capturing import Capturing, SeedSummary
 from firstcall.web.demo.cast import (
@@ -96,6 +100,9 @@ class _Seeder(PeopleAndSources, PlannedArrivals, Capturing, PipelineWork, Todays
         self._work_the_pipeline()
         self._add_the_days_work()
         self._start_follow_up()
-        # Other parts of the product add their demo data here, one call each, after the leads exist, e.g.
-        # seed_documents(self.organisation, self.users, self.rng).
+        # Other parts of the product add their demo data here, one call each, after the leads exist.
+        seed_compliance_examples(self.organisation)
+        seed_documents(self.organisation)
+        seed_reply_examples(self.organisation)
+        seed_report_story(self.organisation)
         return summary
