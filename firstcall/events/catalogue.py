@@ -45,6 +45,7 @@ CATALOGUE: dict[str, EventType] = _catalogue(
             "to_stage_id": int,
             "stage_kind": str,
             "changed_by_id": int | None,
+            "how": str,
         },
     ),
     EventType(

@@ -15,6 +15,9 @@ from firstcall.pipeline.models import Stage
 
 def after_stage_change(event: Event) -> dict:
     payload = event.payload
+    if payload["how"] != "moved":
+        # A closed lead reopened by a new inquiry is the lead-arrives journey's to handle (routing, enrolment).
+        return {"skipped": payload["how"]}
     lead = Lead.objects.select_related("stage", "pipeline").get(pk=payload["lead_id"])
     old_stage = (
         Stage.objects.filter(pk=payload["from_stage_id"]).first() if payload["from_stage_id"] else None

@@ -369,6 +369,7 @@ def _merge_into(lead: Lead, normalised: NormalisedLead, reason: str, actor) -> N
             to_stage_id=lead.stage_id,
             stage_kind=lead.stage.outcome,
             changed_by_id=None,
+            how="reopened_by_inquiry",
         )
     record_event(lead, TimelineEvent.Kind.MERGED, f"New inquiry merged ({reason})", data={"reason": reason})
     if reopened:

@@ -136,6 +136,7 @@ def move_stage(lead, stage: Stage, actor=None, lost_reason: str = "", *, now=Non
             to_stage_id=stage.pk,
             stage_kind=stage.outcome,
             changed_by_id=getattr(actor, "pk", None),
+            how="moved",
         )
     return True
 

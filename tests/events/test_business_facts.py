@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from firstcall.events.models import Event
+from firstcall.events.models import Delivery, Event
 from firstcall.flows.lead_arrives import lead_arrives as capture
 from firstcall.leads.models import IntakeRecord
 from firstcall.leads.submission import LeadSubmission
@@ -70,6 +70,7 @@ def test_moving_a_stage_emits_lead_stage_changed(organisation, owner):
             "to_stage_id": contacted.pk,
             "stage_kind": Stage.Outcome.OPEN,
             "changed_by_id": owner.pk,
+            "how": "moved",
         }
     ]
 
@@ -97,6 +98,17 @@ def test_a_stop_reply_emits_message_received_and_consent_revoked(organisation, o
         {"message_id": message.pk, "lead_id": lead.pk, "channel": "sms", "keyword": "opt_out"}
     ]
     assert payloads("consent.revoked") == [{"lead_id": lead.pk, "channel": "sms", "how": "stop_keyword"}]
+    # The journeys that react in the same transaction recorded what they did.
+    done = {
+        delivery.subscriber: delivery.result
+        for delivery in Delivery.objects.filter(
+            status="done", event__name__in=["message.received", "address.opted_out"]
+        )
+    }
+    assert done == {
+        "firstcall.flows.borrower_replies.after_reply": {"lead": lead.pk},
+        "firstcall.flows.borrower_opts_out.after_opt_out": {"enrolments_stopped": 0},
+    }
 
 
 def test_a_task_coming_due_emits_task_due_once(organisation, owner, manager):
