@@ -64,7 +64,9 @@ INSTALLED_APPS = [
     "firstcall.messaging",
     "firstcall.cadences",
     "firstcall.eligibility",
+    "firstcall.documents",
     "firstcall.reports",
+    "firstcall.assistant",
     "firstcall.web",
 ]
 
@@ -72,6 +74,7 @@ INSTALLED_APPS = [
 # (firstcall/events/registry.py). The whole answer to "what happens after X" is in these modules.
 EVENT_SUBSCRIBERS: list[str] = [
     "firstcall.flows.subscribers",
+    "firstcall.reports.subscribers",
 ]
 
 MIDDLEWARE = [
@@ -254,3 +257,9 @@ LOGGING = {
     # httpx logs every request URL at INFO, and URLs can carry phone numbers.
     "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }
+
+# --- Assistant: an optional OpenAI-compatible provider for reply drafts (off unless the URL is set) --------
+ASSISTANT_PROVIDER_URL = env("FIRSTCALL_ASSISTANT_PROVIDER_URL")
+ASSISTANT_PROVIDER_MODEL = env("FIRSTCALL_ASSISTANT_PROVIDER_MODEL", "gpt-4o-mini")
+ASSISTANT_PROVIDER_KEY = env("FIRSTCALL_ASSISTANT_PROVIDER_KEY")
+ASSISTANT_PROVIDER_TIMEOUT = float(env("FIRSTCALL_ASSISTANT_PROVIDER_TIMEOUT", "8"))

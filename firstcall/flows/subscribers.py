@@ -2,7 +2,7 @@
 IN_TRANSACTION runs inside the transaction that made the change (it commits or rolls back with it); SUBSCRIBERS
 runs on the worker after the commit. See firstcall/events/registry.py and docs/events.md."""
 
-from firstcall.flows import borrower_opts_out, borrower_replies, human_contact, stage_changes
+from firstcall.flows import borrower_opts_out, borrower_replies, human_contact, reply_understood, stage_changes
 
 IN_TRANSACTION = {
     "message.received": [borrower_replies.after_reply],
@@ -11,4 +11,7 @@ IN_TRANSACTION = {
     "message.sent": [human_contact.after_message_sent],
 }
 
-SUBSCRIBERS: dict = {}
+SUBSCRIBERS: dict = {
+    # Read the reply, do the obvious next thing, draft the answer (the assistant; after the commit, on the worker).
+    "message.received": [reply_understood.on_message_received],
+}
