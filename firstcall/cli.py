@@ -1,4 +1,4 @@
-"""The `firstcall` command: demo, serve, worker, assess, gate, optout-check, extract, and every Django
+"""The `firstcall` command: demo, serve, worker, assess, limits, gate, optout-check, extract, and every Django
 management command."""
 
 import os
@@ -13,6 +13,10 @@ def main(argv: list[str] | None = None) -> int:
         from firstcall.eligibility.cli import main as assess_main
 
         return assess_main(argv[2:], sys.stdin, sys.stdout)
+    if len(argv) > 1 and argv[1] == "limits":
+        from firstcall.eligibility.limits_cli import main as limits_main
+
+        return limits_main(argv[2:], sys.stdout, sys.stderr)
     if len(argv) > 1 and argv[1] == "classify-reply":
         # Reading a reply needs no database either: the engine and the revocation rules are pure.
         from firstcall.assistant.cli import main as classify_main

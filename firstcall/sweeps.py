@@ -12,6 +12,7 @@ SWEEPS = [
     "firstcall.events.dispatch.sweep_undelivered_events",
     "firstcall.messaging.services.sweep_due_messages",
     "firstcall.intake.meta.tasks.sweep_pending_fetches",
+    "firstcall.intake.tasks.sweep_deferred_captures",
     "firstcall.routing.services.sweep_expired_offers",
     "firstcall.routing.services.sweep_sla_breaches",
     "firstcall.cadences.services.sweep_due_steps",

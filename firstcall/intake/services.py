@@ -9,6 +9,8 @@ from firstcall.leads import services as lead_services
 from firstcall.leads.models import IntakeRecord
 
 REPLAYABLE = {IntakeRecord.Status.REJECTED, IntakeRecord.Status.PENDING_RETRY, IntakeRecord.Status.RECEIVED}
+# An accepted record can be read again with a fixed mapping: it updates its lead in place.
+REPROCESSABLE = {IntakeRecord.Status.ACCEPTED, IntakeRecord.Status.MERGED}
 
 
 class ReplayRefused(Exception):
@@ -17,8 +19,10 @@ class ReplayRefused(Exception):
 
 def replay_refusal(record: IntakeRecord) -> str | None:
     """Why a record cannot be replayed, or None when it can."""
-    if record.status not in REPLAYABLE:
-        return "Only rejected or pending records can be replayed; this one already produced a lead."
+    if record.status in REPROCESSABLE and record.lead_id is None:
+        return "The lead this record produced is gone; there is nothing to update."
+    if record.status not in REPLAYABLE | REPROCESSABLE:
+        return "Only rejected, pending or accepted records can be replayed; this one was a repeat delivery."
     if record.is_signature_valid is False:
         return "The request failed authentication (bad key or signature); it will never become a lead."
     if record.is_body_truncated:
@@ -45,6 +49,10 @@ def replay_intake(record: IntakeRecord, *, actor=None) -> lead_services.CaptureR
             IntakeRecord.objects.filter(pk=record.pk).update(next_attempt_at=None)
         return lead_services.CaptureResult(outcome=lead_services.REJECTED, intake_record=record)
     record.received_at = record.received_at or timezone.now()
+    if record.status in REPROCESSABLE:
+        return lead_services.reprocess_capture(
+            submission, intake_record=record, source=record.source, actor=actor
+        )
     return lead_arrives(
         submission,
         organisation=record.organisation or record.source.organisation,

@@ -37,6 +37,11 @@ class LeadSource(models.Model):
         null=True, blank=True, help_text="0-100, used in scoring"
     )
     is_active = models.BooleanField(default=True)
+    default_region = models.CharField(
+        max_length=2,
+        default="US",
+        help_text="Country (ISO 3166 code) of phone numbers sent without a country code",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -90,6 +95,10 @@ class Lead(models.Model):
         EMAIL = "email", "Email"
         CALL = "call", "Call"
 
+    class RateType(models.TextChoices):
+        FIXED = "fixed", "Fixed"
+        ADJUSTABLE = "adjustable", "Adjustable (ARM)"
+
     class EmploymentType(models.TextChoices):
         W2 = "w2", "Employed (W-2)"
         SELF_EMPLOYED = "self_employed", "Self-employed"
@@ -107,7 +116,10 @@ class Lead(models.Model):
     last_name = models.CharField(max_length=80, blank=True)
     email = models.EmailField(max_length=254, blank=True)
     phone = models.CharField(max_length=20, blank=True, help_text="Mobile, E.164")
+    phone_extension = models.CharField(max_length=10, blank=True)
     other_phones = models.JSONField(default=list, blank=True)
+    street_address = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=80, blank=True)
     name_key = models.CharField(max_length=170, blank=True, help_text="Lower-case first|last, for matching")
     preferred_language = models.CharField(max_length=10, default="en")
     contact_preference = models.CharField(
@@ -127,6 +139,14 @@ class Lead(models.Model):
     property_value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     down_payment = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     loan_balance = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    loan_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    down_payment_percent = models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True)
+    cash_out_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    current_rate = models.DecimalField(
+        max_digits=6, decimal_places=3, null=True, blank=True, help_text="Current mortgage rate, percent"
+    )
+    rate_type = models.CharField(max_length=12, choices=RateType.choices, blank=True)
+    loan_term_years = models.PositiveSmallIntegerField(null=True, blank=True)
     credit_score_low = models.PositiveSmallIntegerField(null=True, blank=True)
     credit_score_high = models.PositiveSmallIntegerField(null=True, blank=True)
     credit_band = models.CharField(max_length=20, blank=True)
@@ -138,6 +158,8 @@ class Lead(models.Model):
     employment_type = models.CharField(max_length=20, choices=EmploymentType.choices, blank=True)
     has_real_estate_agent = models.BooleanField(null=True, blank=True)
     notes = models.TextField(blank=True)
+    # Values the intake could not read, kept as sent: [{"field", "value", "message"}].
+    intake_warnings = models.JSONField(default=list, blank=True)
 
     # Attribution
     utm = models.JSONField(default=dict, blank=True)
@@ -255,6 +277,8 @@ class IntakeRecord(models.Model):
     reasons = models.JSONField(default=list, blank=True)
     field_errors = models.JSONField(default=dict, blank=True)
     unknown_fields = models.JSONField(default=dict, blank=True)
+    # Values kept as sent because they could not be read (the lead was created regardless).
+    warnings = models.JSONField(default=list, blank=True)
     is_signature_valid = models.BooleanField(null=True, blank=True)
     is_test = models.BooleanField(default=False)
     lead = models.ForeignKey(

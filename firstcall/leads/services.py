@@ -27,15 +27,18 @@ logger = logging.getLogger(__name__)
 CREATED = "created"
 MERGED = "merged"
 REJECTED = "rejected"
+REPROCESSED = "reprocessed"  # an accepted record read again: its lead updated in place
 
 # Scenario fields a returning borrower may update; contact identity fields are never overwritten by a merge.
 UPDATABLE_FIELDS = [
     "purpose", "loan_type", "property_type", "property_use", "purchase_price", "property_value", "down_payment",
     "loan_balance", "credit_score_low", "credit_score_high", "credit_band", "timeframe", "first_time_buyer",
     "veteran", "annual_income", "monthly_debts", "employment_type", "has_real_estate_agent", "zip_code", "county",
-    "state", "time_zone", "contact_preference",
+    "state", "time_zone", "contact_preference", "loan_amount", "down_payment_percent", "cash_out_amount",
+    "current_rate", "rate_type", "loan_term_years", "city", "street_address",
 ]  # fmt: skip
-FILL_IF_BLANK_FIELDS = ["first_name", "last_name", "email", "phone"]
+FILL_IF_BLANK_FIELDS = ["first_name", "last_name", "email", "phone", "phone_extension"]
+MAX_LEAD_WARNINGS = 50
 ENCRYPTED_FIELDS = {"annual_income", "monthly_debts"}
 
 
@@ -50,7 +53,7 @@ class CaptureResult:
 
     @property
     def is_accepted(self) -> bool:
-        return self.outcome in (CREATED, MERGED)
+        return self.outcome in (CREATED, MERGED, REPROCESSED)
 
 
 @dataclass
@@ -72,7 +75,7 @@ def capture(
     The intake record must already be saved (it is the proof the request arrived); this function settles it.
     """
     try:
-        normalised = normalise(submission)
+        normalised = normalise(submission, region=source.default_region if source else "US")
     except SubmissionInvalid as invalid:
         reject_intake(intake_record, reasons=["Invalid fields"], field_errors=invalid.errors,
                       unknown_fields=submission.unknown_fields)  # fmt: skip
@@ -100,6 +103,7 @@ def capture(
                 processed_at=timezone.now(),
                 reasons=[f"Repeat delivery of intake record #{previous.first_intake_record_id}"],
                 unknown_fields=scrub_for_storage(submission.unknown_fields),
+                warnings=normalised.warnings,
                 is_test=submission.is_test,
             )
             intake_record.refresh_from_db()
@@ -153,6 +157,7 @@ def capture(
         intake_record.reasons = [match_reason] if match_reason else []
         intake_record.field_errors = {}
         intake_record.unknown_fields = scrub_for_storage(submission.unknown_fields)
+        intake_record.warnings = normalised.warnings
         intake_record.is_test = intake_record.is_test or submission.is_test
         intake_record.organisation = organisation
         intake_record.save()
@@ -169,15 +174,73 @@ def capture(
     return CaptureResult(outcome=outcome, intake_record=intake_record, lead=lead, match_reason=match_reason)
 
 
+def reprocess_capture(
+    submission: LeadSubmission, *, intake_record: IntakeRecord, source: LeadSource | None = None, actor=None
+) -> CaptureResult:
+    """Read an accepted record again (after its source's mapping was fixed) and update its lead in place.
+
+    Values the lead lacks, or that this record had left unread, are filled; the record's old warnings on the
+    lead are replaced by the ones still left. No new inquiry, consent or routing: the delivery was already
+    counted. Running it twice changes nothing the second time."""
+    lead = intake_record.lead
+    try:
+        normalised = normalise(submission, region=source.default_region if source else "US")
+    except SubmissionInvalid as invalid:
+        return CaptureResult(outcome=REJECTED, intake_record=intake_record, lead=lead, errors=invalid.errors)
+    with transaction.atomic():
+        lead = Lead.objects.select_for_update().get(pk=lead.pk)
+        old_warnings = intake_record.warnings or []
+        unread = {warning.get("field") for warning in old_warnings if isinstance(warning, dict)}
+        changes: dict[str, list] = {}
+        for field_name in FILL_IF_BLANK_FIELDS + UPDATABLE_FIELDS:
+            new_value = getattr(normalised, field_name)
+            if new_value in (None, "", "unknown", "not_sure", "any"):
+                continue
+            old_value = getattr(lead, field_name)
+            source_field = {"zip_code": "zip", "loan_term_years": "loan_term"}.get(field_name, field_name)
+            fill = old_value in (None, "", "unknown", "not_sure", "any") or source_field in unread
+            if isinstance(new_value, Decimal) and old_value is not None:
+                old_value = Decimal(old_value)
+            if fill and old_value != new_value:
+                shown_old = "(encrypted)" if field_name in ENCRYPTED_FIELDS else _jsonable(old_value)
+                shown_new = "(encrypted)" if field_name in ENCRYPTED_FIELDS else _jsonable(new_value)
+                changes[field_name] = [shown_old, shown_new]
+                setattr(lead, field_name, new_value)
+        kept = [warning for warning in (lead.intake_warnings or []) if warning not in old_warnings]
+        lead.intake_warnings = merge_warnings(kept, normalised.warnings)
+        lead.name_key = lead.name_key or normalised.name_key
+        if changes:
+            lead.updated_at = timezone.now()
+        lead.save()
+        if changes:
+            record_event(
+                lead,
+                TimelineEvent.Kind.FIELD_CHANGED,
+                f"Updated by reading intake record #{intake_record.pk} again: " + ", ".join(sorted(changes)),
+                actor=actor,
+                data={"changes": changes, "intake_record_id": intake_record.pk},
+            )
+        IntakeRecord.objects.filter(pk=intake_record.pk).update(
+            warnings=normalised.warnings,
+            unknown_fields=scrub_for_storage(submission.unknown_fields),
+            processed_at=timezone.now(),
+        )
+        intake_record.warnings = normalised.warnings
+    return CaptureResult(outcome=REPROCESSED, intake_record=intake_record, lead=lead, match_reason="")
+
+
 def reject_intake(intake_record: IntakeRecord, *, reasons: list[str], field_errors=None, unknown_fields=None,
                   status=IntakeRecord.Status.REJECTED) -> IntakeRecord:  # fmt: skip
     intake_record.status = status
     intake_record.reasons = reasons
     intake_record.field_errors = field_errors or {}
+    intake_record.warnings = []
     if unknown_fields is not None:
         intake_record.unknown_fields = scrub_for_storage(unknown_fields)
     intake_record.processed_at = timezone.now()
-    intake_record.save(update_fields=["status", "reasons", "field_errors", "unknown_fields", "processed_at"])
+    intake_record.save(
+        update_fields=["status", "reasons", "field_errors", "unknown_fields", "processed_at", "warnings"]
+    )
     return intake_record
 
 
@@ -268,7 +331,10 @@ def _create_lead(organisation, source, normalised: NormalisedLead, submission: L
         last_name=normalised.last_name,
         email=normalised.email,
         phone=normalised.phone,
+        phone_extension=normalised.phone_extension,
         other_phones=normalised.other_phones,
+        street_address=normalised.street_address,
+        city=normalised.city,
         name_key=normalised.name_key,
         preferred_language=normalised.preferred_language,
         contact_preference=normalised.contact_preference,
@@ -284,6 +350,12 @@ def _create_lead(organisation, source, normalised: NormalisedLead, submission: L
         property_value=normalised.property_value,
         down_payment=normalised.down_payment,
         loan_balance=normalised.loan_balance,
+        loan_amount=normalised.loan_amount,
+        down_payment_percent=normalised.down_payment_percent,
+        cash_out_amount=normalised.cash_out_amount,
+        current_rate=normalised.current_rate,
+        rate_type=normalised.rate_type,
+        loan_term_years=normalised.loan_term_years,
         credit_score_low=normalised.credit_score_low,
         credit_score_high=normalised.credit_score_high,
         credit_band=normalised.credit_band,
@@ -295,6 +367,7 @@ def _create_lead(organisation, source, normalised: NormalisedLead, submission: L
         employment_type=normalised.employment_type,
         has_real_estate_agent=normalised.has_real_estate_agent,
         notes=normalised.notes,
+        intake_warnings=normalised.warnings,
         utm=normalised.utm,
         utm_source=normalised.utm.get("utm_source", "")[:120],
         utm_campaign=normalised.utm.get("utm_campaign", "")[:120],
@@ -347,6 +420,7 @@ def _merge_into(lead: Lead, normalised: NormalisedLead, reason: str, actor) -> N
             changes[field_name] = [shown_old, shown_new]
             setattr(lead, field_name, new_value)
     lead.name_key = lead.name_key or normalised.name_key
+    lead.intake_warnings = merge_warnings(lead.intake_warnings, normalised.warnings)
     now = timezone.now()
     lead.last_inquiry_at = now
     lead.updated_at = now
@@ -384,6 +458,17 @@ def _merge_into(lead: Lead, normalised: NormalisedLead, reason: str, actor) -> N
             actor=actor,
             data={"changes": changes},
         )
+
+
+def merge_warnings(existing, new) -> list:
+    """The lead's warnings plus a new inquiry's, each (field, value) once, newest kept when over the limit."""
+    merged = [w for w in (existing or []) if isinstance(w, dict)]
+    seen = {(w.get("field"), w.get("value")) for w in merged}
+    for warning in new or []:
+        if (warning.get("field"), warning.get("value")) not in seen:
+            seen.add((warning.get("field"), warning.get("value")))
+            merged.append(warning)
+    return merged[-MAX_LEAD_WARNINGS:]
 
 
 def _jsonable(value):
@@ -471,4 +556,12 @@ def current_stage_is(lead: Lead, outcome: str) -> bool:
     return lead.stage.outcome == outcome
 
 
-__all__ = ["capture", "CaptureResult", "find_match", "reject_intake", "revoke_consent", "Stage"]
+__all__ = [
+    "capture",
+    "reprocess_capture",
+    "CaptureResult",
+    "find_match",
+    "reject_intake",
+    "revoke_consent",
+    "Stage",
+]

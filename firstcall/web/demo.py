@@ -831,7 +831,9 @@ class _Seeder:
             {
                 "first_name": "Hannah",
                 "last_name": "Reed",
-                "email": "hreed@example.com",
+                # Unreachable (no valid phone or email): refused; the odd score and price alone would only be
+                # kept as sent with warnings.
+                "email": "hreed@example",
                 "credit_score": "912",
                 "purchase_price": "about 300k",
                 "zip": "33602",
