@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "firstcall.eligibility",
     "firstcall.documents",
     "firstcall.reports",
+    "firstcall.integrations",
     "firstcall.assistant",
     "firstcall.web",
 ]
@@ -74,6 +75,8 @@ INSTALLED_APPS = [
 # (firstcall/events/registry.py). The whole answer to "what happens after X" is in these modules.
 EVENT_SUBSCRIBERS: list[str] = [
     "firstcall.flows.subscribers",
+    "firstcall.integrations.subscribers",
+    "firstcall.pipeline.subscribers",
     "firstcall.reports.subscribers",
 ]
 
@@ -89,6 +92,7 @@ MIDDLEWARE = [
     "firstcall.accounts.middleware.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "firstcall.web.middleware.ViewerTimeZoneMiddleware",
 ]
 
 ROOT_URLCONF = "firstcall.urls"
@@ -252,12 +256,22 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"one_line_refusals": {"()": "firstcall.web.logging_filters.OneLineRefusals"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["one_line_refusals"]}
+    },
     "root": {"handlers": ["console"], "level": env("FIRSTCALL_LOG_LEVEL", "INFO")},
     # httpx logs every request URL at INFO, and URLs can carry phone numbers.
     "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }
 
+# --- Integrations ---------------------------------------------------------------------------------------
+# The MISMO 3.4 XSD (or DU wrapper XSD) to validate exports and imports against, when the admin has it.
+MISMO_XSD = env("FIRSTCALL_MISMO_XSD")
+# Outbound webhooks: hosts that may resolve to private or loopback addresses (your own receivers), and the time
+# one delivery attempt may take.
+WEBHOOK_ALLOWED_HOSTS = env_list("FIRSTCALL_WEBHOOK_ALLOWED_HOSTS")
+WEBHOOK_TIMEOUT_SECONDS = float(env("FIRSTCALL_WEBHOOK_TIMEOUT_SECONDS", "10"))
 # --- Assistant: an optional OpenAI-compatible provider for reply drafts (off unless the URL is set) --------
 ASSISTANT_PROVIDER_URL = env("FIRSTCALL_ASSISTANT_PROVIDER_URL")
 ASSISTANT_PROVIDER_MODEL = env("FIRSTCALL_ASSISTANT_PROVIDER_MODEL", "gpt-4o-mini")

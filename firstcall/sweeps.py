@@ -20,6 +20,8 @@ SWEEPS = [
     "firstcall.pipeline.tasks_service.sweep_task_reminders",
     "firstcall.pipeline.maintenance.refresh_planner_statistics",
     "firstcall.compliance.national_dnc.sweep_national_dnc_scrubs",
+    "firstcall.integrations.webhooks.services.sweep_due_webhooks",
+    "firstcall.integrations.los.sweep_pending_fetches",
     "firstcall.reports.rollups.rebuild_stale",
     "firstcall.reports.digest.send_due_digests",
     "firstcall.documents.services.sweep_documents",

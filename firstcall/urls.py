@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("firstcall.reports.urls")),
     path("", include("firstcall.web.assistant_urls")),
     path("", include("firstcall.web.lead_urls")),
+    path("", include("firstcall.integrations.urls")),
     path("", include("firstcall.web.settings_urls")),
     path("", include("firstcall.web.urls")),
 ]

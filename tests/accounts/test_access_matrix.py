@@ -344,7 +344,7 @@ ENDPOINTS = [
     Endpoint("intake_replay", "POST", lambda w: f"/intake/{w.intake_record.pk}/replay/", frozenset({ADMIN}),
              ok_status=302, effect=_replayed),
     Endpoint("routing_rules", "GET", lambda w: "/routing/", ROUTING_MANAGERS),
-    Endpoint("speed_to_lead", "GET", lambda w: "/reports/speed-to-lead/", ROUTING_MANAGERS | {SUPERUSER}),
+    Endpoint("speed_to_lead", "GET", lambda w: "/reports/speed-to-lead/", ROUTING_MANAGERS | {SUPERUSER, OWNER, TEAMMATE, SHARED_WITH}),
     # The API authenticates with keys only: a browser session is not enough, for anyone.
     Endpoint("api_leads_with_session", "GET", lambda w: "/api/v1/leads", frozenset(),
              denied_status=frozenset({401}), anonymous_status=401),

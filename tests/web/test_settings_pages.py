@@ -454,3 +454,11 @@ def test_organisation_can_require_two_factor_for_everyone(admin_user, signed_in)
     assert Organisation.objects.get(pk=admin_user.organisation_id).require_two_factor_for_everyone
     event = AuditEvent.objects.get(action="settings.organisation.updated")
     assert event.detail["changes"] == {"require_two_factor_for_everyone": [False, True]}
+
+
+def test_the_response_time_page_shows_the_default_hours_the_clock_runs_by(organisation, admin_user, signed_in):
+    organisation.business_hours = {}
+    organisation.save()
+    html = signed_in(admin_user).get(reverse("settings_sla")).content.decode()
+    assert "These are the default hours the response clock runs by now" in html
+    assert html.count('value="09:00"') == 5 and html.count('value="18:00"') == 5
