@@ -12,7 +12,6 @@ the reading is unique per message, so a retried event finds it and does nothing 
 
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,6 +23,7 @@ from firstcall.assistant.models import ApprovalMode, Draft, ReplyReading
 from firstcall.cadences import services as cadences
 from firstcall.compliance import services as compliance
 from firstcall.compliance.engine import gate
+from firstcall.integrations.calendar.services import booking_url
 from firstcall.leads.models import Lead
 from firstcall.messaging.models import Message
 from firstcall.messaging.services import opt_out_address, queue_message
@@ -204,9 +204,7 @@ def _apply(action: planned.PlannedAction, lead: Lead, reading: ReplyReading, mes
 def facts_for(lead: Lead, reading: ReplyReading, zone) -> DraftFacts:
     owner = lead.owner
     officer = (owner.get_full_name() or owner.get_username()) if owner else lead.organisation.name
-    booking = ""
-    if owner is not None and getattr(owner, "booking_slug", ""):
-        booking = f"{settings.SITE_URL}/book/{owner.booking_slug}/"
+    booking = booking_url(owner, lead) if owner is not None else ""
     figures = tuple(
         str(value)
         for value in (lead.purchase_price, lead.down_payment, lead.property_value, lead.loan_balance)

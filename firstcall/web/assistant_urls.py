@@ -4,6 +4,7 @@ from firstcall.web import assistant_views
 
 urlpatterns = [
     path("replies/", assistant_views.drafts_waiting, name="assistant_drafts"),
+    path("replies/waiting/", assistant_views.waiting_badge, name="assistant_waiting"),
     path("replies/lead/<int:lead_id>/", assistant_views.lead_panel, name="assistant_lead_panel"),
     path("replies/drafts/<int:draft_id>/send/", assistant_views.draft_send, name="assistant_draft_send"),
     path(

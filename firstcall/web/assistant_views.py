@@ -55,6 +55,19 @@ def drafts_waiting(request):
 
 
 @login_required
+def waiting_badge(request):
+    """My day's line for replies waiting for an answer (loaded by htmx; empty when there are none)."""
+    if not access.may_answer_borrowers(request.user):
+        return render(request, "assistant/_waiting_badge.html", {"count": 0})
+    count = (
+        access.visible_drafts(request.user)
+        .filter(status__in=[Draft.Status.WAITING, Draft.Status.BLOCKED], lead__owner=request.user)
+        .count()
+    )
+    return render(request, "assistant/_waiting_badge.html", {"count": count})
+
+
+@login_required
 def lead_panel(request, lead_id: int):
     lead = get_object_or_404(visible_leads(request.user), pk=lead_id)
     if not access.may_answer_borrowers(request.user):

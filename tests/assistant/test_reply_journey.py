@@ -198,3 +198,16 @@ def test_a_partner_and_an_outsider_cannot_see_or_send_drafts(lead, partner, outs
     assert page.status_code == 200 and draft.body.encode() not in page.content
     draft.refresh_from_db()
     assert draft.status == Draft.Status.WAITING
+
+
+def test_the_lead_page_and_my_day_show_replies_waiting(lead, owner, client, borrower_says):
+    borrower_says("can we set up a meeting this week?")
+    draft = Draft.objects.get(lead=lead)
+    assert "/book/" in draft.body  # the officer's booking link
+    client.force_login(owner)
+    panel = client.get(f"/replies/lead/{lead.pk}/")
+    assert panel.status_code == 200 and draft.body.encode() in panel.content
+    assert b"assistant_lead_panel" not in client.get(f"/leads/{lead.pk}/").content
+    assert f"/replies/lead/{lead.pk}/".encode() in client.get(f"/leads/{lead.pk}/").content
+    badge = client.get("/replies/waiting/")
+    assert b"1 reply to answer" in badge.content
