@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "firstcall.eligibility",
     "firstcall.reports",
     "firstcall.assistant",
+    "firstcall.portals",
     "firstcall.web",
 ]
 

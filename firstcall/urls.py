@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("firstcall.web.assistant_urls")),
     path("", include("firstcall.web.lead_urls")),
     path("", include("firstcall.web.settings_urls")),
+    path("", include("firstcall.web.portal_urls")),
     path("", include("firstcall.web.urls")),
 ]
