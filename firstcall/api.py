@@ -3,8 +3,10 @@
 from ninja import NinjaAPI
 
 from firstcall.cadences.api import router as cadences_router
+from firstcall.documents.api import router as documents_router
 from firstcall.eligibility.api import router as assessments_router
 from firstcall.leads.api import router as leads_router
+from firstcall.reports.api import router as reports_router
 
 api = NinjaAPI(
     title="FirstCall API",
@@ -15,3 +17,5 @@ api = NinjaAPI(
 api.add_router("/", leads_router)
 api.add_router("/", assessments_router)
 api.add_router("/", cadences_router)
+api.add_router("/", reports_router)
+api.add_router("/", documents_router)

@@ -1,4 +1,5 @@
-"""The `firstcall` command: demo, serve, worker, assess, gate, optout-check, and every Django management command."""
+"""The `firstcall` command: demo, serve, worker, assess, limits, gate, optout-check, extract, and every Django
+management command."""
 
 import os
 import sys
@@ -12,12 +13,21 @@ def main(argv: list[str] | None = None) -> int:
         from firstcall.eligibility.cli import main as assess_main
 
         return assess_main(argv[2:], sys.stdin, sys.stdout)
+    if len(argv) > 1 and argv[1] == "limits":
+        from firstcall.eligibility.limits_cli import main as limits_main
+
+        return limits_main(argv[2:], sys.stdout, sys.stderr)
     if len(argv) > 1 and argv[1] == "classify-reply":
         # Reading a reply needs no database either: the engine and the revocation rules are pure.
         from firstcall.assistant.cli import main as classify_main
         from firstcall.assistant.revocation import revocation_of
 
         return classify_main(argv[2:], sys.stdin, sys.stdout, revocation_of)
+    if len(argv) > 1 and argv[1] == "extract":
+        # Reading documents needs no database either.
+        from firstcall.documents.cli import main as extract_main
+
+        return extract_main(argv[2:], sys.stdout)
     if len(argv) > 1 and argv[1] in ("gate", "optout-check"):
         # Compliance decisions are pure too: no Django, no database.
         from firstcall.compliance.cli import gate_main, optout_main

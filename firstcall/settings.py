@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "firstcall.messaging",
     "firstcall.cadences",
     "firstcall.eligibility",
+    "firstcall.documents",
     "firstcall.reports",
     "firstcall.assistant",
     "firstcall.portals",
@@ -74,6 +75,7 @@ INSTALLED_APPS = [
 # (firstcall/events/registry.py). The whole answer to "what happens after X" is in these modules.
 EVENT_SUBSCRIBERS: list[str] = [
     "firstcall.flows.subscribers",
+    "firstcall.reports.subscribers",
 ]
 
 MIDDLEWARE = [

@@ -19,6 +19,9 @@ SWEEPS = [
     "firstcall.pipeline.tasks_service.sweep_task_reminders",
     "firstcall.pipeline.maintenance.refresh_planner_statistics",
     "firstcall.compliance.national_dnc.sweep_national_dnc_scrubs",
+    "firstcall.reports.rollups.rebuild_stale",
+    "firstcall.reports.digest.send_due_digests",
+    "firstcall.documents.services.sweep_documents",
 ]
 
 

@@ -73,9 +73,11 @@ def _assess(request, principal, organisation, scenario):
         else:
             lead = get_object_or_404(visible_leads(principal), pk=lead_id)
             actor = principal
-        assessment = services.assess_and_store(scenario, organisation=organisation, lead=lead, actor=actor)
+        assessment = services.assess_and_store(
+            scenario, organisation=organisation, lead=lead, actor=actor, remedies=True
+        )
         return JsonResponse({**assessment.result, "assessment_id": assessment.pk})
-    return JsonResponse(services.run_assessment(scenario, organisation=organisation))
+    return JsonResponse(services.run_assessment(scenario, organisation=organisation, remedies=True))
 
 
 @router.get(

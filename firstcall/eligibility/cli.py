@@ -64,7 +64,7 @@ def main(argv: list[str], stdin: IO[str], stdout: IO[str]) -> int:
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
             return _error(stdout, "invalid_overlays", f"cannot read overlays from {overlays_path}: {error}")
     try:
-        result = assess(payload, overlays=overlays)
+        result = assess(payload, overlays=overlays, remedies=True)
     except (ScenarioError, OverlayError) as error:
         stdout.write(json.dumps(error.as_json()) + "\n")
         return EXIT_BAD_INPUT

@@ -21,10 +21,10 @@ def overlays_for(organisation) -> list[dict]:
     ]
 
 
-def run_assessment(scenario: dict, *, organisation=None) -> dict:
+def run_assessment(scenario: dict, *, organisation=None, remedies: bool = False) -> dict:
     from firstcall.eligibility.engine import assess
 
-    return assess(scenario, overlays=overlays_for(organisation))
+    return assess(scenario, overlays=overlays_for(organisation), remedies=remedies)
 
 
 def best_status(result: dict) -> str:
@@ -34,8 +34,10 @@ def best_status(result: dict) -> str:
 
 
 @transaction.atomic
-def assess_and_store(scenario: dict, *, organisation, lead=None, actor=None) -> Assessment:
-    result = run_assessment(scenario, organisation=organisation)
+def assess_and_store(
+    scenario: dict, *, organisation, lead=None, actor=None, remedies: bool = False
+) -> Assessment:
+    result = run_assessment(scenario, organisation=organisation, remedies=remedies)
     assessment = Assessment.objects.create(
         organisation=organisation,
         lead=lead,

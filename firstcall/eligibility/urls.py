@@ -10,4 +10,5 @@ from firstcall.eligibility import views
 urlpatterns = [
     path("leads/<int:lead_id>/assessment/", views.lead_assessment, name="lead_assessment"),
     path("leads/<int:lead_id>/assessment/save/", views.lead_assessment_save, name="lead_assessment_save"),
+    path("rules/", views.rule_catalogue, name="rule_catalogue"),
 ]

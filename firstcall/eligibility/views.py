@@ -11,10 +11,11 @@ from decimal import Decimal, InvalidOperation
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from firstcall.accounts.models import User
-from firstcall.eligibility import services
+from firstcall.eligibility import catalogue, services
 from firstcall.eligibility.engine import RULE_SET_VERSION, OverlayError, ScenarioError
 from firstcall.eligibility.forms import FORM_FIELD_FOR_ENGINE_FIELD, WhatIfForm
 from firstcall.eligibility.models import Assessment
@@ -234,3 +235,24 @@ def lead_assessment_save(request: HttpRequest, lead_id: int) -> HttpResponse:
     except (ScenarioError, OverlayError) as error:
         return _render_panel(request, lead, form=form, built=built, error=str(error))
     return _render_panel(request, lead, form=form, built=built, result=saved.result, saved=saved)
+
+
+@login_required
+@require_GET
+def rule_catalogue(request: HttpRequest) -> HttpResponse:
+    """Every rule the assessment applies, with its citation, effective period and last check: the same
+    catalogue as docs/assessment.md, built from the rule files."""
+    today = timezone.localdate()
+    programs = [
+        {
+            "program": program,
+            "title": title,
+            "entries": [{"entry": entry, "in_force": entry.in_force_on(today)} for entry in entries],
+        }
+        for program, title, entries in catalogue.by_program()
+    ]
+    return render(
+        request,
+        "eligibility/rule_catalogue.html",
+        {"programs": programs, "rule_set_version": RULE_SET_VERSION, "today": today},
+    )

@@ -73,6 +73,19 @@ CATALOGUE: dict[str, EventType] = _catalogue(
         "a follow-up task reached its due time (its reminder went out)",
         {"task_id": int, "lead_id": int | None, "assigned_to_id": int | None},
     ),
+    EventType(
+        "document.reviewed",
+        "a loan officer finished reviewing a borrower document's extracted fields",
+        {
+            "document_id": int,
+            "lead_id": int,
+            "document_type": str,
+            "accepted_fields": int,
+            "corrected_fields": int,
+            "rejected_fields": int,
+            "reviewed_by_id": int | None,
+        },
+    ),
 )
 
 

@@ -127,7 +127,7 @@ def test_api_returns_exactly_the_engines_assessment_and_stores_nothing_without_a
     scenario = make_scenario()
     response = post_assessment(client, scenario, api_key(organisation))
     assert response.status_code == 200
-    assert response.json() == assess(scenario)
+    assert response.json() == assess(scenario, remedies=True)
     assert [program["program"] for program in response.json()["programs"]] == PROGRAMS
     assert not Assessment.objects.exists()
 
@@ -156,8 +156,27 @@ def test_unknown_program_is_422_with_the_engines_error_json_and_nothing_stored(c
     with pytest.raises(ScenarioError) as raised:
         assess(scenario)
     assert response.json() == raised.value.as_json()
-    assert response.json()["error"] == "invalid_scenario"
-    assert response.json()["problems"][0]["field"] == "programs"
+    assert response.json()["error"] == "invalid scenario"
+    assert "heloc" in response.json()["fields"]["programs"]
+    assert not Assessment.objects.exists()
+
+
+def test_api_answers_what_would_make_an_ineligible_program_work(client, organisation):
+    scenario = make_scenario(programs=["fha"], down_payment="5000")
+    fha = post_assessment(client, scenario, api_key(organisation)).json()["programs"][0]
+
+    assert fha["status"] == "ineligible"
+    assert fha["what_would_make_it_work"][0]["status_after"] == "eligible"
+
+
+def test_bad_values_are_422_naming_each_field_and_nothing_is_stored(client, organisation, lead):
+    scenario = make_scenario(purpose="heloc", purchase_price="-1", credit_score=900)
+    response = post_assessment(client, scenario, api_key(organisation), query=f"?lead_id={lead.pk}")
+
+    assert response.status_code == 422
+    body = response.json()
+    assert body["error"] == "invalid scenario"
+    assert set(body["fields"]) == {"purpose", "purchase_price", "credit_score"}
     assert not Assessment.objects.exists()
 
 
@@ -213,8 +232,10 @@ def test_organisations_overlay_makes_a_600_fha_scenario_ineligible_and_is_named(
     assert overlay_check == {
         "rule": "overlay.fha.min_credit_score",
         "passed": False,
+        "outcome": "fail",
         "message": "Acme credit policy (overlay v3): FHA minimum credit score 620; borrower has 600.",
         "source": "Acme policy memo 2026-01",
+        "citation": "Acme policy memo 2026-01",
     }
     # The overlay is Acme's: the same scenario from another lender is agency rules only.
     other = post_assessment(client, scenario, api_key(other_organisation)).json()["programs"][0]

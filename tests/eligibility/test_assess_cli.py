@@ -57,15 +57,39 @@ def test_json_that_is_not_an_object_exits_2():
     code, output = run(["-"], "[1, 2, 3]")
 
     assert code == 2
-    assert output["error"] == "invalid_scenario"
-    assert output["problems"][0]["field"] == "(body)"
+    assert output == {"error": "invalid scenario", "fields": {"(body)": "the scenario must be a JSON object"}}
 
 
 def test_unknown_program_exits_2():
     code, output = run(["-"], json.dumps(make_scenario(programs=["heloc"])))
 
     assert code == 2
-    assert "heloc" in output["message"]
+    assert "heloc" in output["fields"]["programs"]
+
+
+def test_unknown_purpose_and_negative_price_exit_2_and_assess_nothing():
+    code, output = run(["-"], json.dumps(make_scenario(purpose="refinance_please", purchase_price=-400000)))
+
+    assert code == 2
+    assert output["error"] == "invalid scenario"
+    assert set(output["fields"]) == {"purpose", "purchase_price"}
+    assert "programs" not in output
+
+
+def test_future_bankruptcy_exits_2_naming_the_event_date():
+    scenario = make_scenario(derogatory_events=[{"type": "chapter_7_bankruptcy", "date": "2026-03-03"}])
+
+    code, output = run(["-"], json.dumps(scenario))
+
+    assert code == 2
+    assert "derogatory_events[0].date" in output["fields"]
+
+
+def test_missing_optional_facts_exit_0_refer_and_list_them():
+    code, output = run(["-"], json.dumps(make_scenario(reserves_months=None, first_time_buyer=None)))
+
+    assert code == 0
+    assert {"reserves_months", "first_time_buyer"} <= set(output["missing_facts"])
 
 
 def test_overlays_file_is_applied(tmp_path):
@@ -85,3 +109,10 @@ def test_wrong_arguments_exit_2_with_usage():
 
     assert code == 2
     assert "usage" in output["message"]
+
+
+def test_cli_output_says_what_would_make_each_program_work():
+    code, output = run(["-"], json.dumps(make_scenario(programs=["fha"], down_payment="5000")))
+
+    assert code == 0
+    assert output["programs"][0]["what_would_make_it_work"][0]["change"] == {"down_payment": "14000.00"}

@@ -28,7 +28,7 @@ PAYMENT_KEYS = {"principal_interest", "mortgage_insurance", "taxes", "insurance"
 def test_output_has_exactly_the_contract_keys():
     result = assess(make_scenario())
 
-    assert set(result) == {"as_of", "rule_set_version", "programs"}
+    assert set(result) == {"as_of", "rule_set_version", "missing_facts", "programs"}
     assert result["as_of"] == "2026-03-02"
     assert [entry["program"] for entry in result["programs"]] == [
         "conventional",
@@ -38,12 +38,14 @@ def test_output_has_exactly_the_contract_keys():
         "jumbo",
     ]
     for entry in result["programs"]:
-        assert set(entry) == {"program", "status", "checks", "figures", "suggestions"}
+        # limit_table names the county limit table a loan limit came from (None when none was used).
+        assert set(entry) == {"program", "status", "checks", "figures", "suggestions", "limit_table"}
         assert entry["status"] in {"eligible", "ineligible", "refer"}
         assert set(entry["figures"]) == FIGURE_KEYS
         assert set(entry["figures"]["monthly_payment"]) == PAYMENT_KEYS
         for item in entry["checks"]:
-            assert set(item) == {"rule", "passed", "message", "source"}
+            # outcome: pass, fail or refer; citation: the primary source (document, section, dated version).
+            assert set(item) == {"rule", "passed", "outcome", "message", "source", "citation"}
             assert isinstance(item["passed"], bool)
             assert item["rule"] and item["message"] and item["source"]
 

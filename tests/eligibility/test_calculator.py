@@ -346,3 +346,11 @@ def test_a_broken_lender_overlay_still_lets_the_borrower_ask_for_a_quote(client,
     quote = send(client, QUOTE, {**hidden, **answers(), **contact()})
     assert quote.status_code == 303
     assert Lead.objects.count() == 1 and not Assessment.objects.exists()
+
+
+def test_monthly_debts_not_below_monthly_income_are_a_field_error_not_a_crash(client, organisation):
+    hidden = open_calculator(client)
+    response = send(client, PAGE, {**hidden, **answers(annual_income="24000", monthly_debts="2500")})
+
+    assert response.status_code == 200 and response.context["results"] is None
+    assert "must be less than your monthly income" in response.content.decode()

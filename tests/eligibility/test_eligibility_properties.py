@@ -6,7 +6,7 @@ from eligibility_scenarios import LOS_ANGELES, MIAMI_DADE, make_scenario
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from firstcall.eligibility.engine import assess
+from firstcall.eligibility.engine import ScenarioError, assess
 
 scenarios = st.fixed_dictionaries(
     {
@@ -34,6 +34,8 @@ scenarios = st.fixed_dictionaries(
 
 def build(fields: dict) -> dict:
     fields = dict(fields)
+    # Debts at or above income do not add up and are refused; keep generated scenarios valid.
+    fields["monthly_debts"] = str(min(int(fields["monthly_debts"]), int(fields["monthly_income"]) // 2))
     state = "FL" if fields["county_fips"] == MIAMI_DADE else "CA"
     down_percent = fields.pop("down_payment")
     if fields["purpose"] == "purchase":
@@ -67,7 +69,11 @@ def test_raising_the_credit_score_never_makes_an_eligible_program_ineligible(fie
 @given(scenarios, st.integers(1, 5000))
 def test_adding_debt_never_lowers_dti(fields, extra_debt):
     scenario = build(fields)
-    more_debt = {**scenario, "monthly_debts": str(int(scenario["monthly_debts"]) + extra_debt)}
+    income = int(scenario["monthly_income"])
+    more_debt = {
+        **scenario,
+        "monthly_debts": str(min(int(scenario["monthly_debts"]) + extra_debt, income - 1)),
+    }
 
     before, after = assess(scenario)["programs"], assess(more_debt)["programs"]
 
@@ -119,8 +125,12 @@ FIELDS = sorted(make_scenario()) + [
         st.sampled_from([name for name in FIELDS if name != "programs"]), json_values, max_size=12
     )
 )
-def test_any_json_values_give_an_assessment_never_a_crash(fields):
-    result = assess(fields)
+def test_any_json_values_give_an_assessment_or_a_named_refusal_never_a_crash(fields):
+    try:
+        result = assess(fields)
+    except ScenarioError as error:
+        assert error.fields and all(isinstance(why, str) and why for why in error.fields.values())
+        return
 
     assert len(result["programs"]) == 5
     for entry in result["programs"]:
@@ -133,6 +143,10 @@ def test_one_corrupted_field_in_a_good_scenario_never_crashes(fields, name, valu
     scenario = {**build(fields), name: value}
     scenario.pop("programs", None)
 
-    result = assess(scenario)
+    try:
+        result = assess(scenario)
+    except ScenarioError as error:
+        assert error.fields
+        return
 
     assert len(result["programs"]) == 5

@@ -1,5 +1,6 @@
 """FHA rules: ML 2010-29 credit tiers, 96.5% LTV, ML 2023-05 MIP, 31/43 ratios, derived county limits."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -99,7 +100,7 @@ def test_annual_mip_is_55_bps_on_the_base_loan_above_95_percent_ltv():
     ],
 )
 def test_annual_mip_follows_the_mortgagee_letter_2023_05_table(term_months, base_loan, ltv, bps, duration):
-    params = rule_book().versions("fha.annual_mip")[0].params
+    params = rule_book().rule("fha.annual_mip", date(2026, 3, 2)).params
 
     row = _annual_mip_row(params, Decimal(ltv), Decimal(base_loan), term_months)
 

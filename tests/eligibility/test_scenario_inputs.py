@@ -1,4 +1,4 @@
-"""Missing, invalid or contradictory input gives `refer` with the fields named: no crash, no guess."""
+"""Missing facts give `refer` with the facts named; wrong values are refused with every field named."""
 
 import pytest
 from eligibility_scenarios import assess_program, check, make_scenario, program
@@ -33,12 +33,18 @@ def test_purchase_without_loan_or_down_payment_refers_and_says_so():
     assert "loan_amount or down_payment" in check(fha, "input.missing.loan_amount")["message"]
 
 
-def test_loan_plus_down_payment_that_does_not_make_the_price_is_contradictory():
-    fha = assess_program("fha", loan_amount="330000", down_payment="80000")
+def refused(**changes) -> dict[str, str]:
+    with pytest.raises(ScenarioError) as raised:
+        assess(make_scenario(**changes))
+    body = raised.value.as_json()
+    assert set(body) == {"error", "fields"} and body["error"] == "invalid scenario"
+    return body["fields"]
 
-    assert fha["status"] == "refer"
-    contradiction = check(fha, "input.contradictory.loan_amount+down_payment")
-    assert "330000" in contradiction["message"] and "80000" in contradiction["message"]
+
+def test_loan_plus_down_payment_that_does_not_make_the_price_is_refused():
+    fields = refused(loan_amount="330000", down_payment="80000")
+
+    assert "330000" in fields["loan_amount"] and "80000" in fields["down_payment"]
 
 
 def test_loan_plus_down_payment_that_makes_the_price_is_accepted():
@@ -47,18 +53,18 @@ def test_loan_plus_down_payment_that_makes_the_price_is_accepted():
     assert fha["status"] == "eligible"
 
 
-def test_zip_and_county_in_different_counties_are_contradictory():
-    conventional = assess_program("conventional", zip="90210")
-
-    assert conventional["status"] == "refer"
-    assert "Los Angeles County" in check(conventional, "input.contradictory.county_fips+zip")["message"]
+def test_zip_and_county_in_different_counties_are_refused():
+    assert "Los Angeles County" in refused(zip="90210")["zip"]
 
 
-def test_state_that_does_not_match_the_county_is_contradictory():
-    conventional = assess_program("conventional", state="GA")
+def test_state_that_does_not_match_the_county_is_refused():
+    assert "Miami-Dade" in refused(state="GA")["state"]
 
-    assert conventional["status"] == "refer"
-    assert "Miami-Dade" in check(conventional, "input.contradictory.state+county_fips")["message"]
+
+def test_unknown_state_county_and_zip_are_refused():
+    assert "state" in refused(state="XX", county_fips=None)
+    assert "not a county" in refused(county_fips="99999")["county_fips"]
+    assert "not a known US ZIP" in refused(county_fips=None, zip="00000")["zip"]
 
 
 def test_zip_maps_to_its_county_for_loan_limits():
@@ -99,33 +105,59 @@ def test_decimal_and_date_objects_from_python_callers_are_accepted():
     assert from_python["figures"] == assess_program("fha")["figures"]
 
 
-def test_invalid_values_are_named_not_guessed():
-    fha = assess_program("fha", credit_score="excellent", monthly_income=True, units=7)
+def test_invalid_values_are_all_named_not_guessed():
+    fields = refused(credit_score="excellent", monthly_income=True, units=7)
 
-    assert fha["status"] == "refer"
-    assert "whole number" in check(fha, "input.invalid.credit_score")["message"]
-    assert "amount of money" in check(fha, "input.invalid.monthly_income")["message"]
-    assert "between 1 and 4" in check(fha, "input.invalid.units")["message"]
+    assert "whole number" in fields["credit_score"]
+    assert "amount of money" in fields["monthly_income"]
+    assert "between 1 and 4" in fields["units"]
+
+
+def test_unknown_enum_values_are_refused():
+    fields = refused(purpose="heloc", occupancy="vacation", property_type="castle")
+
+    assert "purchase" in fields["purpose"]
+    assert set(fields) == {"purpose", "occupancy", "property_type"}
+
+
+def test_zero_or_negative_amounts_are_refused():
+    assert "more than zero" in refused(purchase_price="-5")["purchase_price"]
+    assert "more than zero" in refused(monthly_income="0")["monthly_income"]
+    assert "zero or more" in refused(monthly_debts="-1")["monthly_debts"]
+
+
+def test_down_payment_not_below_the_price_is_refused():
+    assert "not less than purchase_price" in refused(down_payment="400001")["down_payment"]
+
+
+def test_credit_score_outside_300_to_850_is_refused():
+    assert "between 300 and 850" in refused(credit_score=900)["credit_score"]
+    assert "between 300 and 850" in refused(credit_score=299)["credit_score"]
+
+
+def test_debts_that_are_not_below_income_do_not_add_up_and_are_refused():
+    assert "monthly figures" in refused(monthly_debts="15000")["monthly_debts"]
 
 
 def test_interest_rate_given_as_a_fraction_is_rejected_with_an_example():
-    fha = assess_program("fha", interest_rate=0.065)
-
-    assert fha["status"] == "refer"
-    assert "6.5 means 6.5%" in check(fha, "input.invalid.interest_rate")["message"]
+    assert "6.5 means 6.5%" in refused(interest_rate=0.065)["interest_rate"]
 
 
-def test_single_family_with_two_units_is_contradictory():
-    fha = assess_program("fha", units=2)
-
-    assert "multi_family" in check(fha, "input.contradictory.property_type+units")["message"]
+def test_single_family_with_two_units_is_refused():
+    assert "multi_family" in refused(units=2)["units"]
 
 
-def test_derogatory_event_after_as_of_is_contradictory():
-    fha = assess_program("fha", derogatory_events=[{"type": "foreclosure", "date": "2026-06-01"}])
+def test_derogatory_event_after_the_application_date_is_refused():
+    fields = refused(derogatory_events=[{"type": "foreclosure", "date": "2026-06-01"}])
 
-    assert fha["status"] == "refer"
-    assert "after as_of" in check(fha, "input.contradictory.derogatory_events")["message"]
+    assert "after as_of" in fields["derogatory_events[0].date"]
+
+
+def test_missing_optional_facts_refer_and_are_listed():
+    result = assess(make_scenario(reserves_months=None, usda_rural_eligible=None, first_time_buyer=None))
+
+    assert {"reserves_months", "first_time_buyer"} <= set(result["missing_facts"])
+    assert program(result, "usda")["status"] == "refer"
 
 
 def test_refinance_needs_property_value_and_loan_amount():
@@ -148,7 +180,10 @@ def test_payload_that_is_not_an_object_raises_scenario_error():
     with pytest.raises(ScenarioError) as raised:
         assess(["not", "an", "object"])
 
-    assert raised.value.as_json()["error"] == "invalid_scenario"
+    assert raised.value.as_json() == {
+        "error": "invalid scenario",
+        "fields": {"(body)": "the scenario must be a JSON object"},
+    }
 
 
 def test_unknown_program_raises_scenario_error_naming_it():

@@ -61,11 +61,14 @@ def test_cash_out_refinance_fee_is_2_15_first_use():
     assert va["figures"]["upfront_fee"] == "6450.00"
 
 
-def test_funding_fee_rule_is_dated_to_the_2023_to_2031_window():
+def test_funding_fee_table_versions_follow_38_usc_3729_as_amended_by_pub_l_118_83():
+    # Pub. L. 118-83 "substituted 'November 29, 2031' for 'November 15, 2031' wherever appearing in table".
     versions = rule_book().versions("va.funding_fee")
 
     assert [(str(rule.effective_from), str(rule.effective_to)) for rule in versions] == [
-        ("2023-04-07", "2031-11-13")
+        ("2020-01-01", "2023-04-06"),
+        ("2023-04-07", "2031-11-28"),
+        ("2031-11-29", "None"),
     ]
 
 

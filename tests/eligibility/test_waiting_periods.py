@@ -7,10 +7,13 @@ from eligibility_scenarios import assess, check, make_scenario, program
 from firstcall.eligibility.engine.common import add_months
 
 
-def statuses_after(event_type: str, event_date: str) -> dict:
+def statuses_after(event_type: str, event_date: str, extenuating: bool | None = None) -> dict:
+    event = {"type": event_type, "date": event_date}
+    if extenuating is not None:
+        event["extenuating_circumstances"] = extenuating
     result = assess(
         make_scenario(
-            derogatory_events=[{"type": event_type, "date": event_date}],
+            derogatory_events=[event],
             monthly_income="20000",
             programs=["conventional", "fha", "va", "usda"],
         )
@@ -31,7 +34,7 @@ def test_chapter_7_three_years_ago_suits_fha_va_but_not_usda_or_standard_convent
     assert results["fha"]["status"] == "eligible"  # 2 years
     assert results["va"]["status"] == "eligible"  # 2 years
     assert results["usda"]["status"] == "ineligible"  # 3 years, ends 2026-03-03
-    assert results["conventional"]["status"] == "refer"  # 4 years, 2 with extenuating circumstances
+    assert results["conventional"]["status"] == "ineligible"  # 4 years; 2 only with documented circumstances
     usda = check(results["usda"], "usda.waiting_periods.chapter_7_bankruptcy")
     assert "ends on 2026-03-03" in usda["message"]
     assert any(
@@ -39,9 +42,11 @@ def test_chapter_7_three_years_ago_suits_fha_va_but_not_usda_or_standard_convent
     )
 
 
-def test_chapter_7_one_year_ago_is_too_soon_for_fha_and_conventional():
+def test_chapter_7_one_year_ago_is_too_soon_for_conventional_and_needs_extenuating_circumstances_for_fha():
     results = statuses_after("chapter_7_bankruptcy", "2025-01-15")
 
+    # HUD 4000.1: 12 to 24 months "may be acceptable" with documented extenuating circumstances, which the
+    # scenario does not state: the standard two years apply.
     assert results["fha"]["status"] == "ineligible"
     assert results["conventional"]["status"] == "ineligible"
     assert (
@@ -55,15 +60,25 @@ def test_foreclosure_five_years_ago_is_fine_for_fha_and_va_and_needs_a_person_fo
 
     assert results["fha"]["status"] == "eligible"  # 3 years
     assert results["va"]["status"] == "eligible"  # 2 years
-    assert results["conventional"]["status"] == "refer"  # 7 years, 3 with extenuating circumstances
+    assert results["conventional"]["status"] == "ineligible"  # 7 years; 3 only with documented circumstances
 
 
-def test_short_sale_two_and_a_half_years_ago_is_too_soon_for_fha():
-    results = statuses_after("short_sale", "2023-09-01")
+def test_short_sale_two_and_a_half_years_ago_is_too_soon_for_fha_without_extenuating_circumstances():
+    results = statuses_after("short_sale", "2023-09-01", extenuating=False)
 
     assert results["fha"]["status"] == "ineligible"  # 3 years
     assert results["va"]["status"] == "eligible"  # 2 years
-    assert results["conventional"]["status"] == "refer"  # 4 years, 2 with extenuating circumstances
+    # Fannie Mae B3-5.3-07: 4 years, or 2 with extenuating circumstances; none documented here.
+    assert results["conventional"]["status"] == "ineligible"
+
+
+def test_short_sale_two_and_a_half_years_ago_with_documented_circumstances_refers_fha_and_passes_conventional():
+    results = statuses_after("short_sale", "2023-09-01", extenuating=True)
+
+    assert results["fha"]["status"] == "refer"  # HUD: the underwriter may grant the exception
+    assert (
+        results["conventional"]["status"] == "eligible"
+    )  # Fannie Mae: 2 years with extenuating circumstances
 
 
 def test_chapter_13_within_twelve_months_needs_court_approval_for_fha():
@@ -90,7 +105,9 @@ def test_two_bankruptcies_within_seven_years_need_five_years_for_conventional():
     conventional = program(result, "conventional")
     multiple = check(conventional, "conventional.waiting_periods.multiple_bankruptcies")
     assert "2026-06-01" in multiple["message"]
-    assert conventional["status"] == "refer"  # 3-year extenuating minimum met
+    assert (
+        conventional["status"] == "ineligible"
+    )  # 3-year minimum met, but only with documented circumstances
 
 
 def test_months_are_added_calendar_style():

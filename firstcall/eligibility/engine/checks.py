@@ -84,16 +84,26 @@ class ProgramEvaluation:
     figures: Figures = field(default_factory=Figures)
     failures: int = 0
     referrals: int = 0
+    limit_table: object = None  # the LimitTable the loan limit came from, shown so the figure can be traced
 
-    def add(self, rule_id: str, outcome: str, message: str, source: str) -> None:
+    def add(self, rule_id: str, outcome: str, message: str, source: str, citation: str | None = None) -> None:
         if outcome == FAIL:
             self.failures += 1
         elif outcome == REFER:
             self.referrals += 1
-        self.checks.append({"rule": rule_id, "passed": outcome == PASS, "message": message, "source": source})
+        self.checks.append(
+            {
+                "rule": rule_id,
+                "passed": outcome == PASS,
+                "outcome": outcome,
+                "message": message,
+                "source": source,
+                "citation": citation or source,
+            }
+        )
 
     def record(self, rule: Rule, outcome: str, message: str, check_id: str | None = None) -> None:
-        self.add(check_id or rule.id, outcome, message, rule.source)
+        self.add(check_id or rule.id, outcome, message, rule.source, rule.citation_text)
 
     def no_rule(self, rule_id: str, as_of: object, what: str) -> None:
         self.add(
@@ -125,4 +135,5 @@ class ProgramEvaluation:
             "checks": self.checks,
             "figures": self.figures.as_json(),
             "suggestions": [suggestion.as_json() for suggestion in self.suggestions],
+            "limit_table": self.limit_table.as_json() if self.limit_table is not None else None,
         }

@@ -170,6 +170,14 @@ def check_term(context: ProgramContext, evaluation: ProgramEvaluation) -> None:
 
 
 def check_waiting_periods(context: ProgramContext, evaluation: ProgramEvaluation) -> None:
+    """Each event against the program's waiting period.
+
+    A period is `standard_months`, and optionally a shorter `extenuating_months` that an `exception` opens:
+    "extenuating_circumstances" (documented by the lender, given per event as `extenuating_circumstances`) or
+    "court_approval" (Chapter 13 plans). Inside the exception window the outcome is `with_exception`: "pass"
+    where the guide simply shortens the wait (Fannie Mae B3-5.3-07), "refer" where the agency leaves it to
+    the underwriter (HUD 4000.1 "may be acceptable"; VA Pamphlet 26-7 ch. 4).
+    """
     scenario = context.scenario
     rule_id = f"{context.program}.waiting_periods"
     if not scenario.has_all(("derogatory_events",)):
@@ -191,29 +199,42 @@ def check_waiting_periods(context: ProgramContext, evaluation: ProgramEvaluation
             f"{rule_id}.{event.type}",
             f"{EVENT_LABELS[event.type]} dated {event.date}",
             event.date,
-            period["standard_months"],
-            period["extenuating_months"],
+            period,
+            event.extenuating_circumstances,
+            f"derogatory_events[{event.index}].extenuating_circumstances",
             as_of,
             context.label,
         )
     multiple = rule.params.get("multiple_bankruptcies")
-    bankruptcies = sorted(event.date for event in scenario.derogatory_events if event.type in BANKRUPTCIES)
+    bankruptcies = sorted(
+        (event for event in scenario.derogatory_events if event.type in BANKRUPTCIES), key=lambda e: e.date
+    )
     if multiple and len(bankruptcies) > 1:
         latest = bankruptcies[-1]
-        window_start = add_months(latest, -multiple["lookback_months"])
-        if sum(1 for day in bankruptcies if day >= window_start) > 1:
+        window_start = add_months(latest.date, -multiple["lookback_months"])
+        if sum(1 for event in bankruptcies if event.date >= window_start) > 1:
             _judge_wait(
                 evaluation,
                 rule,
                 f"{rule_id}.multiple_bankruptcies",
                 f"more than one bankruptcy within {years_text(multiple['lookback_months'])} (latest "
-                f"{latest})",
-                latest,
-                multiple["standard_months"],
-                multiple["extenuating_months"],
+                f"{latest.date})",
+                latest.date,
+                multiple,
+                latest.extenuating_circumstances,
+                f"derogatory_events[{latest.index}].extenuating_circumstances",
                 as_of,
                 context.label,
             )
+
+
+def within_exception_window(start: date, period: dict, as_of: date) -> bool:
+    """True when as_of is past the exception wait but before the standard one."""
+    return (
+        add_months(start, period["extenuating_months"])
+        <= as_of
+        < add_months(start, period["standard_months"])
+    )
 
 
 def _judge_wait(
@@ -222,46 +243,93 @@ def _judge_wait(
     check_id: str,
     what: str,
     start: date,
-    standard_months: int,
-    extenuating_months: int,
+    period: dict,
+    extenuating: bool | None,
+    extenuating_field: str,
     as_of: date,
     label: str,
 ) -> None:
+    standard_months = period["standard_months"]
+    extenuating_months = period["extenuating_months"]
+    exception = period.get("exception")
+    if exception is None and extenuating_months < standard_months:
+        exception = "extenuating_circumstances"
+    with_exception = period.get("with_exception", REFER)
     standard_end = add_months(start, standard_months)
     extenuating_end = add_months(start, extenuating_months)
+    has_exception = exception is not None and extenuating_months < standard_months
     if as_of >= standard_end:
         evaluation.record(
             rule, PASS, f"{what}: the {years_text(standard_months)} wait ended on {standard_end}.", check_id
         )
-    elif as_of >= extenuating_end:
-        condition = (
-            "only with documented extenuating circumstances"
-            if extenuating_months
-            else "only with court or trustee approval and on-time plan payments"
-        )
-        evaluation.record(
-            rule,
-            REFER,
-            f"{what}: the standard {years_text(standard_months)} wait ends on {standard_end}; "
-            f"{label} allows it sooner {condition}, which a person must review.",
-            check_id,
-        )
-    else:
-        earliest = f"on {standard_end}"
-        if extenuating_months < standard_months:
-            earliest += f" ({extenuating_end} with extenuating circumstances)"
-        evaluation.record(
-            rule,
-            FAIL,
-            f"{what}: {label} needs a {years_text(standard_months)} wait, which ends {earliest}.",
-            check_id,
-        )
-        evaluation.suggest(
-            check_id,
-            "as_of",
-            standard_end.isoformat(),
-            f"{label} becomes possible {earliest}, when the waiting period after the {what} ends.",
-        )
+        return
+    sooner = "any time" if extenuating_months == 0 else f"from {extenuating_end}"
+    if has_exception and as_of >= extenuating_end:
+        if exception == "court_approval":
+            evaluation.record(
+                rule,
+                REFER,
+                f"{what}: the standard {years_text(standard_months)} wait ends on {standard_end}; "
+                f"{label} allows it sooner only with court or trustee approval and on-time plan payments, "
+                "which a person must review.",
+                check_id,
+            )
+            return
+        if extenuating is True:
+            if with_exception == PASS:
+                evaluation.record(
+                    rule,
+                    PASS,
+                    f"{what}: with documented extenuating circumstances {label} waits "
+                    f"{years_text(extenuating_months)}, which ended on {extenuating_end} (the standard "
+                    f"{years_text(standard_months)} wait ends on {standard_end}).",
+                    check_id,
+                )
+            else:
+                evaluation.record(
+                    rule,
+                    REFER,
+                    f"{what}: the standard {years_text(standard_months)} wait ends on {standard_end}; with the "
+                    f"documented extenuating circumstances {label} may accept it {sooner}, which an "
+                    "underwriter must decide.",
+                    check_id,
+                )
+            return
+        if extenuating is None:
+            # Not documented is not documented: the standard wait applies until the lender says otherwise.
+            evaluation.record(
+                rule,
+                FAIL,
+                f"{what}: {label} needs a {years_text(standard_months)} wait, which ends on {standard_end}; "
+                f"with documented extenuating circumstances ({extenuating_field}: true) {label} allows it "
+                f"{sooner}.",
+                check_id,
+            )
+            evaluation.suggest(
+                check_id,
+                "as_of",
+                standard_end.isoformat(),
+                f"{label} becomes possible on {standard_end}, when the standard waiting period after the {what} "
+                "ends, or sooner with documented extenuating circumstances.",
+            )
+            return
+    earliest = f"on {standard_end}"
+    if has_exception and exception == "extenuating_circumstances" and extenuating is not False:
+        if extenuating_months:
+            earliest += f" ({extenuating_end} with documented extenuating circumstances)"
+    why = "" if extenuating is not False else " (no extenuating circumstances documented)"
+    evaluation.record(
+        rule,
+        FAIL,
+        f"{what}: {label} needs a {years_text(standard_months)} wait{why}, which ends {earliest}.",
+        check_id,
+    )
+    evaluation.suggest(
+        check_id,
+        "as_of",
+        standard_end.isoformat(),
+        f"{label} becomes possible {earliest}, when the waiting period after the {what} ends.",
+    )
 
 
 def check_min_credit_score(

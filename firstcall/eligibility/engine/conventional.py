@@ -10,6 +10,7 @@ from .common import (
     LOCATION_FIELDS,
     PURPOSE_LABELS,
     ProgramContext,
+    add_months,
     apply_agency_overlays,
     check_ltv,
     check_min_credit_score,
@@ -25,6 +26,7 @@ from .common import (
     suggest_loan_amount,
     suggest_lower_debts,
     suggest_max_price,
+    within_exception_window,
 )
 from .finance import LoanTerms
 from .limits import ConformingLimits, conforming_limits
@@ -63,6 +65,9 @@ def evaluate(context: ProgramContext) -> ProgramEvaluation:
             "" if hard_floor else DU_SCORE_FLOOR_REMOVED,
         )
     check_waiting_periods(context, evaluation)
+    ltv_caps: list[tuple[Decimal, str]] = []
+    _check_foreclosure_restrictions(context, evaluation, ltv_caps)
+    _check_manufactured_home(context, evaluation, ltv_caps)
     reserves_rule = context.rule("conventional.reserves")
     if reserves_rule is not None and scenario.occupancy and scenario.units:
         required = Decimal(reserves_rule.params["months"][scenario.occupancy][str(scenario.units)])
@@ -72,6 +77,8 @@ def evaluate(context: ProgramContext) -> ProgramEvaluation:
     blocked = evaluation.has_failure()
 
     limits = conforming_limits(context)
+    if limits is not None:
+        evaluation.limit_table = limits.table
     grid_rule = context.rule("conventional.max_ltv")
     high_ltv_rule = context.rule("conventional.ltv_97")
     dti_rule = context.rule("conventional.max_dti")
@@ -93,7 +100,7 @@ def evaluate(context: ProgramContext) -> ProgramEvaluation:
 
     def max_ltv_for_loan(base_loan: Decimal) -> Decimal | None:
         maximum, _why = _max_ltv(
-            scenario, grid_rule, high_ltv_rule, limits, base_loan, scenario.first_time_buyer
+            scenario, grid_rule, high_ltv_rule, limits, base_loan, scenario.first_time_buyer, ltv_caps
         )
         return maximum
 
@@ -118,7 +125,13 @@ def evaluate(context: ProgramContext) -> ProgramEvaluation:
     if scenario.value is not None and scenario.base_loan is not None:
         _check_loan_limit(context, evaluation, limits, scenario.base_loan)
         maximum, why = _max_ltv(
-            scenario, grid_rule, high_ltv_rule, limits, scenario.base_loan, scenario.first_time_buyer
+            scenario,
+            grid_rule,
+            high_ltv_rule,
+            limits,
+            scenario.base_loan,
+            scenario.first_time_buyer,
+            ltv_caps,
         )
         ltv = scenario.base_loan * HUNDRED / scenario.value
         if ltv > NINETY_FIVE and maximum == NINETY_FIVE and high_ltv_rule is not None:
@@ -142,7 +155,7 @@ def evaluate(context: ProgramContext) -> ProgramEvaluation:
 
     fill_figures(context, evaluation, loan, limits.county_limit)
     if not blocked:
-        candidates = _ltv_candidates(scenario, grid_rule, high_ltv_rule, limits)
+        candidates = _ltv_candidates(scenario, grid_rule, high_ltv_rule, limits, ltv_caps)
         if overlay_max_ltv is not None:
             candidates = tuple(min(candidate, overlay_max_ltv) for candidate in candidates)
         evaluation.figures.max_purchase_price = solve_max_price(context, terms, candidates)
@@ -151,6 +164,26 @@ def evaluate(context: ProgramContext) -> ProgramEvaluation:
 
 
 def _max_ltv(
+    scenario,
+    grid_rule,
+    high_ltv_rule,
+    limits: ConformingLimits,
+    base_loan: Decimal,
+    first_time_buyer,
+    caps: list[tuple[Decimal, str]] = (),
+):
+    """(maximum LTV or None, plain-English reason): the grid's maximum, lowered by any special cap (a recent
+    foreclosure, a manufactured home cash-out)."""
+    maximum, why = _grid_max_ltv(scenario, grid_rule, high_ltv_rule, limits, base_loan, first_time_buyer)
+    if maximum is None:
+        return maximum, why
+    for cap, reason in caps:
+        if cap < maximum:
+            maximum, why = cap, f"{why}, capped for {reason}"
+    return maximum, why
+
+
+def _grid_max_ltv(
     scenario, grid_rule, high_ltv_rule, limits: ConformingLimits, base_loan: Decimal, first_time_buyer
 ):
     """(maximum LTV or None, plain-English reason) for this occupancy, purpose, units and loan tier."""
@@ -262,6 +295,7 @@ def _check_loan_limit(
                 f"for {units}, "
                 "which applies in every county.",
                 limits.source,
+                limits.citation,
             )
         else:
             evaluation.add(
@@ -271,6 +305,7 @@ def _check_loan_limit(
                 "limit for "
                 f"{limits.place} must be checked.",
                 limits.source,
+                limits.citation,
             )
         return
     limit = limits.county_limit
@@ -282,6 +317,7 @@ def _check_loan_limit(
             f"for {units} "
             f"({limits.place} limit {usd(limit)}).",
             limits.source,
+            limits.citation,
         )
     elif base_loan <= limit:
         evaluation.add(
@@ -291,6 +327,7 @@ def _check_loan_limit(
             f"{usd(limits.baseline)} baseline and "
             f"within the {usd(limit)} limit for {units} in {limits.place}.",
             limits.source,
+            limits.citation,
         )
     else:
         evaluation.add(
@@ -300,6 +337,7 @@ def _check_loan_limit(
             f"for {units} "
             f"in {limits.place}: that is a jumbo loan.",
             limits.source,
+            limits.citation,
         )
         suggest_loan_amount(context, evaluation, rule_id, limit, f"stays conforming in {limits.place}")
 
@@ -349,16 +387,121 @@ def _pmi_rate(params: dict, ltv: Decimal, score: int | None) -> Decimal | None:
     return None
 
 
-def _ltv_candidates(scenario, grid_rule, high_ltv_rule, limits) -> tuple[Decimal, ...]:
+def _ltv_candidates(scenario, grid_rule, high_ltv_rule, limits, caps=()) -> tuple[Decimal, ...]:
     """LTVs a minimum-down-payment price search tries: each loan tier's maximum (conforming, high-balance) and
     80%, where no mortgage insurance is needed (the only option when no MI estimate exists for the score)."""
     candidates = []
     for base_loan in (limits.baseline, limits.baseline + 1):
         maximum, _why = _max_ltv(
-            scenario, grid_rule, high_ltv_rule, limits, base_loan, scenario.first_time_buyer
+            scenario, grid_rule, high_ltv_rule, limits, base_loan, scenario.first_time_buyer, caps
         )
         if maximum is not None:
             candidates.append(maximum)
     if candidates:
         candidates.append(min(EIGHTY, max(candidates)))
     return tuple(candidates)
+
+
+def _check_foreclosure_restrictions(
+    context: ProgramContext, evaluation: ProgramEvaluation, ltv_caps: list[tuple[Decimal, str]]
+) -> None:
+    """B3-5.3-07: 3 to 7 years after a foreclosure (extenuating circumstances), only a principal residence
+    purchase or a limited cash-out refinance, at most 90% LTV ("Additional requirements after 3 years up to 7
+    years: 90% maximum LTV ... The purchase of a principal residence is permitted. Limited cash-out
+    refinances are permitted for all occupancy types.")."""
+    scenario = context.scenario
+    rule = context.rule("conventional.waiting_periods")
+    if rule is None or not scenario.derogatory_events or scenario.as_of is None:
+        return
+    limits = rule.params.get("foreclosure_with_extenuating_circumstances")
+    period = rule.params["events"]["foreclosure"]
+    if limits is None:
+        return
+    recent = [
+        event
+        for event in scenario.derogatory_events
+        if event.type == "foreclosure"
+        and event.extenuating_circumstances is not False
+        and within_exception_window(event.date, period, scenario.as_of)
+    ]
+    if not recent:
+        return
+    event = recent[-1]
+    check_id = "conventional.waiting_periods.foreclosure_restrictions"
+    what = f"Between 3 and 7 years after the foreclosure dated {event.date}"
+    ltv_caps.append((Decimal(limits["max_ltv"]), "a foreclosure 3 to 7 years ago"))
+    if scenario.purpose is None or scenario.occupancy is None:
+        return
+    if scenario.purpose not in limits["purposes"]:
+        evaluation.record(
+            rule,
+            FAIL,
+            f"{what}, Fannie Mae allows only a principal residence purchase or a limited cash-out "
+            f"refinance; this is a {PURPOSE_LABELS[scenario.purpose]}.",
+            check_id,
+        )
+        evaluation.suggest(
+            check_id,
+            "as_of",
+            add_months(event.date, period["standard_months"]).isoformat(),
+            f"A cash-out refinance becomes possible on {add_months(event.date, period['standard_months'])}, "
+            "7 years after the foreclosure.",
+        )
+    elif scenario.purpose == "purchase" and scenario.occupancy not in limits["purchase_occupancies"]:
+        evaluation.record(
+            rule,
+            FAIL,
+            f"{what}, Fannie Mae allows a purchase only of a principal residence; this is "
+            f"{scenario.occupancy.replace('_', ' ')}.",
+            check_id,
+        )
+    else:
+        evaluation.record(
+            rule,
+            PASS,
+            f"{what}, a {PURPOSE_LABELS[scenario.purpose]} of this occupancy is allowed, at most "
+            f"{limits['max_ltv']}% LTV.",
+            check_id,
+        )
+
+
+def _check_manufactured_home(
+    context: ProgramContext, evaluation: ProgramEvaluation, ltv_caps: list[tuple[Decimal, str]]
+) -> None:
+    """B5-2-02: "principal residences (single- and multi-width), and second home dwellings (multi-width
+    only)"; "ineligible ...: investment properties"; Eligibility Matrix: cash-out at most 65% LTV."""
+    scenario = context.scenario
+    if scenario.property_type != "manufactured":
+        return
+    rule = context.rule("conventional.manufactured_housing")
+    if rule is None:
+        evaluation.no_rule("conventional.manufactured_housing", scenario.as_of, "manufactured housing")
+        return
+    params = rule.params
+    if scenario.purpose == "cash_out_refinance":
+        ltv_caps.append((Decimal(params["cash_out_max_ltv"]), "a manufactured home cash-out refinance"))
+    if scenario.occupancy is None:
+        return
+    if scenario.occupancy in params["ineligible_occupancies"]:
+        evaluation.record(
+            rule, FAIL, "Fannie Mae does not buy loans on manufactured homes held as investment properties."
+        )
+        return
+    if scenario.occupancy == "second_home":
+        width = scenario.manufactured_home_width
+        if width is None:
+            evaluation.record(
+                rule,
+                REFER,
+                "A manufactured second home must be multi-width; manufactured_home_width is not given.",
+            )
+        elif width not in params["second_home_widths"]:
+            evaluation.record(
+                rule, FAIL, "A single-width manufactured home can be financed only as a principal residence."
+            )
+        else:
+            evaluation.record(rule, PASS, "A multi-width manufactured home may be a second home.")
+        return
+    evaluation.record(
+        rule, PASS, "A manufactured home may be a principal residence (single- or multi-width)."
+    )

@@ -40,6 +40,7 @@ class County:
 class ZipLookup:
     county: County | None
     problem: str = ""  # why no county, in plain English
+    unknown_zip: bool = False
 
 
 def normalise_county_name(name: str) -> str:
@@ -147,7 +148,7 @@ def county_for_zip(zip5: str, file_name: str) -> ZipLookup:
     except (ValueError, TypeError):
         matches = []
     if not matches:
-        return ZipLookup(None, f"ZIP {zip5} is not a known US ZIP code")
+        return ZipLookup(None, f"ZIP {zip5} is not a known US ZIP code", unknown_zip=True)
     record = matches[0]
     state = record.get("state") or ""
     county_name = record.get("county") or ""

@@ -57,6 +57,8 @@ def evaluate(context: ProgramContext) -> ProgramEvaluation:
     dti_rule = context.rule("fha.dti")
     conforming = conforming_limits(context)
     limit = fha_limit(context, conforming)
+    if limit is not None:
+        evaluation.limit_table = limit.table
     missing = False
     for rule_id, rule in (
         ("fha.max_ltv", ltv_rule),
@@ -231,7 +233,7 @@ def _check_loan_limit(
             )
         else:
             text = f"within the FHA limit of {usd(limit.definite_limit)} for {units} ({limit.explanation})"
-        evaluation.add(rule_id, PASS, f"Base loan {usd(base_loan)} is {text}.", limit.source)
+        evaluation.add(rule_id, PASS, f"Base loan {usd(base_loan)} is {text}.", limit.source, limit.citation)
         return
     if limit.fail_above is None or base_loan <= limit.fail_above:
         evaluation.add(
@@ -240,6 +242,7 @@ def _check_loan_limit(
             f"Base loan {usd(base_loan)} is above the {usd(limit.definite_limit)} FHA floor for {units}; "
             f"{limit.explanation}.",
             limit.source,
+            limit.citation,
         )
         suggest_loan_amount(
             context, evaluation, rule_id, limit.definite_limit, "is within FHA limits in every county"
@@ -251,6 +254,7 @@ def _check_loan_limit(
         f"Base loan {usd(base_loan)} is {usd(base_loan - limit.fail_above)} over the FHA limit of "
         f"{usd(limit.fail_above)} for {units} ({limit.explanation}).",
         limit.source,
+        limit.citation,
     )
     suggest_loan_amount(
         context,

@@ -64,6 +64,8 @@ def evaluate(context: ProgramContext) -> ProgramEvaluation:
     for name in missing:
         evaluation.no_rule(f"jumbo.{name}", scenario.as_of, f"jumbo {name.replace('_', ' ')}")
     limits = conforming_limits(context)
+    if limits is not None:
+        evaluation.limit_table = limits.table
     if context.rule("conventional.conforming_limits") is None:
         evaluation.no_rule(
             "jumbo.applicability", scenario.as_of, "the conforming limit that jumbo starts above"

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .common import ProgramContext
+from .limit_tables import LimitTable, table_for
+from .money import usd
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +18,14 @@ class ConformingLimits:
     place: str  # "Los Angeles County, CA" or a description of what is unknown
     source: str
     rule_id: str = "conventional.conforming_limits"
+    table: LimitTable | None = None  # the county table the county limit came from
+    rule_citation: str = ""
+
+    @property
+    def citation(self) -> str:
+        if self.table is None:
+            return self.rule_citation or self.source
+        return f"{self.table.label} ({self.table.file_name}); {self.rule_citation}"
 
     @property
     def high_cost(self) -> bool:
@@ -41,17 +51,39 @@ def _conforming_limits(context: ProgramContext) -> ConformingLimits | None:
     ceiling = Decimal(rule.params["ceiling"][units])
     county = scenario.county
     if county is None:
-        return ConformingLimits(baseline, ceiling, None, "an unknown county", rule.source)
-    if not scenario.county_limits_in_force:
+        return ConformingLimits(
+            baseline, ceiling, None, "an unknown county", rule.source, rule_citation=rule.citation_text
+        )
+    table = table_for("conforming", scenario.as_of, context.book)
+    if table is None:
         return ConformingLimits(
             baseline,
             ceiling,
             None,
             f"{county.label} (no county limit table for {scenario.as_of.year})",
             rule.source,
+            rule_citation=rule.citation_text,
         )
-    limit_file = context.book.county_limit_file(scenario.as_of)
-    return ConformingLimits(baseline, ceiling, county.limit(scenario.units), county.label, limit_file.source)
+    county_limit = table.limit(county.fips, scenario.units)
+    if county_limit is None:
+        return ConformingLimits(
+            baseline,
+            ceiling,
+            None,
+            f"{county.label} (not in {table.label})",
+            table.source,
+            table=table,
+            rule_citation=rule.citation_text,
+        )
+    return ConformingLimits(
+        baseline,
+        ceiling,
+        county_limit,
+        county.label,
+        table.source,
+        table=table,
+        rule_citation=rule.citation_text,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +95,15 @@ class FhaLimit:
     # Between definite_limit and fail_above only HUD's county lookup can tell: refer.
     explanation: str
     source: str
+    # HUD's county table when imported, else the conforming table the limit was derived from.
+    table: LimitTable | None = None
+    rule_citation: str = ""
+
+    @property
+    def citation(self) -> str:
+        if self.table is None:
+            return self.rule_citation or self.source
+        return f"{self.table.label} ({self.table.file_name}); {self.rule_citation}"
 
 
 SPECIAL_FHA_STATES = ("AK", "HI", "GU", "VI")
@@ -87,16 +128,39 @@ def fha_limit(context: ProgramContext, conforming: ConformingLimits | None) -> F
     units = str(scenario.units)
     floor = Decimal(rule.params["floor"][units])
     ceiling = Decimal(rule.params["ceiling"][units])
-    derived = "derived from the conforming county limit (HUD's county table is not available offline)"
-    if scenario.state in SPECIAL_FHA_STATES:
+    county = scenario.county
+    table = table_for("fha", scenario.as_of)
+    if table is not None and county is not None:
+        county_limit = table.limit(county.fips, scenario.units)
+        if county_limit is not None:
+            # HUD's own county figure: definite both ways, no referral between the floor and the ceiling.
+            return FhaLimit(
+                floor,
+                ceiling,
+                county_limit,
+                county_limit,
+                f"{county.label} FHA limit from {table.label} ({table.file_name})",
+                table.source,
+                table,
+                rule_citation=rule.citation_text,
+            )
+    derived = "derived from the conforming county limit (no HUD county table imported for this year)"
+    special_states = rule.params.get("special_exception_states", SPECIAL_FHA_STATES)
+    if scenario.state in special_states:
+        # ML 2025-23: AK, HI, GU and VI have a higher "special exception" ceiling; the floor is national.
+        special = rule.params.get("special_exception_ceiling")
+        special_ceiling = Decimal(special[units]) if special else None
         return FhaLimit(
             floor,
-            ceiling,
+            special_ceiling or ceiling,
             floor,
-            None,
-            f"{scenario.state} uses special FHA limits: check HUD's county lookup",
+            special_ceiling,
+            f"{scenario.state} is a special exception area (ceiling "
+            f"{usd(special_ceiling) if special_ceiling else 'unknown'}); its county FHA limit must be checked "
+            "in HUD's county table",
             rule.source,
         )
+    conforming_table = conforming.table if conforming is not None else None
     if conforming is None or conforming.county_limit is None:
         return FhaLimit(
             floor,
@@ -105,6 +169,7 @@ def fha_limit(context: ProgramContext, conforming: ConformingLimits | None) -> F
             ceiling,
             "the county FHA limit is unknown here: check HUD's county lookup",
             rule.source,
+            rule_citation=rule.citation_text,
         )
     county_limit = conforming.county_limit
     if conforming.high_cost:
@@ -116,6 +181,8 @@ def fha_limit(context: ProgramContext, conforming: ConformingLimits | None) -> F
             limit,
             f"{conforming.place} is a high-cost county; FHA limit {derived}",
             rule.source,
+            conforming_table,
+            rule_citation=rule.citation_text,
         )
     return FhaLimit(
         floor,
@@ -126,4 +193,6 @@ def fha_limit(context: ProgramContext, conforming: ConformingLimits | None) -> F
         "and "
         f"the conforming limit: check HUD's county lookup",
         rule.source,
+        conforming_table,
+        rule_citation=rule.citation_text,
     )

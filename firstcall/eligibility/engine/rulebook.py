@@ -30,6 +30,11 @@ class Rule:
     params: dict[str, Any]
     note: str = ""
     see_also: tuple[str, ...] = ()
+    # The primary source: {"document", "section", "version"}; `quote` is the guide's own wording.
+    citation: tuple[tuple[str, str], ...] = ()
+    quote: str = ""
+    checked: date | None = None  # when the rule was last compared with its primary source
+    citation_text: str = ""  # "document, section, version": what a check quotes as its authority
 
     def in_force_on(self, day: date) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
@@ -110,6 +115,11 @@ def _parse_rule(raw: dict[str, Any], program: str, file_name: str) -> Rule:
             raise RuleDataError(f"{where}: missing {key!r}")
     if not str(raw["id"]).startswith(program + "."):
         raise RuleDataError(f"{where}: rule ids in {file_name} must start with '{program}.'")
+    citation = raw.get("citation")
+    if not isinstance(citation, dict) or not all(
+        citation.get(key) for key in ("document", "section", "version")
+    ):
+        raise RuleDataError(f"{where}: citation must name the primary source's document, section and version")
     source = raw["source"]
     if not isinstance(source, str) or not source.startswith(("http://", "https://")):
         raise RuleDataError(f"{where}: source must be a URL")
@@ -125,6 +135,10 @@ def _parse_rule(raw: dict[str, Any], program: str, file_name: str) -> Rule:
         params=raw["params"],
         note=raw.get("note", ""),
         see_also=tuple(raw.get("see_also", ())),
+        citation=tuple((str(key), str(value)) for key, value in citation.items()),
+        citation_text=", ".join(str(citation[key]) for key in ("document", "section", "version")),
+        quote=raw.get("quote", ""),
+        checked=_parse_date(raw["checked"], where) if raw.get("checked") else None,
     )
 
 

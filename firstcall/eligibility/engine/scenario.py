@@ -19,6 +19,8 @@ from .rulebook import PROGRAMS, RuleBook
 PURPOSES = ("purchase", "rate_term_refinance", "cash_out_refinance")
 OCCUPANCIES = ("primary", "second_home", "investment")
 PROPERTY_TYPES = ("single_family", "condo", "townhouse", "manufactured", "multi_family")
+# Fannie Mae B5-2-02 tells single-width from multi-width manufactured homes; nothing else asks.
+MANUFACTURED_HOME_WIDTHS = ("single_width", "multi_width")
 DEROGATORY_EVENT_TYPES = (
     "chapter_7_bankruptcy",
     "chapter_13_bankruptcy",
@@ -41,6 +43,8 @@ class Problem:
     kind: str  # "missing" | "invalid" | "contradictory"
     fields: tuple[str, ...]
     message: str
+    # The names a validation error reports ("derogatory_events[0].date"); the fields themselves when empty.
+    names: tuple[str, ...] = ()
 
     @property
     def rule(self) -> str:
@@ -58,6 +62,9 @@ class VeteranStatus:
 class DerogatoryEvent:
     type: str
     date: date
+    # Documented extenuating circumstances (a lender's finding); None when the scenario does not say.
+    extenuating_circumstances: bool | None = None
+    index: int = 0
 
 
 @dataclass(slots=True)
@@ -66,6 +73,7 @@ class Scenario:
     purpose: str | None = None
     occupancy: str | None = None
     property_type: str | None = None
+    manufactured_home_width: str | None = None
     units: int | None = None
     state: str | None = None
     county: County | None = None
@@ -98,8 +106,10 @@ class Scenario:
     # Results several programs share (e.g. the conforming limits), computed once per assessment.
     shared: dict[str, object] = field(default_factory=dict)
 
-    def add_problem(self, kind: str, fields: tuple[str, ...], message: str) -> None:
-        problem = Problem(kind, fields, message)
+    def add_problem(
+        self, kind: str, fields: tuple[str, ...], message: str, names: tuple[str, ...] = ()
+    ) -> None:
+        problem = Problem(kind, fields, message, names)
         self.problems.append(problem)
         for name in fields:
             self.problem_fields.setdefault(name, problem)
@@ -113,6 +123,20 @@ class Scenario:
             if problem is not None and problem not in found:
                 found.append(problem)
         return found
+
+    def validation_errors(self) -> dict[str, str]:
+        """Invalid or contradictory values (not missing ones), by field name: the scenario is refused."""
+        errors: dict[str, str] = {}
+        for problem in self.problems:
+            if problem.kind != "missing":
+                for name in problem.names or problem.fields:
+                    errors.setdefault(name, problem.message)
+        return errors
+
+    def missing_facts(self) -> list[str]:
+        return sorted(
+            {name for problem in self.problems if problem.kind == "missing" for name in problem.fields}
+        )
 
     def has_all(self, fields: tuple[str, ...]) -> bool:
         return self.problem_fields.keys().isdisjoint(fields)
@@ -246,6 +270,10 @@ def parse_scenario(payload: dict, book: RuleBook) -> Scenario:
         "property_type", PROPERTY_TYPES, "property eligibility depends on it"
     )
     scenario.units = read.integer("units", 1, 4, "loan limits and LTV depend on the number of units")
+    if read.present("manufactured_home_width"):
+        scenario.manufactured_home_width = read.choice(
+            "manufactured_home_width", MANUFACTURED_HOME_WIDTHS, ""
+        )
     _check_units_match_property_type(scenario)
 
     _parse_location(payload, scenario, read, book)
@@ -254,6 +282,18 @@ def parse_scenario(payload: dict, book: RuleBook) -> Scenario:
     scenario.credit_score = read.integer("credit_score", 300, 850, "minimum score and pricing depend on it")
     scenario.monthly_income = read.money("monthly_income", why="DTI needs it", allow_zero=False)
     scenario.monthly_debts = read.money("monthly_debts", why="back-end DTI needs it (give 0 if none)")
+    if (
+        scenario.monthly_income is not None
+        and scenario.monthly_debts is not None
+        and scenario.monthly_debts >= scenario.monthly_income
+    ):
+        scenario.add_problem(
+            "contradictory",
+            ("monthly_debts", "monthly_income"),
+            f"monthly_debts {scenario.monthly_debts} is not less than monthly_income {scenario.monthly_income}: "
+            "both must be monthly figures (gross income, minimum payments on other debts)",
+            ("monthly_debts",),
+        )
     scenario.monthly_taxes = read.money("monthly_taxes", why="the housing payment needs it (give 0 if none)")
     scenario.monthly_insurance = read.money("monthly_insurance", why="the housing payment needs it")
     hoa = read.money("monthly_hoa", required=False)
@@ -347,7 +387,9 @@ def _parse_location(payload: dict, scenario: Scenario, read: _Reader, book: Rule
         else:
             lookup = county_for_zip(zip5, file_name)
             county_from_zip = lookup.county
-            if county_from_zip is None and raw_fips is None:
+            if lookup.unknown_zip:
+                read.invalid("zip", f"{zip5} is not a known US ZIP code")
+            elif county_from_zip is None and raw_fips is None:
                 scenario.add_problem("missing", ("county_fips",), lookup.problem)
 
     if (
@@ -397,6 +439,14 @@ def _parse_amounts(payload: dict, scenario: Scenario, read: _Reader) -> None:
             return
         # LTV is measured against the lesser of price and appraised value.
         scenario.value = min(price, value) if value is not None else price
+        if down is not None and down >= price:
+            scenario.add_problem(
+                "contradictory",
+                ("down_payment", "purchase_price"),
+                f"down_payment {down} is not less than purchase_price {price}: no loan is needed",
+                ("down_payment",),
+            )
+            return
         if loan is not None and down is not None:
             if abs(price - down - loan) > Decimal("0.01"):
                 scenario.add_problem(
@@ -409,13 +459,6 @@ def _parse_amounts(payload: dict, scenario: Scenario, read: _Reader) -> None:
         elif loan is not None:
             scenario.base_loan = loan
         elif down is not None:
-            if down >= price:
-                scenario.add_problem(
-                    "contradictory",
-                    ("down_payment", "purchase_price"),
-                    f"down_payment {down} covers the whole purchase_price {price}: no loan is needed",
-                )
-                return
             scenario.base_loan = price - down
         elif not ({"loan_amount", "down_payment"} & scenario.problem_fields.keys()):
             scenario.add_problem(
@@ -482,18 +525,43 @@ def _parse_derogatory_events(payload: dict, scenario: Scenario, read: _Reader) -
                 "invalid",
                 ("derogatory_events",),
                 f"{where}.type must be one of {', '.join(DEROGATORY_EVENT_TYPES)}",
+                (f"{where}.type",),
             )
             return
         day = _parse_date(item.get("date"))
         if day is None:
-            scenario.add_problem("invalid", ("derogatory_events",), f"{where}.date must be a date YYYY-MM-DD")
+            scenario.add_problem(
+                "invalid",
+                ("derogatory_events",),
+                f"{where}.date must be a date YYYY-MM-DD",
+                (f"{where}.date",),
+            )
             return
         if scenario.as_of is not None and day > scenario.as_of:
             scenario.add_problem(
                 "contradictory",
                 ("derogatory_events",),
-                f"{where} ({item['type']}) is dated {day}, after as_of {scenario.as_of}",
+                f"{where} ({item['type']}) is dated {day}, after as_of {scenario.as_of}: it cannot have happened "
+                "yet",
+                (f"{where}.date",),
             )
             return
-        events.append(DerogatoryEvent(item["type"], day))
+        if day > date.today():
+            scenario.add_problem(
+                "invalid",
+                ("derogatory_events",),
+                f"{where} ({item['type']}) is dated {day}, in the future",
+                (f"{where}.date",),
+            )
+            return
+        extenuating = item.get("extenuating_circumstances")
+        if extenuating is not None and not isinstance(extenuating, bool):
+            scenario.add_problem(
+                "invalid",
+                ("derogatory_events",),
+                f"{where}.extenuating_circumstances must be true or false",
+                (f"{where}.extenuating_circumstances",),
+            )
+            return
+        events.append(DerogatoryEvent(item["type"], day, extenuating, index))
     scenario.derogatory_events = tuple(events)

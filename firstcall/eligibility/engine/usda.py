@@ -113,6 +113,12 @@ def evaluate(context: ProgramContext) -> ProgramEvaluation:
         )
         if loan.dti_front is not None:
             gus = "needs a GUS Accept or a documented ratio waiver"
+            if "waiver_max_dti_front" in dti_rule.params:
+                gus = (
+                    "needs a GUS Accept, or a ratio waiver (PITI up to "
+                    f"{dti_rule.params['waiver_max_dti_front']}%, every applicant's credit score "
+                    f"{dti_rule.params['waiver_min_credit_score']} or higher, and a compensating factor)"
+                )
             check_ratio(
                 context,
                 evaluation,

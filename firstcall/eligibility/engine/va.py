@@ -89,6 +89,8 @@ def evaluate(context: ProgramContext) -> ProgramEvaluation:
 
     limits = conforming_limits(context) if veteran.first_use is False else None
     loan_limit = limits.county_limit if limits is not None else None
+    if limits is not None:
+        evaluation.limit_table = limits.table
     max_ltv_value = ltv_rule.params["by_purpose"].get(scenario.purpose)
     agency_max_ltv = None if max_ltv_value is None else Decimal(max_ltv_value)
     max_ltv = (

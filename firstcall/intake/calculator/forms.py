@@ -67,6 +67,13 @@ class CalculatorForm(forms.Form):
             self.add_error(
                 "down_payment", "The down payment must be less than the price: then you need a loan."
             )
+        income, debts = cleaned.get("annual_income"), cleaned.get("monthly_debts")
+        if income is not None and debts is not None and debts * 12 >= income:
+            # The assessment refuses debts that are not below income (usually a yearly figure given monthly).
+            self.add_error(
+                "monthly_debts",
+                "Enter your monthly debt payments; they must be less than your monthly income.",
+            )
         return cleaned
 
     def answers(self) -> dict:

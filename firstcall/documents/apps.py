@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class DocumentsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "firstcall.documents"
+    label = "documents"
+    verbose_name = "Borrower documents"

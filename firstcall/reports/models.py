@@ -1,0 +1,119 @@
+"""Report data: daily rollups per organisation, day of arrival, source, loan officer and loan type, kept current
+by the worker and rebuilt by a command, so report pages never scan leads. Plus the lender's own inputs: revenue
+per funded loan, monthly source fees, funded loans heard from the LOS, and who gets the weekly digest."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from firstcall.reports.engine.figures import CONVERSION_LABELS, SPEED_KEYS
+
+
+class DailyRollup(models.Model):
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(help_text="The day the leads arrived, in the organisation's time zone")
+    source_id = models.BigIntegerField(null=True)
+    owner_id = models.BigIntegerField(null=True)
+    team_id = models.BigIntegerField(null=True)
+    loan_type = models.CharField(max_length=20, blank=True)
+    pipeline_kind = models.CharField(max_length=20, blank=True)
+    leads = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0, help_text="Repeat deliveries merged into a lead")
+    contacted = models.PositiveIntegerField(default=0)
+    applied = models.PositiveIntegerField(default=0)
+    approved = models.PositiveIntegerField(default=0)
+    funded = models.PositiveIntegerField(default=0)
+    lost = models.PositiveIntegerField(default=0)
+    funded_amount = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    lead_cost = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["organisation", "day"])]
+
+    def __str__(self):
+        return f"{self.day} rollup ({self.leads} leads)"
+
+
+# The speed histograms and the conversion by speed are plain counter columns (touch_<bucket>, contact_<bucket>,
+# conversion_<n>_<leads|applied|funded>), so a report sums them in the database instead of reading each row.
+HISTOGRAM_COLUMNS = [f"{kind}_{key}" for kind in ("touch", "contact") for key in SPEED_KEYS]
+CONVERSION_COLUMNS = [
+    f"conversion_{index}_{measure}"
+    for index in range(len(CONVERSION_LABELS))
+    for measure in ("leads", "applied", "funded")
+]
+for _column in HISTOGRAM_COLUMNS + CONVERSION_COLUMNS:
+    DailyRollup.add_to_class(_column, models.PositiveIntegerField(default=0))
+
+
+class StaleDay(models.Model):
+    """A day whose rollup must be rebuilt because one of its leads changed (new, moved, assigned, funded)."""
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    marked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation", "day"], name="stale_day_once")]
+
+    def __str__(self):
+        return f"Rebuild {self.day}"
+
+
+class FundedLoan(models.Model):
+    """A funded loan as the LOS (or a person closing the lead) reported it: amount and date for the money report."""
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    lead = models.OneToOneField("leads.Lead", on_delete=models.CASCADE, related_name="funded_loan")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    funded_on = models.DateField()
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"Funded {self.amount} on {self.funded_on}"
+
+
+class ReportSettings(models.Model):
+    organisation = models.OneToOneField("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    revenue_bps = models.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        default=0,
+        help_text="Revenue per funded loan in basis points of the amount",
+    )
+    revenue_flat = models.DecimalField(
+        max_digits=10, decimal_places=2, default=0, help_text="Revenue per funded loan, flat"
+    )
+    # pipeline kind -> {"applied": stage name, "approved": stage name}: which stage counts as each funnel step.
+    funnel_stages = models.JSONField(default=dict, blank=True)
+    recent_refreshed_at = models.DateTimeField(null=True, blank=True, help_text="Last refresh of recent days")
+
+    def __str__(self):
+        return f"Report settings for {self.organisation}"
+
+
+class SourceMonthlyFee(models.Model):
+    source = models.ForeignKey("leads.LeadSource", on_delete=models.CASCADE, related_name="monthly_fees")
+    month = models.DateField(help_text="The first day of the month")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "month"], name="one_fee_per_source_month")]
+
+    def __str__(self):
+        return f"{self.amount} for {self.month:%B %Y}"
+
+
+class DigestSubscription(models.Model):
+    """A manager (or a loan officer, for their own numbers) who gets the weekly digest, on a chosen day and hour."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_digest"
+    )
+    weekday = models.PositiveSmallIntegerField(default=0, help_text="0 = Monday")
+    hour = models.PositiveSmallIntegerField(default=8)
+    is_active = models.BooleanField(default=True)
+    last_sent_on = models.DateField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Digest for {self.user}"

@@ -1,0 +1,345 @@
+"""The reports, read from the daily rollups only: funnel, speed to lead, money (ROI) and cadences. Each answers
+with the counts and sums behind every ratio, so a reader (or a script) can check the arithmetic. Who sees what:
+a loan officer their own leads, a manager their teams' (and unassigned), an admin or an API key everything."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet, Sum
+
+from firstcall.accounts.models import Team, User
+from firstcall.leads.models import Inquiry, IntakeRecord, LeadSource
+from firstcall.reports.engine.figures import (
+    CONVERSION_LABELS,
+    SPEED_KEYS,
+    funnel,
+    histogram_percentile,
+    money_figures,
+    percent,
+    share_within,
+)
+from firstcall.reports.models import (
+    CONVERSION_COLUMNS,
+    HISTOGRAM_COLUMNS,
+    DailyRollup,
+    ReportSettings,
+    SourceMonthlyFee,
+)
+
+GROUPINGS = ("source", "lo", "loan_type", "week", "team")
+MEASURES = (
+    "leads",
+    "duplicates",
+    "contacted",
+    "applied",
+    "approved",
+    "funded",
+    "lost",
+    "funded_amount",
+    "lead_cost",
+)
+
+
+class ReportRefused(PermissionError):
+    pass
+
+
+@dataclass
+class Filters:
+    organisation_id: int
+    date_from: date
+    date_to: date
+    by: str = ""
+    source_ids: list[int] = field(default_factory=list)
+    owner_ids: list[int] = field(default_factory=list)
+    team_ids: list[int] = field(default_factory=list)
+    loan_types: list[str] = field(default_factory=list)
+
+    def as_query(self) -> dict:
+        query = {"from": self.date_from.isoformat(), "to": self.date_to.isoformat()}
+        if self.by:
+            query["by"] = self.by
+        for name, values in (("source", self.source_ids), ("lo", self.owner_ids), ("team", self.team_ids),
+                             ("loan_type", self.loan_types)):  # fmt: skip
+            if values:
+                query[name] = ",".join(str(value) for value in values)
+        return query
+
+
+def scope(user: User | None, organisation_id: int) -> Q:
+    """The rollup rows a person may read. None is the organisation itself (an API key or the command line)."""
+    if user is None or user.is_org_admin:
+        return Q()
+    if user.role == User.Role.MANAGER:
+        teams = list(user.managed_teams.values_list("pk", flat=True))
+        members = User.teams.through.objects.filter(team_id__in=teams).values("user_id")
+        return Q(owner_id__in=members) | Q(owner_id__isnull=True) | Q(owner_id=user.pk)
+    if user.role == User.Role.LOAN_OFFICER:
+        return Q(owner_id=user.pk)
+    raise ReportRefused("Reports are for loan officers, managers and admins.")
+
+
+def rollups(user: User | None, filters: Filters) -> QuerySet[DailyRollup]:
+    rows = DailyRollup.objects.filter(
+        Q(organisation_id=filters.organisation_id, day__gte=filters.date_from, day__lte=filters.date_to)
+        & scope(user, filters.organisation_id)
+    )
+    if filters.source_ids:
+        rows = rows.filter(source_id__in=filters.source_ids)
+    if filters.owner_ids:
+        rows = rows.filter(owner_id__in=filters.owner_ids)
+    if filters.team_ids:
+        rows = rows.filter(team_id__in=filters.team_ids)
+    if filters.loan_types:
+        rows = rows.filter(loan_type__in=filters.loan_types)
+    return rows
+
+
+def _names(filters: Filters) -> dict[str, dict]:
+    organisation_id = filters.organisation_id
+    return {
+        "source": dict(LeadSource.objects.filter(organisation_id=organisation_id).values_list("pk", "name")),
+        "lo": {user.pk: (user.get_full_name() or user.username) for user in
+               User.objects.filter(organisation_id=organisation_id)},
+        "team": dict(Team.objects.filter(organisation_id=organisation_id).values_list("pk", "name")),
+    }  # fmt: skip
+
+
+def _group_key(row: dict, by: str):
+    if by == "source":
+        return row["source_id"]
+    if by == "lo":
+        return row["owner_id"]
+    if by == "team":
+        return row["team_id"]
+    if by == "loan_type":
+        return row["loan_type"]
+    if by == "week":
+        return row["day"] - timedelta(days=row["day"].weekday())
+    return "all"
+
+
+def _label(key, by: str, names: dict) -> str:
+    if by == "week":
+        return f"Week of {key:%b %-d, %Y}"
+    if key in (None, ""):
+        return {"source": "No source", "lo": "Unassigned", "team": "No team", "loan_type": "Not given"}.get(
+            by, "All"
+        )
+    if by in names:
+        return str(names[by].get(key, key))
+    if by == "loan_type":
+        return (
+            str(key).replace("_", " ").upper() if len(str(key)) <= 4 else str(key).replace("_", " ").title()
+        )
+    return "All leads"
+
+
+def grouped(user: User | None, filters: Filters) -> list[dict]:
+    """One dict per group: every measure summed by the database, with the histograms and the conversion by speed
+    put back together from their counter columns, ordered by label."""
+    if filters.by and filters.by not in GROUPINGS:
+        raise ValueError(f"by must be one of {', '.join(GROUPINGS)}")
+    columns = [*MEASURES, *HISTOGRAM_COLUMNS, *CONVERSION_COLUMNS]
+    sums = {column: Sum(column) for column in columns}
+    key_field = {"source": "source_id", "lo": "owner_id", "team": "team_id", "loan_type": "loan_type",
+                 "week": "day"}.get(filters.by)  # fmt: skip
+    rows = rollups(user, filters)
+    if key_field:
+        aggregated = rows.values(key_field).annotate(**sums).order_by()
+    else:
+        totals = rows.aggregate(**sums)
+        aggregated = [totals] if totals.get("leads") else []
+    groups: dict = {}
+    for row in aggregated:
+        key = row.get(key_field) if key_field else "all"
+        if filters.by == "week":
+            key = key - timedelta(days=key.weekday())
+        group = groups.setdefault(key, {column: 0 for column in columns})
+        for column in columns:
+            group[column] += row[column] or 0
+    names = _names(filters) if filters.by in ("source", "lo", "team") else {}
+    result = []
+    for key, values in groups.items():
+        result.append({
+            "key": key, "label": _label(key, filters.by, names), **{m: values[m] for m in MEASURES},
+            "first_touch": {k: values[f"touch_{k}"] for k in SPEED_KEYS if values[f"touch_{k}"]},
+            "first_contact": {k: values[f"contact_{k}"] for k in SPEED_KEYS if values[f"contact_{k}"]},
+            "conversion_by_speed": {
+                label: [values[f"conversion_{index}_{m}"] for m in ("leads", "applied", "funded")]
+                for index, label in enumerate(CONVERSION_LABELS)
+            },
+        })  # fmt: skip
+    return sorted(
+        result, key=lambda group: str(group["key"]) if filters.by == "week" else group["label"].lower()
+    )
+
+
+def funnel_report(user, filters: Filters) -> dict:
+    groups = []
+    for group in grouped(user, filters):
+        steps = funnel([("Leads", group["leads"]), ("Contacted", group["contacted"]),
+                        ("Applied", group["applied"]), ("Approved", group["approved"]),
+                        ("Funded", group["funded"])])  # fmt: skip
+        groups.append({"key": _jsonable(group["key"]), "label": group["label"], "steps": [
+            {"name": s.name, "count": s.count, "dropped": s.dropped, "from_previous_percent": s.from_previous,
+             "from_first_percent": s.from_first} for s in steps]})  # fmt: skip
+    return {"report": "funnel", "filters": filters.as_query(), "groups": groups}
+
+
+def speed_report(user, filters: Filters) -> dict:
+    groups = []
+    for group in grouped(user, filters):
+        touch, contact = group["first_touch"], group["first_contact"]
+        within_1, everyone = share_within(contact, 60)
+        within_5, _ = share_within(contact, 300)
+        touched_1, _ = share_within(touch, 60)
+        conversion = []
+        for label in CONVERSION_LABELS:
+            leads, applied, funded = group["conversion_by_speed"].get(label, [0, 0, 0])
+            conversion.append({"bucket": label, "leads": leads, "applied": applied, "funded": funded,
+                               "applied_percent": percent(applied, leads), "funded_percent": percent(funded, leads)})  # fmt: skip
+        groups.append({
+            "key": _jsonable(group["key"]), "label": group["label"], "leads": group["leads"],
+            "first_touch_median_s": histogram_percentile(touch, 0.5),
+            "first_touch_p90_s": histogram_percentile(touch, 0.9),
+            "first_touch_within_1_min": touched_1,
+            "first_contact_median_s": histogram_percentile(contact, 0.5),
+            "first_contact_p90_s": histogram_percentile(contact, 0.9),
+            "contacted_within_1_min": within_1, "contacted_within_5_min": within_5,
+            "contacted_within_1_min_percent": percent(within_1, everyone),
+            "contacted_within_5_min_percent": percent(within_5, everyone),
+            "conversion_by_speed": conversion,
+        })  # fmt: skip
+    return {"report": "speed", "filters": filters.as_query(), "groups": groups}
+
+
+def _monthly_fees(filters: Filters, source_ids: set | None) -> dict:
+    """Each source's flat monthly fees over the period, prorated by the days of each month inside it."""
+    fees: dict = defaultdict(Decimal)
+    rows = SourceMonthlyFee.objects.filter(
+        source__organisation_id=filters.organisation_id,
+        month__lte=filters.date_to,
+        month__gte=filters.date_from.replace(day=1),
+    )
+    for fee in rows:
+        next_month = (fee.month.replace(day=28) + timedelta(days=4)).replace(day=1)
+        days_in_month = (next_month - fee.month).days
+        start, end = max(fee.month, filters.date_from), min(next_month - timedelta(days=1), filters.date_to)
+        covered = (end - start).days + 1
+        if covered > 0 and (source_ids is None or fee.source_id in source_ids):
+            fees[fee.source_id] += fee.amount * covered / days_in_month
+    return fees
+
+
+def roi_report(user, filters: Filters) -> dict:
+    chosen = ReportSettings.objects.filter(organisation_id=filters.organisation_id).first()
+    bps = chosen.revenue_bps if chosen else Decimal(0)
+    flat = chosen.revenue_flat if chosen else Decimal(0)
+    groups = []
+    fees = _monthly_fees(filters, None) if filters.by in ("source", "") and user is None or (
+        user is not None and user.is_org_admin and filters.by in ("source", "")) else {}  # fmt: skip
+    for group in grouped(user, filters):
+        fee = fees.get(group["key"], Decimal(0)) if filters.by == "source" else sum(fees.values(), Decimal(0))
+        figures = money_figures(
+            leads=group["leads"], applications=group["applied"], funded=group["funded"],
+            lead_cost=group["lead_cost"] + fee, funded_amount=group["funded_amount"], revenue_bps=bps,
+            revenue_flat=flat,
+        )  # fmt: skip
+        groups.append({"key": _jsonable(group["key"]), "label": group["label"], "duplicates": group["duplicates"],
+                       **{name: getattr(figures, name) for name in figures.__dataclass_fields__},
+                       "monthly_fees": fee.quantize(Decimal("0.01"))})  # fmt: skip
+    return {"report": "roi", "filters": filters.as_query(), "revenue_bps": bps, "revenue_flat": flat,
+            "groups": groups}  # fmt: skip
+
+
+def cadences_report(user, filters: Filters) -> dict:
+    """Cadence step results per step and template: sent, delivered, replied, opted out."""
+    from firstcall.cadences.models import StepRun
+
+    runs = StepRun.objects.filter(
+        enrolment__lead__organisation_id=filters.organisation_id,
+        due_at__date__gte=filters.date_from,
+        due_at__date__lte=filters.date_to,
+    )
+    if user is not None:
+        runs = runs.filter(_lead_scope(user))
+    rows = defaultdict(lambda: defaultdict(int))
+    for run in runs.values(
+        "step__version__cadence__name", "step__position", "step__kind", "step__template__name", "status",
+        "message__status", "enrolment__status", "enrolment__stop_reason",
+    ):  # fmt: skip
+        key = (run["step__version__cadence__name"], run["step__position"], run["step__kind"],
+               run["step__template__name"] or "")  # fmt: skip
+        counts = rows[key]
+        counts["due"] += 1
+        counts[f"step_{run['status']}"] += 1
+        if run["message__status"]:
+            counts["sent"] += run["message__status"] in ("sent", "delivered")
+            counts["delivered"] += run["message__status"] == "delivered"
+            counts["failed"] += run["message__status"] == "failed"
+            counts["suppressed"] += run["message__status"] == "suppressed"
+        counts["ended_by_reply"] += run["enrolment__stop_reason"] == "replied"
+        counts["ended_by_opt_out"] += run["enrolment__stop_reason"] == "opted_out"
+    groups = [{"cadence": cadence, "step": position + 1, "kind": kind, "template": template, **counts,
+               "reply_percent": percent(counts["ended_by_reply"], counts["sent"])}
+              for (cadence, position, kind, template), counts in
+              sorted(rows.items(), key=lambda item: (str(item[0][0]), item[0][1]))]  # fmt: skip
+    return {"report": "cadences", "filters": filters.as_query(), "groups": groups}
+
+
+def _lead_scope(user) -> Q:
+    rows = scope(user, user.organisation_id)
+    if not rows:
+        return Q()
+    from firstcall.leads.access import visible_leads
+
+    return Q(enrolment__lead__in=visible_leads(user))
+
+
+def vendor_credits(user, filters: Filters, source_id: int) -> list[dict]:
+    """Duplicates and rejected deliveries from one vendor over the period, in the shape vendors take for credits."""
+    from firstcall.accounts.models import Organisation
+    from firstcall.reports.rollups import day_bounds
+
+    scope(user, filters.organisation_id)
+    organisation = Organisation.objects.get(pk=filters.organisation_id)
+    start, _ = day_bounds(organisation, filters.date_from)
+    _, end = day_bounds(organisation, filters.date_to)
+    rows = []
+    for inquiry in Inquiry.objects.filter(
+        source_id=source_id, source__organisation_id=filters.organisation_id, received_at__gte=start,
+        received_at__lt=end, lead__created_at__lt=start,
+    ).values("received_at", "data", "match_reason"):  # fmt: skip
+        rows.append({"received_at": inquiry["received_at"].isoformat(), "vendor_lead_id": _vendor_id(inquiry["data"]),
+                     "reason": "duplicate", "detail": inquiry["match_reason"]})  # fmt: skip
+    for record in IntakeRecord.objects.filter(
+        source_id=source_id, organisation_id=filters.organisation_id, received_at__gte=start,
+        received_at__lt=end, status="rejected",
+    ).values("received_at", "idempotency_key", "reasons"):  # fmt: skip
+        reasons = "; ".join(str(reason) for reason in (record["reasons"] or []))
+        rows.append({"received_at": record["received_at"].isoformat(), "vendor_lead_id": record["idempotency_key"],
+                     "reason": "invalid", "detail": reasons})  # fmt: skip
+    return sorted(rows, key=lambda row: row["received_at"])
+
+
+def _vendor_id(data) -> str:
+    data = data or {}
+    return str(data.get("external_id") or data.get("vendor_lead_id") or data.get("lead_id") or "")
+
+
+def _jsonable(key):
+    return key.isoformat() if isinstance(key, date) else key
+
+
+REPORTS = {"funnel": funnel_report, "speed": speed_report, "roi": roi_report, "cadences": cadences_report}
+
+
+def monthly_fee_total(filters: Filters) -> Decimal:
+    return sum(_monthly_fees(filters, None).values(), Decimal(0))
+
+
+def leads_total(user, filters: Filters) -> int:
+    return rollups(user, filters).aggregate(total=Sum("leads"))["total"] or 0

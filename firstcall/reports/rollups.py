@@ -1,0 +1,298 @@
+"""Daily rollups: one row per (day of arrival, source, loan officer, loan type, pipeline) with the funnel counts,
+money and speed histograms of that day's leads. A day is rebuilt whole from its leads whenever one of them
+changes (the worker marks it stale from the domain events), and `firstcall reports rebuild` rebuilds them all."""
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from django.db import connection, transaction
+from django.db.models import Min, Q
+
+from firstcall.accounts.models import Organisation, User
+from firstcall.leads.models import Inquiry, Lead
+from firstcall.pipeline.models import Stage, TimelineEvent
+from firstcall.reports.engine.figures import bucket_of, conversion_index
+from firstcall.reports.models import (
+    CONVERSION_COLUMNS,
+    HISTOGRAM_COLUMNS,
+    DailyRollup,
+    FundedLoan,
+    ReportSettings,
+    StaleDay,
+)
+
+# Which stage counts as each funnel step, by name, unless the organisation chose others (ReportSettings).
+DEFAULT_STEP_STAGES = {"contacted": "Contacted", "applied": "Application", "approved": "Clear to close"}
+VENDOR_COST_KEYS = ("lead_cost", "cost", "price", "bid", "cpl")
+
+
+def zone_of(organisation) -> ZoneInfo:
+    try:
+        return ZoneInfo(organisation.time_zone or "America/New_York")
+    except (KeyError, ValueError):
+        return ZoneInfo("America/New_York")
+
+
+def day_bounds(organisation, day: date) -> tuple[datetime, datetime]:
+    zone = zone_of(organisation)
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    return start, datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+
+
+def arrival_day(organisation, moment: datetime) -> date:
+    return moment.astimezone(zone_of(organisation)).date()
+
+
+def mark_stale(organisation_id: int, day: date) -> None:
+    StaleDay.objects.get_or_create(organisation_id=organisation_id, day=day)
+
+
+def mark_lead_stale(lead_id: int) -> bool:
+    lead = Lead.objects.filter(pk=lead_id).select_related("organisation").only(
+        "created_at", "organisation__time_zone", "organisation_id"
+    ).first()  # fmt: skip
+    if lead is None:
+        return False
+    mark_stale(lead.organisation_id, arrival_day(lead.organisation, lead.created_at))
+    return True
+
+
+def _step_positions(organisation) -> dict[int, dict[str, int]]:
+    """pipeline id -> {step: position of the stage that counts as reaching it}."""
+    chosen = (
+        ReportSettings.objects.filter(organisation=organisation)
+        .values_list("funnel_stages", flat=True)
+        .first()
+    )
+    positions: dict[int, dict[str, int]] = defaultdict(dict)
+    stages = Stage.objects.filter(pipeline__organisation=organisation).values(
+        "pipeline_id", "pipeline__kind", "name", "position"
+    )
+    for stage in stages:
+        names = {**DEFAULT_STEP_STAGES, **((chosen or {}).get(stage["pipeline__kind"]) or {})}
+        for step, name in names.items():
+            if stage["name"].lower() == str(name).lower():
+                positions[stage["pipeline_id"]][step] = stage["position"]
+    return positions
+
+
+def _furthest_positions(lead_ids: list[int]) -> dict[int, int]:
+    """Each lead's furthest open or won stage reached, from its stage history (a lost lead keeps how far it got)."""
+    reached: dict[int, set[int]] = defaultdict(set)
+    for lead_id, data in TimelineEvent.objects.filter(
+        lead_id__in=lead_ids, kind=TimelineEvent.Kind.STAGE_CHANGED
+    ).values_list("lead_id", "data"):
+        if isinstance(data, dict) and data.get("to_stage_id"):
+            reached[lead_id].add(data["to_stage_id"])
+    stage_ids = {stage_id for ids in reached.values() for stage_id in ids}
+    position_of = dict(
+        Stage.objects.filter(pk__in=stage_ids)
+        .exclude(outcome=Stage.Outcome.LOST)
+        .values_list("pk", "position")
+    )
+    return {
+        lead_id: max((position_of[s] for s in ids if s in position_of), default=-1)
+        for lead_id, ids in reached.items()
+    }
+
+
+def _vendor_cost(data: dict) -> Decimal | None:
+    for key in VENDOR_COST_KEYS:
+        value = (data or {}).get(key)
+        if value not in (None, ""):
+            try:
+                return Decimal(str(value).replace("$", "").replace(",", "").strip())
+            except InvalidOperation:
+                return None
+    return None
+
+
+def _loan_amount(lead: dict) -> Decimal:
+    if lead["purchase_price"] is not None:
+        return lead["purchase_price"] - (lead["down_payment"] or 0)
+    return lead["loan_balance"] or Decimal(0)
+
+
+def rebuild_day(organisation: Organisation, day: date) -> int:
+    return rebuild_days(organisation, day, day)
+
+
+def rebuild_days(organisation: Organisation, first: date, last: date) -> int:
+    """Rebuild the rollups of every day from `first` to `last` (inclusive) from their leads, in one pass."""
+    start, _ = day_bounds(organisation, first)
+    _, end = day_bounds(organisation, last)
+    zone = zone_of(organisation)
+    leads = list(
+        Lead.objects.filter(organisation=organisation, created_at__gte=start, created_at__lt=end, is_test=False).values(
+            "pk", "source_id", "owner_id", "loan_type", "pipeline_id", "pipeline__kind", "stage__position",
+            "stage__outcome", "first_touch_at", "first_human_contact_at", "created_at", "purchase_price",
+            "down_payment", "loan_balance", "source__cost_per_lead",
+        )
+    )  # fmt: skip
+    ids = [lead["pk"] for lead in leads]
+    furthest, funded_loans, vendor_costs = {}, {}, {}
+    for chunk_start in range(0, len(ids), 5000):
+        chunk = ids[chunk_start : chunk_start + 5000]
+        furthest.update(_furthest_positions(chunk))
+        funded_loans.update(FundedLoan.objects.filter(lead_id__in=chunk).values_list("lead_id", "amount"))
+        first_inquiry = (
+            Inquiry.objects.filter(lead_id__in=chunk)
+            .values("lead_id")
+            .annotate(first=Min("pk"))
+            .values("first")
+        )
+        vendor_costs.update(
+            (lead_id, _vendor_cost(data))
+            for lead_id, data in Inquiry.objects.filter(pk__in=first_inquiry).exclude(data={}).values_list(
+                "lead_id", "data"
+            )
+        )  # fmt: skip
+    steps = _step_positions(organisation)
+    team_of = dict(
+        User.teams.through.objects.filter(user_id__in={lead["owner_id"] for lead in leads if lead["owner_id"]})
+        .values_list("user_id", "team_id")
+    )  # fmt: skip
+    rows: dict[tuple, dict] = {}
+
+    def row_for(day, source_id, owner_id, loan_type, pipeline_kind):
+        key = (day, source_id, owner_id, loan_type or "", pipeline_kind or "")
+        if key not in rows:
+            rows[key] = {
+                **COUNTERS, "organisation_id": organisation.pk, "day": day, "source_id": source_id,
+                "owner_id": owner_id, "team_id": team_of.get(owner_id), "loan_type": loan_type or "",
+                "pipeline_kind": pipeline_kind or "", "funded_amount": Decimal(0), "lead_cost": Decimal(0),
+            }  # fmt: skip
+        return rows[key]
+
+    for lead in leads:
+        day = lead["created_at"].astimezone(zone).date()
+        row = row_for(day, lead["source_id"], lead["owner_id"], lead["loan_type"], lead["pipeline__kind"])
+        reached = max(
+            furthest.get(lead["pk"], -1), lead["stage__position"] if lead["stage__outcome"] != "lost" else -1
+        )
+        positions = steps.get(lead["pipeline_id"], {})
+        won = lead["stage__outcome"] == Stage.Outcome.WON or lead["pk"] in funded_loans
+        contacted = lead["first_human_contact_at"] is not None or reached >= positions.get("contacted", 10**6)
+        applied = won or reached >= positions.get("applied", 10**6)
+        approved = won or reached >= positions.get("approved", 10**6)
+        row["leads"] += 1
+        row["contacted"] += contacted
+        row["applied"] += applied
+        row["approved"] += approved
+        row["funded"] += won
+        row["lost"] += lead["stage__outcome"] == Stage.Outcome.LOST
+        if won:
+            row["funded_amount"] += funded_loans.get(lead["pk"]) or _loan_amount(lead)
+        vendor_cost = vendor_costs.get(lead["pk"])
+        row["lead_cost"] += vendor_cost if vendor_cost is not None else (lead["source__cost_per_lead"] or 0)
+        row["touch_" + bucket_of(_seconds(lead["created_at"], lead["first_touch_at"]))] += 1
+        contact_seconds = _seconds(lead["created_at"], lead["first_human_contact_at"])
+        row["contact_" + bucket_of(contact_seconds)] += 1
+        speed = conversion_index(contact_seconds)
+        row[f"conversion_{speed}_leads"] += 1
+        row[f"conversion_{speed}_applied"] += applied
+        row[f"conversion_{speed}_funded"] += won
+    # Repeat deliveries (merged into a lead that arrived on an earlier day): what a vendor should credit.
+    for inquiry in Inquiry.objects.filter(
+        lead__organisation=organisation, received_at__gte=start, received_at__lt=end
+    ).exclude(lead__created_at__gte=start).values(
+        "received_at", "source_id", "lead__owner_id", "lead__loan_type", "lead__pipeline__kind", "lead__created_at"
+    ):  # fmt: skip
+        day = inquiry["received_at"].astimezone(zone).date()
+        if inquiry["lead__created_at"].astimezone(zone).date() < day:
+            row_for(day, inquiry["source_id"], inquiry["lead__owner_id"], inquiry["lead__loan_type"],
+                    inquiry["lead__pipeline__kind"])["duplicates"] += 1  # fmt: skip
+    with transaction.atomic():
+        # One rebuild of an organisation's rollups at a time (several workers sweep at once).
+        Organisation.objects.select_for_update().filter(pk=organisation.pk).values_list(
+            "pk", flat=True
+        ).first()
+        DailyRollup.objects.filter(organisation=organisation, day__gte=first, day__lte=last).delete()
+        _insert(list(rows.values()))
+    return len(rows)
+
+
+COUNTERS = {
+    column: 0
+    for column in ("leads", "duplicates", "contacted", "applied", "approved", "funded", "lost",
+                   *HISTOGRAM_COLUMNS, *CONVERSION_COLUMNS)
+}  # fmt: skip
+
+
+def _insert(rows: list[dict]) -> None:
+    """One INSERT per batch of rows: a rollup row has some seventy columns, and the ORM's per-field preparation
+    would cost more than building the rows."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    table = connection.ops.quote_name(DailyRollup._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(column) for column in columns)
+    placeholders = ", ".join(["%s"] * len(columns))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 1000):
+            cursor.executemany(
+                f"INSERT INTO {table} ({names}) VALUES ({placeholders})",  # noqa: S608 - our own column names
+                [[row[column] for column in columns] for row in rows[start : start + 1000]],
+            )
+
+
+def _seconds(start: datetime, end: datetime | None) -> float | None:
+    return None if end is None else max((end - start).total_seconds(), 0.0)
+
+
+def rebuild(organisation: Organisation, since: date | None = None) -> int:
+    """Rebuild every day from the organisation's first lead (or `since`) to today, a month at a time; returns
+    the number of days rebuilt."""
+    first = Lead.objects.filter(organisation=organisation).aggregate(first=Min("created_at"))["first"]
+    if first is None:
+        DailyRollup.objects.filter(organisation=organisation).delete()
+        return 0
+    day = max(arrival_day(organisation, first), since) if since else arrival_day(organisation, first)
+    last = arrival_day(organisation, datetime.now(tz=zone_of(organisation)))
+    DailyRollup.objects.filter(organisation=organisation, day__lt=day).delete()
+    rebuilt = 0
+    while day <= last:
+        chunk_end = min(day + timedelta(days=30), last)
+        rebuild_days(organisation, day, chunk_end)
+        rebuilt += (chunk_end - day).days + 1
+        day = chunk_end + timedelta(days=1)
+    return rebuilt
+
+
+RECENT_REFRESH_EVERY = timedelta(minutes=5)
+
+
+def refresh_recent_days(now: datetime | None = None) -> int:
+    """Mark today and yesterday stale for each organisation that had leads since, at most every five minutes
+    (claimed by updating the organisation's refresh time, so one worker does it)."""
+    now = now or datetime.now(tz=ZoneInfo("UTC"))
+    marked = 0
+    recent = Lead.objects.filter(created_at__gte=now - timedelta(days=2)).values_list(
+        "organisation_id", flat=True
+    )
+    for organisation in Organisation.objects.filter(pk__in=recent.distinct()):
+        settings_row, _ = ReportSettings.objects.get_or_create(organisation=organisation)
+        claimed = ReportSettings.objects.filter(pk=settings_row.pk).filter(
+            Q(recent_refreshed_at__isnull=True) | Q(recent_refreshed_at__lte=now - RECENT_REFRESH_EVERY)
+        ).update(recent_refreshed_at=now)  # fmt: skip
+        if claimed:
+            today = arrival_day(organisation, now)
+            mark_stale(organisation.pk, today)
+            mark_stale(organisation.pk, today - timedelta(days=1))
+            marked += 2
+    return marked
+
+
+def rebuild_stale(limit: int = 50) -> int:
+    """For the worker's sweep: refresh the recent days, then rebuild the days marked stale, oldest mark first."""
+    refresh_recent_days()
+    done = 0
+    for stale in StaleDay.objects.select_related("organisation").order_by("marked_at")[:limit]:
+        # Claimed by deleting the mark: a change during the rebuild marks the day again, to be rebuilt again.
+        claimed, _ = StaleDay.objects.filter(pk=stale.pk).delete()
+        if claimed:
+            rebuild_day(stale.organisation, stale.day)
+            done += 1
+    return done

@@ -1,0 +1,15 @@
+"""Report rollups follow the domain events: a day is marked stale when one of its leads moves stage, and the
+worker's sweep rebuilds it (see docs/events.md). New leads and their first assignment are not subscribed to, so
+capture pays for no extra task: the sweep refreshes today's and yesterday's rollups every few minutes instead
+(firstcall/reports/rollups.py, refresh_recent_days)."""
+
+from firstcall.reports.rollups import mark_lead_stale
+
+
+def lead_changed(event) -> dict:
+    return {"marked": mark_lead_stale(event.payload["lead_id"])}
+
+
+SUBSCRIBERS = {
+    "lead.stage_changed": [lead_changed],
+}
