@@ -85,10 +85,8 @@ def stopwatch() -> Iterator[dict]:
 
 
 def firstcall_command() -> list[str]:
-    """The `firstcall` console script of the running interpreter's environment (fallback: the module)."""
-    script = Path(sys.executable).with_name("firstcall")
-    if script.exists():
-        return [str(script)]
+    """This checkout's FirstCall, run by this interpreter (with cwd=REPO_ROOT and REPO_ROOT first on
+    PYTHONPATH, see product_env): never an installed `firstcall` script, which may belong to another copy."""
     return [sys.executable, "-m", "firstcall.cli"]
 
 
@@ -97,6 +95,9 @@ def product_env(database_url: str | None, data_dir: Path, **extra: str) -> dict:
     another database in (DATABASE_URL is removed when None so SQLite in data_dir is used)."""
     env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
     env["FIRSTCALL_DATA_DIR"] = str(data_dir)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(REPO_ROOT), *([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])]
+    )
     env.setdefault("FIRSTCALL_LOG_LEVEL", "WARNING")
     if database_url:
         env["DATABASE_URL"] = database_url

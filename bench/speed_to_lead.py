@@ -153,6 +153,11 @@ class LeadRun:
     answered: float = 0.0
     status: str = ""
     lead_id: int | None = None
+    intake_record_id: int | None = None  # with --respond-async: the lead id is read from the record later
+
+
+# `--respond-async`: send `Prefer: respond-async` (202 at once, capture in the worker; docs/intake.md).
+PREFER: dict[str, str] = {}
 
 
 # --- HTTP load ------------------------------------------------------------------------------------------
@@ -193,7 +198,7 @@ def post_leads(
     def work():
         with httpx.Client(
             base_url=base_url,
-            headers={"X-Api-Key": api_key, "Content-Type": "application/json"},
+            headers={"X-Api-Key": api_key, "Content-Type": "application/json", **PREFER},
             timeout=60,
             verify=tls,
             limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
@@ -212,6 +217,8 @@ def post_leads(
                     item.status = str(response.status_code)
                     if response.status_code == 201:
                         item.lead_id = response.json()["lead_id"]
+                    elif response.status_code == 202:
+                        item.intake_record_id = response.json()["intake_record_id"]
                 except Exception as error:  # noqa: BLE001 - a failed request is a result
                     item.status = type(error).__name__
                 item.answered = time.monotonic()
@@ -376,10 +383,14 @@ def wait_for_texts(arrived: Arrivals, runs: list[LeadRun], database: Database, t
     """Until every accepted lead has its first text and its alert, or the rest are held by quiet hours, or the
     last lead's deadline passes."""
     give_up = runs[-1].scheduled + deadline
-    waiting_text = {item.phone for item in runs if item.lead_id}
+    waiting_text = {item.phone for item in runs if item.lead_id or item.intake_record_id}
+    resolve_lead_ids(runs, database, tables)
     waiting_alert = {item.lead_id for item in runs if item.lead_id}
     last_db_check = 0.0
     while time.monotonic() < give_up:
+        if any(item.intake_record_id and not item.lead_id for item in runs):
+            resolve_lead_ids(runs, database, tables)
+            waiting_alert |= {item.lead_id for item in runs if item.lead_id} - arrived.alerts.keys()
         arrived.update()
         waiting_text -= arrived.first_touch.keys()
         waiting_alert -= arrived.alerts.keys()
@@ -390,6 +401,18 @@ def wait_for_texts(arrived: Arrivals, runs: list[LeadRun], database: Database, t
             last_db_check = time.monotonic()
             continue
         time.sleep(0.1)
+
+
+def resolve_lead_ids(runs: list[LeadRun], database: "Database", tables: dict) -> None:
+    """Leads accepted with 202 get their lead id from their intake record once the worker has captured them."""
+    pending = {item.intake_record_id: item for item in runs if item.intake_record_id and not item.lead_id}
+    if not pending:
+        return
+    ids = ",".join(str(int(pk)) for pk in pending)
+    for record_id, lead_id in database.rows(
+        f"SELECT id, lead_id FROM {tables['intake']} WHERE id IN ({ids}) AND lead_id IS NOT NULL"  # noqa: S608
+    ):
+        pending[record_id].lead_id = lead_id
 
 
 # --- one database ---------------------------------------------------------------------------------------
@@ -529,7 +552,7 @@ def measure_database(
     wall_offset = time.time() - time.monotonic()
     first_touch_latencies, alert_latencies, missing, held, failures = [], [], [], [], {}
     for item in runs:
-        if item.status != "201":
+        if item.status not in ("201", "202"):
             failures[item.status] = failures.get(item.status, 0) + 1
             missing.append(item)
             continue
@@ -551,7 +574,7 @@ def measure_database(
     first = seconds_summary(first_touch_latencies)
     alert = seconds_summary(alert_latencies)
     steps = breakdown(runs, facts, wall_offset)
-    accepted = sum(1 for item in runs if item.status == "201")
+    accepted = sum(1 for item in runs if item.status in ("201", "202"))
     missing_alerts = accepted - len(alert_latencies)
     _common.say(
         f"[{label}] capture request (open loop, from scheduled time): "
@@ -811,8 +834,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--profile", action="store_true", help="Also cProfile capture() and deliver() per database"
     )
+    parser.add_argument(
+        "--respond-async",
+        action="store_true",
+        help="Post with `Prefer: respond-async`: 202 at once, the capture runs in the task worker",
+    )
     parser.add_argument("--phase", choices=["prepare", "profile"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.respond_async:
+        PREFER["Prefer"] = "respond-async"
     if args.phase == "prepare":
         phase_prepare()
         return 0
@@ -905,6 +935,7 @@ def main(argv: list[str] | None = None) -> int:
     if "postgres" in results and headline is not results["postgres"]:
         final["postgres"] = results["postgres"]
     final["quick"] = args.quick
+    final["respond_async"] = args.respond_async
     final["total_seconds"] = round(time.perf_counter() - started, 1)
     _common.print_result(final)
     return 0

@@ -4,6 +4,8 @@ management command."""
 import os
 import sys
 
+HYPHENATED_COMMANDS = {"rotate-keys": "rotate_keys"}
+
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
@@ -40,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if len(argv) == 1:
         argv.append("help")
+    # Commands spelled with a hyphen on the command line (firstcall rotate-keys) are Python modules with "_".
+    argv[1] = HYPHENATED_COMMANDS.get(argv[1], argv[1])
     execute_from_command_line(["firstcall", *argv[1:]])
     return 0
 

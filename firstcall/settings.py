@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # the API docs page then uses its bundled Swagger UI files, not a CDN (our CSP allows 'self' only)
     "django_tasks",
     "django_tasks_db",
     "firstcall.events",
@@ -66,6 +67,7 @@ INSTALLED_APPS = [
     "firstcall.eligibility",
     "firstcall.documents",
     "firstcall.reports",
+    "firstcall.integrations",
     "firstcall.assistant",
     "firstcall.portals",
     "firstcall.web",
@@ -75,12 +77,15 @@ INSTALLED_APPS = [
 # (firstcall/events/registry.py). The whole answer to "what happens after X" is in these modules.
 EVENT_SUBSCRIBERS: list[str] = [
     "firstcall.flows.subscribers",
+    "firstcall.integrations.subscribers",
+    "firstcall.pipeline.subscribers",
     "firstcall.reports.subscribers",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "firstcall.accounts.security_headers.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -90,6 +95,7 @@ MIDDLEWARE = [
     "firstcall.accounts.middleware.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "firstcall.web.middleware.ViewerTimeZoneMiddleware",
 ]
 
 ROOT_URLCONF = "firstcall.urls"
@@ -206,13 +212,32 @@ SESSION_IDLE_TIMEOUT_SECONDS = env_int("FIRSTCALL_SESSION_IDLE_SECONDS", 30 * 60
 SIGN_IN_FAILURES_PER_USERNAME = env_int("FIRSTCALL_SIGN_IN_FAILURES_PER_USERNAME", 5)
 SIGN_IN_FAILURES_PER_IP = env_int("FIRSTCALL_SIGN_IN_FAILURES_PER_IP", 20)
 SIGN_IN_LOCKOUT_MINUTES = env_int("FIRSTCALL_SIGN_IN_LOCKOUT_MINUTES", 15)
-SESSION_COOKIE_SECURE = env_bool("FIRSTCALL_SECURE_COOKIES", False)
+# Served over HTTPS (the site URL says so): HSTS, redirect to HTTPS and Secure cookies are on by default.
+IS_HTTPS = SITE_URL.lower().startswith("https://")
+SESSION_COOKIE_SECURE = env_bool("FIRSTCALL_SECURE_COOKIES", IS_HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie; Django's default kept
+SECURE_SSL_REDIRECT = env_bool("FIRSTCALL_SSL_REDIRECT", IS_HTTPS)
+SECURE_HSTS_SECONDS = env_int("FIRSTCALL_HSTS_SECONDS", 31_536_000 if IS_HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("FIRSTCALL_HSTS_INCLUDE_SUBDOMAINS", IS_HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("FIRSTCALL_HSTS_PRELOAD", IS_HTTPS)
+if env_bool("FIRSTCALL_TRUST_X_FORWARDED_PROTO", False):
+    # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips it from clients).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-# The key that encrypts sensitive borrower fields at rest (income, debts); derived from SECRET_KEY unless set.
-FIELD_ENCRYPTION_KEY = env("FIRSTCALL_FIELD_ENCRYPTION_KEY")
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Who may frame the embeddable pages when their lead source lists no sites (space-separated CSP sources).
+EMBED_FRAME_ANCESTORS = env("FIRSTCALL_EMBED_FRAME_ANCESTORS", "'self'").split()
+# The key ring that encrypts sensitive borrower fields at rest (income, debts, date of birth, authenticator
+# secrets): comma-separated, the first key encrypts and every key reads, so after adding a new key in front
+# `firstcall rotate-keys` re-encrypts everything under it. SECRET_KEY stays last as the reader of values
+# written before a key was set.
+FIELD_ENCRYPTION_KEYS = list(dict.fromkeys([*env_list("FIRSTCALL_FIELD_ENCRYPTION_KEY"), SECRET_KEY]))
+FIELD_ENCRYPTION_KEY = FIELD_ENCRYPTION_KEYS[0]
+# Raw intake bodies (redacted at the door) are emptied after this many days by the worker's sweep.
+INTAKE_RETENTION_DAYS = env_int("FIRSTCALL_INTAKE_RETENTION_DAYS", 90)
 
 # --- Intake ---------------------------------------------------------------------------------------------
 INTAKE_MAX_BODY_BYTES = env_int("FIRSTCALL_INTAKE_MAX_BODY_BYTES", 64 * 1024)
@@ -253,12 +278,22 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"one_line_refusals": {"()": "firstcall.web.logging_filters.OneLineRefusals"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["one_line_refusals"]}
+    },
     "root": {"handlers": ["console"], "level": env("FIRSTCALL_LOG_LEVEL", "INFO")},
     # httpx logs every request URL at INFO, and URLs can carry phone numbers.
     "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }
 
+# --- Integrations ---------------------------------------------------------------------------------------
+# The MISMO 3.4 XSD (or DU wrapper XSD) to validate exports and imports against, when the admin has it.
+MISMO_XSD = env("FIRSTCALL_MISMO_XSD")
+# Outbound webhooks: hosts that may resolve to private or loopback addresses (your own receivers), and the time
+# one delivery attempt may take.
+WEBHOOK_ALLOWED_HOSTS = env_list("FIRSTCALL_WEBHOOK_ALLOWED_HOSTS")
+WEBHOOK_TIMEOUT_SECONDS = float(env("FIRSTCALL_WEBHOOK_TIMEOUT_SECONDS", "10"))
 # --- Assistant: an optional OpenAI-compatible provider for reply drafts (off unless the URL is set) --------
 ASSISTANT_PROVIDER_URL = env("FIRSTCALL_ASSISTANT_PROVIDER_URL")
 ASSISTANT_PROVIDER_MODEL = env("FIRSTCALL_ASSISTANT_PROVIDER_MODEL", "gpt-4o-mini")

@@ -1,6 +1,8 @@
 """Shared fixtures: one organisation with named people (owner, teammate, outsider), and sources per channel."""
 
+import os
 import socket
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -8,6 +10,20 @@ from django.conf import settings
 from firstcall.accounts.models import Organisation, Team, User
 from firstcall.leads.sources import create_source
 from firstcall.pipeline.services import ensure_default_pipelines
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def own_code_env(env: dict | None = None) -> dict:
+    """The environment for a subprocess that must run this checkout's code (`sys.executable -m firstcall.cli`
+    with cwd=REPO_ROOT): this checkout goes first on PYTHONPATH, so an installed copy of FirstCall elsewhere
+    (an editable install of another clone) is never imported instead."""
+    env = dict(os.environ if env is None else env)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(REPO_ROOT), *([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])]
+    )
+    return env
+
 
 only_postgres = pytest.mark.skipif(not settings.IS_POSTGRES, reason="needs PostgreSQL row locks")
 

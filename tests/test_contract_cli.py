@@ -1,6 +1,6 @@
 """The command-line contract outside tools rely on (issue 2, section 7), through the real `firstcall` script.
 
-Each test runs the installed console script in a subprocess against a fresh SQLite database in a temporary
+Each test runs this checkout's `python -m firstcall.cli` in a subprocess against a fresh SQLite database in a temporary
 FIRSTCALL_DATA_DIR (DATABASE_URL removed, so the PostgreSQL run of the suite checks the same contract), and
 then reads that database directly to check what the printed JSON claims."""
 
@@ -16,10 +16,9 @@ import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from firstcall.web.demo import DEMO_LOGINS, DEMO_ORG_SLUG
+from tests.conftest import REPO_ROOT, own_code_env
 
-FIRSTCALL = Path(sys.executable).with_name("firstcall")
 EXPECTED_INTAKE_URL = {
-    "web_form": "/f/{id}/",
     "api": "/api/v1/leads",
     "google_ads": "/hooks/google-ads/{id}/",
     "meta": "/hooks/meta/{id}/",
@@ -29,10 +28,11 @@ CHANNELS_WITH_SECRET = {"google_ads", "meta", "vendor_post"}
 
 
 def firstcall(data_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    # This checkout's code, never an installed `firstcall` script (which may belong to another clone).
+    env = own_code_env({key: value for key, value in os.environ.items() if key != "DATABASE_URL"})
     env.update(FIRSTCALL_DATA_DIR=str(data_dir), FIRSTCALL_LOG_LEVEL="WARNING")
-    command = [str(FIRSTCALL)] if FIRSTCALL.exists() else [sys.executable, "-m", "firstcall.cli"]
-    completed = subprocess.run([*command, *args], env=env, capture_output=True, text=True, timeout=300)
+    command = [sys.executable, "-m", "firstcall.cli", *args]
+    completed = subprocess.run(command, env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
     if check:
         assert completed.returncode == 0, completed.stderr[-2000:]
     return completed
@@ -76,6 +76,9 @@ def test_sources_create_prints_the_documented_json_for_every_channel(data_dir, c
     assert isinstance(printed["id"], int) and printed["channel"] == channel
     if channel in EXPECTED_INTAKE_URL:
         assert printed["intake_url"] == EXPECTED_INTAKE_URL[channel].format(id=printed["id"])
+    elif channel == "web_form":  # a public address: the source's random public id, never its number
+        assert printed["intake_url"].startswith("/f/s") and len(printed["intake_url"]) > 16
+        assert printed["intake_url"] != f"/f/{printed['id']}/"
     else:
         assert printed["intake_url"].startswith("/") and str(printed["id"]) in printed["intake_url"]
     assert (printed["api_key"] is not None) == (channel == "api")

@@ -82,7 +82,7 @@ organisation = Organisation.objects.get(slug="demo-home-loans")
 RoutingRule.objects.create(organisation=organisation, name="Anyone licensed, after hours too", position=1000,
                            strategy="round_robin", assign_outside_working_hours=True)
 source = LeadSource.objects.get(organisation=organisation, channel="web_form")
-print(json.dumps({"source_id": source.pk}))
+print(json.dumps({"source_id": source.public_id}))
 """
 
 READ_TOTP_SECRET = """
@@ -144,7 +144,7 @@ def demo_server(tmp_path, sms_standin):
         pytest.skip("gunicorn is not installed")
     port = _free_port()
     env = _server_env(tmp_path, port, sms_standin.url)
-    source_id = int(re.search(r'"source_id": (\d+)', _run_python(SET_UP_DEMO, env)).group(1))
+    source_id = re.search(r'"source_id": "([\w-]+)"', _run_python(SET_UP_DEMO, env)).group(1)
     log_path = tmp_path / "serve.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(  # noqa: S603

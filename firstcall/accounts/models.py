@@ -12,6 +12,10 @@ class Organisation(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     time_zone = models.CharField(max_length=64, default="America/New_York")
     postal_address = models.CharField(max_length=300, blank=True)
+    # Shown on the public form: the company's NMLS ID (SAFE Act, 12 CFR 1008 / state rules require it on
+    # advertising) and the lender's privacy policy (GLBA privacy rule, 12 CFR 1016).
+    nmls_id = models.CharField("Company NMLS ID", max_length=20, blank=True)
+    privacy_policy_url = models.URLField("Privacy policy address", blank=True)
     help_text = models.CharField(
         max_length=300,
         default="Reply STOP to opt out. Msg & data rates may apply. For help call us.",

@@ -31,8 +31,8 @@ RECOVERY_CODE_LENGTH = 16
 ALLOWED_DRIFT_STEPS = 1
 
 
-def _key_material() -> str:
-    return settings.FIELD_ENCRYPTION_KEY or settings.SECRET_KEY
+def _key_material() -> list[str]:
+    return settings.FIELD_ENCRYPTION_KEYS
 
 
 def requires_two_factor(user: User) -> bool:

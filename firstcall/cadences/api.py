@@ -22,6 +22,7 @@ from ninja.errors import HttpError
 from ninja.security import APIKeyHeader, django_auth
 from pydantic import Field
 
+from firstcall.accounts.api_scopes import declares
 from firstcall.accounts.models import ApiKey
 from firstcall.accounts.services import find_api_key, touch_api_key
 from firstcall.cadences import editing, services
@@ -167,7 +168,12 @@ def _cadence_out(cadence: Cadence) -> dict:
     }
 
 
-@router.get("/cadences", response=list[CadenceOut], summary="Cadences of the organisation")
+@router.get(
+    "/cadences",
+    **declares(ApiKey.SCOPE_LEADS_READ, ApiKey.SCOPE_CADENCES),
+    response=list[CadenceOut],
+    summary="Cadences of the organisation",
+)
 def list_cadences(request: HttpRequest):
     cadences = Cadence.objects.filter(
         organisation_id=_organisation_id(request, reading_cadences=True)
@@ -305,13 +311,19 @@ def _step_fields(steps: list[StepIn]) -> list[dict]:
     return [step.dict() for step in steps]
 
 
-@router.get("/cadences/{cadence_id}", response=CadenceDetailOut, summary="A cadence with its steps")
+@router.get(
+    "/cadences/{cadence_id}",
+    **declares(ApiKey.SCOPE_LEADS_READ, ApiKey.SCOPE_CADENCES),
+    response=CadenceDetailOut,
+    summary="A cadence with its steps",
+)
 def cadence_detail(request: HttpRequest, cadence_id: int):
     return _detail(_own_cadence(request, cadence_id))
 
 
 @router.post(
     "/cadences",
+    **declares(ApiKey.SCOPE_CADENCES),
     response={201: CadenceDetailOut, 422: ErrorOut},
     summary="Create a cadence (its steps go to the draft; publish and switch on in the same call if asked)",
 )
@@ -335,6 +347,7 @@ def add_cadence(request: HttpRequest, payload: CadenceIn):
 
 @router.patch(
     "/cadences/{cadence_id}",
+    **declares(ApiKey.SCOPE_CADENCES),
     response={200: CadenceDetailOut, 422: ErrorOut},
     summary="Change a cadence's name, enrolment rules, stop rules or switch it on or off (not versioned)",
 )
@@ -354,6 +367,7 @@ def update_cadence(request: HttpRequest, cadence_id: int, payload: CadenceRulesI
 
 @router.put(
     "/cadences/{cadence_id}/draft",
+    **declares(ApiKey.SCOPE_CADENCES),
     response={200: CadenceDetailOut, 422: ErrorOut},
     summary="Write the steps of the cadence's draft (enrolled leads are untouched until you publish)",
 )
@@ -368,6 +382,7 @@ def write_draft(request: HttpRequest, cadence_id: int, payload: DraftIn):
 
 @router.post(
     "/cadences/{cadence_id}/publish",
+    **declares(ApiKey.SCOPE_CADENCES),
     response={200: PublishOut, 422: ErrorOut},
     summary="Publish the draft: new enrolments get it; enrolled leads move only with apply_to_pending",
 )
@@ -388,7 +403,12 @@ def publish_draft(request: HttpRequest, cadence_id: int, payload: PublishIn):
     }
 
 
-@router.get("/leads/{lead_id}/cadence", response=LeadCadenceOut, summary="A lead's cadences and next step")
+@router.get(
+    "/leads/{lead_id}/cadence",
+    **declares(ApiKey.SCOPE_LEADS_READ),
+    response=LeadCadenceOut,
+    summary="A lead's cadences and next step",
+)
 def lead_cadence(request: HttpRequest, lead_id: int):
     _organisation_id(request)
     return _lead_state(_lead(request, lead_id))
@@ -396,6 +416,7 @@ def lead_cadence(request: HttpRequest, lead_id: int):
 
 @router.post(
     "/leads/{lead_id}/cadence/enrol",
+    **declares(ApiKey.SCOPE_LEADS_WRITE),
     response={201: LeadCadenceOut, 409: ErrorOut, 404: ErrorOut},
     summary="Enrol a lead in a cadence",
 )
@@ -441,18 +462,31 @@ def _change(request, lead_id: int, cadence_id: int | None, action) -> dict:
     return _lead_state(lead)
 
 
-@router.post("/leads/{lead_id}/cadence/pause", response=LeadCadenceOut, summary="Pause the lead's cadence")
+@router.post(
+    "/leads/{lead_id}/cadence/pause",
+    **declares(ApiKey.SCOPE_LEADS_WRITE),
+    response=LeadCadenceOut,
+    summary="Pause the lead's cadence",
+)
 def pause_lead(request: HttpRequest, lead_id: int, cadence_id: int | None = None):
     return _change(request, lead_id, cadence_id, services.pause_enrolment)
 
 
-@router.post("/leads/{lead_id}/cadence/resume", response=LeadCadenceOut, summary="Resume the lead's cadence")
+@router.post(
+    "/leads/{lead_id}/cadence/resume",
+    **declares(ApiKey.SCOPE_LEADS_WRITE),
+    response=LeadCadenceOut,
+    summary="Resume the lead's cadence",
+)
 def resume_lead(request: HttpRequest, lead_id: int, cadence_id: int | None = None):
     return _change(request, lead_id, cadence_id, services.resume_enrolment)
 
 
 @router.post(
-    "/leads/{lead_id}/cadence/remove", response=LeadCadenceOut, summary="Remove the lead from its cadence"
+    "/leads/{lead_id}/cadence/remove",
+    **declares(ApiKey.SCOPE_LEADS_WRITE),
+    response=LeadCadenceOut,
+    summary="Remove the lead from its cadence",
 )
 def remove_lead(request: HttpRequest, lead_id: int, cadence_id: int | None = None):
     return _change(request, lead_id, cadence_id, services.remove_enrolment)

@@ -219,7 +219,8 @@ def replace_draft_steps(cadence: Cadence, steps: list[dict], *, actor=None) -> C
     given = [key for key in keys if key]
     if len(given) != len(set(given)):
         raise EditRefused("Two steps have the same key.")
-    template_ids = {spec["template_id"] for spec in steps if spec.get("template_id")}
+    # "is not None": a template id of 0 must be refused here, not reach the database as a broken reference.
+    template_ids = {spec["template_id"] for spec in steps if spec.get("template_id") is not None}
     own = set(
         MessageTemplate.objects.filter(
             organisation_id=cadence.organisation_id, pk__in=template_ids
@@ -564,3 +565,29 @@ def _library_step(version, position, spec, templates) -> CadenceStep:
         at_local_time=time.fromisoformat(at) if at else None,
         **values,
     )
+
+
+# Follow-up on from the first minute: the built-in capture cadence of each pipeline (purchase: FHA and every other
+# loan type; refinance, whose cadence also covers home equity and HELOC leads) starts turned on for a new
+# organisation. They are written to the compliance rules (library.py: company named, STOP in every text, quiet
+# hours and opt-outs enforced by the outbox, CAN-SPAM footer on emails).
+DEFAULT_ON = ("new_purchase_fha", "new_purchase_conventional", "refinance")
+
+
+def start_default_cadences(organisation) -> list[Cadence]:
+    """Seed the library and turn on the default cadence of each pipeline, for an organisation that has none
+    yet. Cadences that already exist (and may have been turned off on purpose) are left as they are."""
+    existing = set(
+        Cadence.objects.filter(organisation=organisation, is_builtin=True).values_list(
+            "builtin_key", flat=True
+        )
+    )
+    seeded = ensure_builtin_cadences(organisation)
+    fresh = [
+        cadence
+        for cadence in seeded
+        if cadence.builtin_key in DEFAULT_ON and cadence.builtin_key not in existing
+    ]
+    for cadence in fresh:
+        set_active(cadence, True)
+    return fresh

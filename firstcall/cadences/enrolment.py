@@ -9,6 +9,7 @@ withdraw cadence messages not yet sent, so a step that was claimed before the st
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -630,6 +631,15 @@ def complete_call_task(task: CallTask, *, outcome: str, actor, notes: str = "") 
 # ---------------------------------------------------------------------------------------------- lead page
 
 
+def _placeholders_in_words(text: str) -> str:
+    """A step's title as a person reads it in the editor: `{{ borrower.full_name }}` -> [borrower's full name]."""
+    return re.sub(
+        r"\{\{\s*(\w+)\.(\w+)[^}]*\}\}",
+        lambda match: f"[{match.group(1)}'s {match.group(2).replace('_', ' ')}]",
+        text or "",
+    )
+
+
 def describe_step(step: CadenceStep) -> str:
     if step.kind in (Kind.SEND_SMS, Kind.SEND_EMAIL):
         what = "Text" if step.kind == Kind.SEND_SMS else "Email"
@@ -638,7 +648,7 @@ def describe_step(step: CadenceStep) -> str:
         preview = (step.subject or step.body or "").strip().replace("\n", " ")
         return f"{what} “{preview[:50]}{'…' if len(preview) > 50 else ''}”"
     if step.kind == Kind.CALL_TASK:
-        return f"Call task: {step.body[:60]}"
+        return f"Call task: {_placeholders_in_words(step.body)[:80]}"
     if step.kind == Kind.WAIT:
         return engine.describe_wait(engine.Wait(step.wait_amount, step.wait_unit, step.at_local_time))
     if step.kind == Kind.BRANCH:
@@ -650,7 +660,7 @@ def describe_step(step: CadenceStep) -> str:
     if step.kind == Kind.MOVE_STAGE:
         return f"Move to stage {step.stage_name}"
     if step.kind == Kind.NOTIFY_OWNER:
-        return f"Notify the owner: {step.body[:60]}"
+        return f"Notify the owner: {_placeholders_in_words(step.body)[:80]}"
     return step.get_kind_display()
 
 

@@ -12,6 +12,7 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import APIKeyHeader, django_auth
 
+from firstcall.accounts.api_scopes import declares
 from firstcall.accounts.models import ApiKey
 from firstcall.accounts.services import find_api_key, touch_api_key
 from firstcall.documents import access, conf, services
@@ -146,9 +147,9 @@ UPLOAD_OPENAPI = {
 
 @router.post(
     "/leads/{lead_id}/documents",
+    **declares(ApiKey.SCOPE_LEADS_WRITE, openapi_extra=UPLOAD_OPENAPI),
     response={201: list[DocumentOut], 200: list[DocumentOut]},
     summary="Upload documents to a lead",
-    openapi_extra=UPLOAD_OPENAPI,
 )
 def upload_documents(request: HttpRequest, lead_id: int):
     """Multipart upload, one or more parts named `file`. Each is stored encrypted and read in the background
@@ -175,13 +176,23 @@ def upload_documents(request: HttpRequest, lead_id: int):
     return Status(201 if created else 200, results)
 
 
-@router.get("/leads/{lead_id}/documents", response=list[DocumentOut], summary="A lead's documents")
+@router.get(
+    "/leads/{lead_id}/documents",
+    **declares(ApiKey.SCOPE_LEADS_READ),
+    response=list[DocumentOut],
+    summary="A lead's documents",
+)
 def list_documents(request: HttpRequest, lead_id: int):
     lead = _lead(request, lead_id, write=False)
     return [_out(document) for document in Document.objects.filter(lead=lead)]
 
 
-@router.get("/documents/{document_id}", response=DocumentOut, summary="One document with its fields")
+@router.get(
+    "/documents/{document_id}",
+    **declares(ApiKey.SCOPE_LEADS_READ),
+    response=DocumentOut,
+    summary="One document with its fields",
+)
 def get_document(request: HttpRequest, document_id: int):
     document = _document(request, document_id)
     services.record_view(

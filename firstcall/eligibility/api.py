@@ -3,51 +3,41 @@
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from ninja import Router
-from ninja.errors import HttpError
-from ninja.security import APIKeyHeader, django_auth
 
+from firstcall.accounts.api_scopes import requires
 from firstcall.accounts.models import ApiKey
-from firstcall.accounts.services import find_api_key, touch_api_key
 from firstcall.eligibility import services
 from firstcall.eligibility.models import Assessment
 from firstcall.leads.access import visible_leads
 from firstcall.lib.jsonsafe import UnsafeJson, loads_object
 
-ASSESSMENT_SCOPES = {ApiKey.SCOPE_ASSESSMENTS, ApiKey.SCOPE_LEADS_READ, ApiKey.SCOPE_LEADS_WRITE}
-
-
-class AssessmentKey(APIKeyHeader):
-    param_name = "X-Api-Key"
-
-    def authenticate(self, request: HttpRequest, key: str | None):
-        api_key = find_api_key(key)
-        if api_key is None:
-            return None
-        if not ASSESSMENT_SCOPES & set(api_key.scopes):
-            raise HttpError(403, "This API key may not run assessments (scope 'assessments').")
-        touch_api_key(api_key)
-        return api_key
-
-
 router = Router(tags=["assessments"])
 
 
+# Running an assessment stores it (with lead_id) and writes the lead's timeline: a read scope is not enough.
 @router.post(
     "/assessments",
-    auth=[AssessmentKey(), django_auth],
     summary="Assess a scenario against conventional, FHA, VA, USDA and jumbo rules",
-    openapi_extra={
-        "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
-        "parameters": [
-            {
-                "in": "query",
-                "name": "lead_id",
-                "required": False,
-                "schema": {"type": "integer"},
-                "description": "Store the assessment on this lead",
-            }
-        ],  # fmt: skip
-    },
+    **requires(
+        ApiKey.SCOPE_ASSESSMENTS,
+        ApiKey.SCOPE_LEADS_WRITE,
+        signed_in=True,
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            },
+            "parameters": [
+                {
+                    "in": "query",
+                    "name": "lead_id",
+                    "required": False,
+                    "schema": {"type": "integer"},
+                    "description": "Store the assessment on this lead",
+                }
+            ],  # fmt: skip
+        },
+    ),
 )
 def create_assessment(request: HttpRequest):
     principal = request.auth
@@ -66,6 +56,8 @@ def create_assessment(request: HttpRequest):
 
 def _assess(request, principal, organisation, scenario):
     lead_id = request.GET.get("lead_id")
+    if lead_id is not None and not lead_id.isdigit():
+        return JsonResponse({"error": "lead_id must be a lead's number."}, status=400)
     if lead_id:
         if isinstance(principal, ApiKey):
             lead = get_object_or_404(principal.organisation.leads.all(), pk=lead_id)
@@ -81,7 +73,9 @@ def _assess(request, principal, organisation, scenario):
 
 
 @router.get(
-    "/leads/{lead_id}/assessments", auth=[AssessmentKey(), django_auth], summary="Saved assessments of a lead"
+    "/leads/{lead_id}/assessments",
+    summary="Saved assessments of a lead",
+    **requires(ApiKey.SCOPE_ASSESSMENTS, ApiKey.SCOPE_LEADS_READ, signed_in=True),
 )
 def lead_assessments(request: HttpRequest, lead_id: int):
     principal = request.auth

@@ -69,6 +69,21 @@ CATALOGUE: dict[str, EventType] = _catalogue(
         {"lead_id": int, "channel": str, "how": str},
     ),
     EventType(
+        "loan.milestone",
+        "the loan origination system reported a milestone of a lead's loan (integrations.los)",
+        {"lead_id": int, "los_event_id": int, "milestone": str, "stage_name": str, "lost_reason": str},
+    ),
+    EventType(
+        "loan.funded",
+        "the loan origination system reported a lead's loan funded, with the amount and date",
+        {"lead_id": int, "los_event_id": int, "funded_amount": str, "funded_on": str},
+    ),
+    EventType(
+        "appointment.booked",
+        "a borrower booked a call with a loan officer (integrations calendar), or it was rescheduled or cancelled",
+        {"lead_id": int, "appointment_id": int, "assigned_to_id": int, "starts_at": str, "status": str},
+    ),
+    EventType(
         "task.due",
         "a follow-up task reached its due time (its reminder went out)",
         {"task_id": int, "lead_id": int | None, "assigned_to_id": int | None},

@@ -303,3 +303,20 @@ def preview_draft(lead: Lead) -> dict:
         "guardrails": checks.as_list(),
         "sendable": checks.passed,
     }
+
+
+def seed_reply_examples(organisation, limit: int = 12) -> int:
+    """For the demo: read the borrowers' latest replies now (as the worker would have), so readings, actions and
+    drafts waiting for approval are there when an evaluator signs in."""
+    replies = (
+        Message.objects.filter(
+            organisation=organisation, direction=Message.Direction.INBOUND, lead__isnull=False
+        )
+        .exclude(keyword="opt_out")
+        .order_by("-created_at")[:limit]
+    )
+    read = 0
+    for message in replies:
+        lead = Lead.objects.select_related("organisation", "owner").get(pk=message.lead_id)
+        read += understand_reply(lead, message).get("outcome") == "read"
+    return read

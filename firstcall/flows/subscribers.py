@@ -2,13 +2,21 @@
 IN_TRANSACTION runs inside the transaction that made the change (it commits or rolls back with it); SUBSCRIBERS
 runs on the worker after the commit. See firstcall/events/registry.py and docs/events.md."""
 
-from firstcall.flows import borrower_opts_out, borrower_replies, human_contact, reply_understood, stage_changes
+from firstcall.flows import (
+    borrower_opts_out,
+    borrower_replies,
+    human_contact,
+    lead_changes_hands,
+    reply_understood,
+    stage_changes,
+)
 
 IN_TRANSACTION = {
     "message.received": [borrower_replies.after_reply],
     "address.opted_out": [borrower_opts_out.after_opt_out],
     "lead.stage_changed": [stage_changes.after_stage_change],
     "message.sent": [human_contact.after_message_sent],
+    "lead.assigned": [lead_changes_hands.after_assignment],
 }
 
 SUBSCRIBERS: dict = {

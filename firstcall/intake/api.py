@@ -6,12 +6,14 @@ from django.http import HttpRequest, JsonResponse
 from firstcall.accounts.models import ApiKey
 from firstcall.accounts.services import find_api_key, touch_api_key
 from firstcall.flows.lead_arrives import lead_arrives
+from firstcall.intake import deferred
 from firstcall.intake.json_api import submission_from_json
 from firstcall.intake.ratelimit import is_rate_limited
 from firstcall.intake.recording import client_ip, record_request
 from firstcall.intake.schemas import LeadIn
+from firstcall.intake.tasks import enqueue_capture
 from firstcall.leads import services as lead_services
-from firstcall.leads.models import Channel, IntakeRecord
+from firstcall.leads.models import Channel, IdempotencyKey, IntakeRecord
 from firstcall.lib.jsonsafe import UnsafeJson, loads_object
 
 
@@ -29,9 +31,22 @@ CREATE_LEAD_OPENAPI = {
             }
         },
     },
-    "parameters": [{"in": "header", "name": "X-Api-Key", "required": True, "schema": {"type": "string"}}],
+    "parameters": [
+        {"in": "header", "name": "X-Api-Key", "required": True, "schema": {"type": "string"}},
+        {
+            "in": "header",
+            "name": "Prefer",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": "respond-async: answer 202 at once and capture in the background; add wait=N "
+            "(seconds, at most 10) to wait that long for the result (RFC 7240)",
+        },
+    ],
     "responses": {
         "201": {"description": "Lead created or merged: {id, result: created|merged}"},
+        "202": {
+            "description": "Accepted for capture in the background: {status: received, intake_record_id}"
+        },
         "401": {"description": "Missing or unknown API key"},
         "403": {"description": "Key may not create leads, or its source is inactive"},
         "413": {"description": "Body over the size limit"},
@@ -70,6 +85,24 @@ def create_lead(request: HttpRequest):
         data = loads_object(body, refuse_unpaired_surrogates=True)
     except (UnsafeJson, UnicodeDecodeError) as error:
         return _refuse(record, 400, str(error))
+    prefer = parse_prefer(request.headers.get("Prefer", ""))
+    if "respond-async" in prefer:
+        deferred.defer_capture(record, enqueue_capture)
+        wait = _wait_seconds(prefer.get("wait"))
+        if wait:
+            record = deferred.wait_for(record, wait)
+            if record.status in deferred.SETTLED_OUTCOME or record.status == IntakeRecord.Status.DUPLICATE:
+                return _captured(record)
+            if record.status == IntakeRecord.Status.REJECTED:
+                return JsonResponse(
+                    {
+                        "detail": "Some fields need fixing.",
+                        "errors": record.field_errors,
+                        "intake_record_id": record.pk,
+                    },
+                    status=422,
+                )
+        return JsonResponse({"status": "received", "intake_record_id": record.pk}, status=202)
     submission = submission_from_json(
         data, client_ip=client_ip(request), user_agent=request.headers.get("User-Agent", "")
     )
@@ -89,6 +122,45 @@ def create_lead(request: HttpRequest):
             "created": result.outcome == lead_services.CREATED,
             "merged": result.outcome == lead_services.MERGED,
             "idempotent_replay": result.is_replay,
+            "intake_record_id": record.pk,
+        },
+        status=201,
+    )
+
+
+def parse_prefer(header: str) -> dict:
+    """RFC 7240 preferences: "respond-async, wait=5" -> {"respond-async": "", "wait": "5"}."""
+    preferences = {}
+    for part in header.replace(";", ",").split(","):
+        name, _, value = part.strip().partition("=")
+        if name:
+            preferences[name.strip().lower()] = value.strip().strip('"')
+    return preferences
+
+
+def _wait_seconds(value) -> float:
+    try:
+        return max(0.0, min(float(value), 10.0)) if value not in (None, "") else 0.0
+    except ValueError:
+        return 0.0
+
+
+def _captured(record: IntakeRecord) -> JsonResponse:
+    if record.status == IntakeRecord.Status.DUPLICATE:
+        first = IdempotencyKey.objects.filter(key=record.idempotency_key).values_list(
+            "first_outcome", flat=True
+        )
+        outcome = first.first() or lead_services.CREATED
+    else:
+        outcome = deferred.SETTLED_OUTCOME[record.status]
+    return JsonResponse(
+        {
+            "id": record.lead_id,
+            "lead_id": record.lead_id,
+            "result": outcome,
+            "created": outcome == lead_services.CREATED,
+            "merged": outcome == lead_services.MERGED,
+            "idempotent_replay": record.status == IntakeRecord.Status.DUPLICATE,
             "intake_record_id": record.pk,
         },
         status=201,

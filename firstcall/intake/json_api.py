@@ -7,11 +7,13 @@ DIRECT_FIELDS = {
     "property_use", "purchase_price", "property_value", "down_payment", "loan_balance", "credit_score",
     "credit_band", "timeframe", "first_time_buyer", "veteran", "annual_income", "monthly_debts", "employment_type",
     "has_real_estate_agent", "notes", "external_id", "gclid", "campaign", "preferred_language",
-    "contact_preference", "referral_partner_email",
+    "contact_preference", "referral_partner_email", "loan_amount", "down_payment_percent", "cash_out_amount",
+    "current_rate", "rate_type", "loan_term", "city", "street_address",
 }  # fmt: skip
 ALIASES = {
     "zip_code": "zip", "postal_code": "zip", "mobile": "phone", "phone_number": "phone", "language": "preferred_language",
     "estimated_value": "property_value", "current_balance": "loan_balance", "comments": "notes", "message": "notes",
+    "address": "street_address", "loan_term_years": "loan_term",
 }  # fmt: skip
 OTHER_KNOWN = {"utm", "consent", "name", "other_phones", "is_test"}
 

@@ -9,13 +9,13 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from firstcall.intake.services import ReplayRefused, replay_intake, replay_refusal
-from firstcall.leads.access import can_manage_intake, visible_intake_records
+from firstcall.intake.services import ReplayRefused, purge_intake_record, replay_intake, replay_refusal
+from firstcall.leads.access import can_open_intake_screen, is_platform_operator, visible_intake_records
 from firstcall.leads.models import IntakeRecord, LeadSource
 
 
 def _require_intake_admin(request):
-    if not can_manage_intake(request.user):
+    if not can_open_intake_screen(request.user):
         raise PermissionDenied
 
 
@@ -29,6 +29,9 @@ def intake_list(request):
         records = records.filter(status=status)
     if source_id.isdigit():
         records = records.filter(source_id=int(source_id))
+    unorganised = request.GET.get("unorganised") == "1" and is_platform_operator(request.user)
+    if unorganised:
+        records = records.filter(organisation__isnull=True)
     page = Paginator(records.order_by("-received_at", "-id"), 50).get_page(request.GET.get("page"))
     sources = LeadSource.objects.filter(organisation_id=request.user.organisation_id)
     return render(
@@ -40,6 +43,8 @@ def intake_list(request):
             "sources": sources,
             "status": status,
             "source_id": source_id,
+            "is_operator": is_platform_operator(request.user),
+            "unorganised": unorganised,
         },  # fmt: skip
     )
 
@@ -82,4 +87,15 @@ def intake_replay(request, record_id: int):
             messages.success(request, f"Replayed: lead #{result.lead.pk} {result.outcome}.")
         else:
             messages.error(request, "Replay rejected again: " + "; ".join(result.intake_record.reasons))
+    return redirect("intake_detail", record_id=record.pk)
+
+
+@login_required
+@require_POST
+def intake_purge(request, record_id: int):
+    """Empty a record's body now (a request full of someone else's data, sent to the wrong address)."""
+    _require_intake_admin(request)
+    record = get_object_or_404(visible_intake_records(request.user), pk=record_id)
+    purge_intake_record(record, actor=request.user)
+    messages.success(request, f"Intake record #{record.pk} emptied; when and why it arrived are kept.")
     return redirect("intake_detail", record_id=record.pk)

@@ -37,11 +37,30 @@ def can_manage_intake(user: User) -> bool:
     return user.is_authenticated and user.organisation_id is not None and user.is_org_admin
 
 
+def is_platform_operator(user: User) -> bool:
+    """Who runs the installation: a superuser, or back-office staff given the intake permission (a group such
+    as "Platform operators" holding leads.view_intakerecord)."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or (user.is_staff and user.has_perm("leads.view_intakerecord")))
+    )
+
+
+def can_open_intake_screen(user: User) -> bool:
+    return can_manage_intake(user) or is_platform_operator(user)
+
+
 def visible_intake_records(user: User) -> QuerySet[IntakeRecord]:
+    """An organisation's admins see its records. Records that could not be tied to any organisation (an
+    unknown source, a bad key) may hold anyone's data, so only platform operators see those, beside their own
+    organisation's if they belong to one."""
+    if is_platform_operator(user):
+        return IntakeRecord.objects.filter(
+            Q(organisation__isnull=True) | Q(organisation_id=user.organisation_id)
+            if user.organisation_id
+            else Q(organisation__isnull=True)
+        )
     if not can_manage_intake(user):
         return IntakeRecord.objects.none()
-    if user.is_superuser and user.organisation_id is None:
-        return IntakeRecord.objects.all()
-    # Records that never reached an organisation (unknown key, unknown source) are shown to every org admin
-    # only as counts elsewhere; here each admin sees their own organisation's.
     return IntakeRecord.objects.filter(organisation_id=user.organisation_id)

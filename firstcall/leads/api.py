@@ -6,33 +6,21 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
-from ninja.errors import HttpError
-from ninja.security import APIKeyHeader
 
+from firstcall.accounts.api_scopes import declares, requires
 from firstcall.accounts.models import ApiKey
-from firstcall.accounts.services import find_api_key, touch_api_key
 from firstcall.intake.api import CREATE_LEAD_OPENAPI, create_lead
 from firstcall.leads.models import Lead
 
-
-class ReadKey(APIKeyHeader):
-    param_name = "X-Api-Key"
-
-    def authenticate(self, request: HttpRequest, key: str | None):
-        api_key = find_api_key(key)
-        if api_key is None:
-            return None
-        if not api_key.has_scope(ApiKey.SCOPE_LEADS_READ):
-            raise HttpError(403, "This API key may not read leads (it needs the leads:read scope).")
-        touch_api_key(api_key)
-        return api_key
-
-
-router = Router(tags=["leads"], auth=ReadKey())
-# Intake shares the /leads path with listing, so both live on one router; the intake view reads its own body.
-router.post("/leads", auth=None, summary="Create or merge a lead", openapi_extra=CREATE_LEAD_OPENAPI)(
-    create_lead
-)
+router = Router(tags=["leads"])
+# Intake shares the /leads path with listing, so both live on one router; the intake view reads its own body
+# and checks its key itself (after recording the request).
+router.post(
+    "/leads",
+    auth=None,
+    summary="Create or merge a lead",
+    **declares(ApiKey.SCOPE_LEADS_CREATE, ApiKey.SCOPE_LEADS_WRITE, openapi_extra=CREATE_LEAD_OPENAPI),
+)(create_lead)
 
 
 class LeadOut(Schema):
@@ -139,7 +127,12 @@ class LeadPage(Schema):
     results: list[LeadOut]
 
 
-@router.get("/leads", response=LeadPage, summary="List leads of the key's organisation")
+@router.get(
+    "/leads",
+    response=LeadPage,
+    summary="List leads of the key's organisation",
+    **requires(ApiKey.SCOPE_LEADS_READ),
+)
 def list_leads(request: HttpRequest, filters: Query[LeadFilters]):
     api_key: ApiKey = request.auth
     leads = Lead.objects.filter(organisation=api_key.organisation).select_related("pipeline", "stage")
@@ -171,7 +164,12 @@ def list_leads(request: HttpRequest, filters: Query[LeadFilters]):
     }
 
 
-@router.get("/leads/{lead_id}", response=LeadOut, summary="One lead of the key's organisation")
+@router.get(
+    "/leads/{lead_id}",
+    response=LeadOut,
+    summary="One lead of the key's organisation",
+    **requires(ApiKey.SCOPE_LEADS_READ),
+)
 def get_lead(request: HttpRequest, lead_id: int):
     api_key: ApiKey = request.auth
     lead = get_object_or_404(

@@ -1,8 +1,11 @@
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from firstcall.leads.fields import EncryptedDecimalField
+from firstcall.leads.fields import EncryptedDateField, EncryptedDecimalField, EncryptedJSONField
+from firstcall.lib.redaction import redact_body
 
 
 class Channel(models.TextChoices):
@@ -14,6 +17,11 @@ class Channel(models.TextChoices):
     CSV = "csv", "CSV import"
     EMAIL = "email", "Email"
     MANUAL = "manual", "Entered by hand"
+
+
+def new_public_id() -> str:
+    """The id in a public address (/f/<id>/): random, so one lender's forms cannot be found by counting."""
+    return "s" + secrets.token_urlsafe(12)
 
 
 class LeadSource(models.Model):
@@ -37,7 +45,15 @@ class LeadSource(models.Model):
         null=True, blank=True, help_text="0-100, used in scoring"
     )
     is_active = models.BooleanField(default=True)
+    default_region = models.CharField(
+        max_length=2,
+        default="US",
+        help_text="Country (ISO 3166 code) of phone numbers sent without a country code",
+    )
     created_at = models.DateTimeField(default=timezone.now)
+    public_id = models.CharField(max_length=40, unique=True, default=new_public_id, editable=False)
+    # Sites allowed to show this source's public form in a frame ("https://www.example.com"); none: only us.
+    embed_origins = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -90,6 +106,10 @@ class Lead(models.Model):
         EMAIL = "email", "Email"
         CALL = "call", "Call"
 
+    class RateType(models.TextChoices):
+        FIXED = "fixed", "Fixed"
+        ADJUSTABLE = "adjustable", "Adjustable (ARM)"
+
     class EmploymentType(models.TextChoices):
         W2 = "w2", "Employed (W-2)"
         SELF_EMPLOYED = "self_employed", "Self-employed"
@@ -107,7 +127,10 @@ class Lead(models.Model):
     last_name = models.CharField(max_length=80, blank=True)
     email = models.EmailField(max_length=254, blank=True)
     phone = models.CharField(max_length=20, blank=True, help_text="Mobile, E.164")
+    phone_extension = models.CharField(max_length=10, blank=True)
     other_phones = models.JSONField(default=list, blank=True)
+    street_address = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=80, blank=True)
     name_key = models.CharField(max_length=170, blank=True, help_text="Lower-case first|last, for matching")
     preferred_language = models.CharField(max_length=10, default="en")
     contact_preference = models.CharField(
@@ -127,6 +150,14 @@ class Lead(models.Model):
     property_value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     down_payment = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     loan_balance = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    loan_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    down_payment_percent = models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True)
+    cash_out_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    current_rate = models.DecimalField(
+        max_digits=6, decimal_places=3, null=True, blank=True, help_text="Current mortgage rate, percent"
+    )
+    rate_type = models.CharField(max_length=12, choices=RateType.choices, blank=True)
+    loan_term_years = models.PositiveSmallIntegerField(null=True, blank=True)
     credit_score_low = models.PositiveSmallIntegerField(null=True, blank=True)
     credit_score_high = models.PositiveSmallIntegerField(null=True, blank=True)
     credit_band = models.CharField(max_length=20, blank=True)
@@ -135,9 +166,13 @@ class Lead(models.Model):
     veteran = models.BooleanField(null=True, blank=True)
     annual_income = EncryptedDecimalField(null=True, blank=True)
     monthly_debts = EncryptedDecimalField(null=True, blank=True)
+    # Found on an intake request (where it was redacted from the raw record); kept encrypted.
+    date_of_birth = EncryptedDateField(null=True, blank=True)
     employment_type = models.CharField(max_length=20, choices=EmploymentType.choices, blank=True)
     has_real_estate_agent = models.BooleanField(null=True, blank=True)
     notes = models.TextField(blank=True)
+    # Values the intake could not read, kept as sent: [{"field", "value", "message"}].
+    intake_warnings = models.JSONField(default=list, blank=True)
 
     # Attribution
     utm = models.JSONField(default=dict, blank=True)
@@ -255,6 +290,8 @@ class IntakeRecord(models.Model):
     reasons = models.JSONField(default=list, blank=True)
     field_errors = models.JSONField(default=dict, blank=True)
     unknown_fields = models.JSONField(default=dict, blank=True)
+    # Values kept as sent because they could not be read (the lead was created regardless).
+    warnings = models.JSONField(default=list, blank=True)
     is_signature_valid = models.BooleanField(null=True, blank=True)
     is_test = models.BooleanField(default=False)
     lead = models.ForeignKey(
@@ -270,6 +307,11 @@ class IntakeRecord(models.Model):
     parent = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
     )
+    # What the redaction at the door replaced in the body ({"kind", "where"}, never the value), and the values
+    # FirstCall needs from it (the date of birth), encrypted.
+    redactions = models.JSONField(default=list, blank=True)
+    sensitive_values = EncryptedJSONField(null=True, blank=True)
+    body_purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -277,6 +319,26 @@ class IntakeRecord(models.Model):
 
     def __str__(self):
         return f"{self.get_channel_display()} #{self.pk} ({self.status})"
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and self.body:
+            self.redact_body()
+        super().save(*args, **kwargs)
+
+    def redact_body(self) -> None:
+        """Redaction at the door: every way a record is created goes through save(), so no raw sensitive value
+        is ever written (firstcall/lib/redaction.py)."""
+        result = redact_body(self.body, self.content_type)
+        if not result.changed:
+            return
+        self.body = result.text
+        self.redactions = [finding.as_json() for finding in result.findings[:50]]
+        if result.date_of_birth:
+            self.sensitive_values = {**(self.sensitive_values or {}), "date_of_birth": result.date_of_birth}
+
+    @property
+    def date_of_birth(self) -> str:
+        return (self.sensitive_values or {}).get("date_of_birth", "")
 
 
 class IdempotencyKey(models.Model):
@@ -363,3 +425,34 @@ class LeadScore(models.Model):
 
     def __str__(self):
         return f"{self.points} ({self.tier})"
+
+
+class PossibleDuplicate(models.Model):
+    """Two leads that may be one person, with no verified identity in common (name and ZIP, or name and a
+    similar email): never merged automatically; a person merges them or keeps them apart."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting for review"
+        MERGED = "merged", "Merged"
+        SEPARATE = "separate", "Kept separate"
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="possible_duplicates")
+    existing_lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="possible_duplicates_of")
+    reason = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["lead", "existing_lead"], name="possible_duplicate_pair_once")
+        ]
+        indexes = [models.Index(fields=["organisation", "status", "-created_at"], name="possible_dup_queue")]
+
+    def __str__(self):
+        return f"Lead {self.lead_id} may be lead {self.existing_lead_id} ({self.reason})"

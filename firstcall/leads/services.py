@@ -10,7 +10,16 @@ from django.utils import timezone
 
 from firstcall.accounts.models import Organisation, User
 from firstcall.events.outbox import emit
-from firstcall.leads.models import Consent, IdempotencyKey, Inquiry, IntakeRecord, Lead, LeadSource
+from firstcall.leads.dedupe import find_match, find_possible_duplicate
+from firstcall.leads.models import (
+    Consent,
+    IdempotencyKey,
+    Inquiry,
+    IntakeRecord,
+    Lead,
+    LeadSource,
+    PossibleDuplicate,
+)
 from firstcall.leads.submission import (
     LeadSubmission,
     NormalisedLead,
@@ -19,6 +28,7 @@ from firstcall.leads.submission import (
     normalise,
 )
 from firstcall.lib.jsonsafe import scrub_for_storage
+from firstcall.lib.redaction import redact_data, redact_free_text
 from firstcall.pipeline.models import Pipeline, Stage, TimelineEvent
 from firstcall.pipeline.services import ensure_default_pipelines, first_stage, record_event
 
@@ -27,15 +37,18 @@ logger = logging.getLogger(__name__)
 CREATED = "created"
 MERGED = "merged"
 REJECTED = "rejected"
+REPROCESSED = "reprocessed"  # an accepted record read again: its lead updated in place
 
 # Scenario fields a returning borrower may update; contact identity fields are never overwritten by a merge.
 UPDATABLE_FIELDS = [
     "purpose", "loan_type", "property_type", "property_use", "purchase_price", "property_value", "down_payment",
     "loan_balance", "credit_score_low", "credit_score_high", "credit_band", "timeframe", "first_time_buyer",
     "veteran", "annual_income", "monthly_debts", "employment_type", "has_real_estate_agent", "zip_code", "county",
-    "state", "time_zone", "contact_preference",
+    "state", "time_zone", "contact_preference", "loan_amount", "down_payment_percent", "cash_out_amount",
+    "current_rate", "rate_type", "loan_term_years", "city", "street_address",
 ]  # fmt: skip
-FILL_IF_BLANK_FIELDS = ["first_name", "last_name", "email", "phone"]
+FILL_IF_BLANK_FIELDS = ["first_name", "last_name", "email", "phone", "phone_extension"]
+MAX_LEAD_WARNINGS = 50
 ENCRYPTED_FIELDS = {"annual_income", "monthly_debts"}
 
 
@@ -50,13 +63,7 @@ class CaptureResult:
 
     @property
     def is_accepted(self) -> bool:
-        return self.outcome in (CREATED, MERGED)
-
-
-@dataclass
-class Match:
-    lead: Lead
-    reason: str
+        return self.outcome in (CREATED, MERGED, REPROCESSED)
 
 
 def capture(
@@ -72,12 +79,14 @@ def capture(
     The intake record must already be saved (it is the proof the request arrived); this function settles it.
     """
     try:
-        normalised = normalise(submission)
+        normalised = normalise(submission, region=source.default_region if source else "US")
     except SubmissionInvalid as invalid:
         reject_intake(intake_record, reasons=["Invalid fields"], field_errors=invalid.errors,
                       unknown_fields=submission.unknown_fields)  # fmt: skip
         return CaptureResult(outcome=REJECTED, intake_record=intake_record, errors=invalid.errors)
 
+    # Free text is the one place a borrower types an SSN or an account number on their own.
+    normalised.notes = redact_free_text(normalised.notes).text
     received_at = intake_record.received_at or timezone.now()
     scope = f"src{source.pk}" if source else f"org{organisation.pk}"
     if normalised.external_id:
@@ -99,7 +108,8 @@ def capture(
                 idempotency_key=idempotency_key,
                 processed_at=timezone.now(),
                 reasons=[f"Repeat delivery of intake record #{previous.first_intake_record_id}"],
-                unknown_fields=scrub_for_storage(submission.unknown_fields),
+                unknown_fields=_storable_unknown(submission.unknown_fields),
+                warnings=normalised.warnings,
                 is_test=submission.is_test,
             )
             intake_record.refresh_from_db()
@@ -110,10 +120,18 @@ def capture(
                 is_replay=True,
             )
 
-        match = find_match(organisation, normalised)
+        match = find_match(organisation, normalised, source)
         if match is None:
             lead = _create_lead(organisation, source, normalised, submission, received_at)
             outcome, match_reason = CREATED, ""
+            possible = find_possible_duplicate(organisation, normalised, exclude_pk=lead.pk)
+            if possible is not None:
+                PossibleDuplicate.objects.create(
+                    organisation=organisation, lead=lead, existing_lead=possible.lead, reason=possible.reason
+                )
+                match_reason = (
+                    f"possible duplicate of lead #{possible.lead.pk} ({possible.reason}): for review"
+                )
         elif match.lead.stage.is_closed and not organisation.reopen_closed_leads:
             lead = _create_lead(
                 organisation, source, normalised, submission, received_at, previous_lead=match.lead
@@ -136,7 +154,8 @@ def capture(
             data=normalised.as_json(),
             utm=normalised.utm,
         )
-        _record_consent(lead, submission, inquiry, received_at)
+        _record_consent(lead, submission, inquiry, received_at, normalised)
+        _keep_date_of_birth(lead, intake_record)
         IdempotencyKey.objects.create(
             organisation=organisation,
             key=idempotency_key,
@@ -152,7 +171,8 @@ def capture(
         intake_record.processed_at = timezone.now()
         intake_record.reasons = [match_reason] if match_reason else []
         intake_record.field_errors = {}
-        intake_record.unknown_fields = scrub_for_storage(submission.unknown_fields)
+        intake_record.unknown_fields = _storable_unknown(submission.unknown_fields)
+        intake_record.warnings = normalised.warnings
         intake_record.is_test = intake_record.is_test or submission.is_test
         intake_record.organisation = organisation
         intake_record.save()
@@ -169,45 +189,87 @@ def capture(
     return CaptureResult(outcome=outcome, intake_record=intake_record, lead=lead, match_reason=match_reason)
 
 
+def reprocess_capture(
+    submission: LeadSubmission, *, intake_record: IntakeRecord, source: LeadSource | None = None, actor=None
+) -> CaptureResult:
+    """Read an accepted record again (after its source's mapping was fixed) and update its lead in place.
+
+    Values the lead lacks, or that this record had left unread, are filled; the record's old warnings on the
+    lead are replaced by the ones still left. No new inquiry, consent or routing: the delivery was already
+    counted. Running it twice changes nothing the second time."""
+    lead = intake_record.lead
+    try:
+        normalised = normalise(submission, region=source.default_region if source else "US")
+    except SubmissionInvalid as invalid:
+        return CaptureResult(outcome=REJECTED, intake_record=intake_record, lead=lead, errors=invalid.errors)
+    with transaction.atomic():
+        lead = Lead.objects.select_for_update().get(pk=lead.pk)
+        old_warnings = intake_record.warnings or []
+        unread = {warning.get("field") for warning in old_warnings if isinstance(warning, dict)}
+        changes: dict[str, list] = {}
+        for field_name in FILL_IF_BLANK_FIELDS + UPDATABLE_FIELDS:
+            new_value = getattr(normalised, field_name)
+            if new_value in (None, "", "unknown", "not_sure", "any"):
+                continue
+            old_value = getattr(lead, field_name)
+            source_field = {"zip_code": "zip", "loan_term_years": "loan_term"}.get(field_name, field_name)
+            fill = old_value in (None, "", "unknown", "not_sure", "any") or source_field in unread
+            if isinstance(new_value, Decimal) and old_value is not None:
+                old_value = Decimal(old_value)
+            if fill and old_value != new_value:
+                shown_old = "(encrypted)" if field_name in ENCRYPTED_FIELDS else _jsonable(old_value)
+                shown_new = "(encrypted)" if field_name in ENCRYPTED_FIELDS else _jsonable(new_value)
+                changes[field_name] = [shown_old, shown_new]
+                setattr(lead, field_name, new_value)
+        kept = [warning for warning in (lead.intake_warnings or []) if warning not in old_warnings]
+        lead.intake_warnings = merge_warnings(kept, normalised.warnings)
+        lead.name_key = lead.name_key or normalised.name_key
+        if changes:
+            lead.updated_at = timezone.now()
+        lead.save()
+        if changes:
+            record_event(
+                lead,
+                TimelineEvent.Kind.FIELD_CHANGED,
+                f"Updated by reading intake record #{intake_record.pk} again: " + ", ".join(sorted(changes)),
+                actor=actor,
+                data={"changes": changes, "intake_record_id": intake_record.pk},
+            )
+        IntakeRecord.objects.filter(pk=intake_record.pk).update(
+            warnings=normalised.warnings,
+            unknown_fields=_storable_unknown(submission.unknown_fields),
+            processed_at=timezone.now(),
+        )
+        intake_record.warnings = normalised.warnings
+    return CaptureResult(outcome=REPROCESSED, intake_record=intake_record, lead=lead, match_reason="")
+
+
+def _storable_unknown(unknown_fields) -> dict:
+    """Fields no mapping used are kept for the admin, redacted like the raw body."""
+    return scrub_for_storage(redact_data(unknown_fields or {})[0])
+
+
+def _keep_date_of_birth(lead: Lead, intake_record: IntakeRecord) -> None:
+    """The date of birth redacted from the raw request at the door, kept (encrypted) on the lead."""
+    found = intake_record.date_of_birth
+    if found and not lead.date_of_birth:
+        lead.date_of_birth = found
+        lead.save(update_fields=["date_of_birth"])
+
+
 def reject_intake(intake_record: IntakeRecord, *, reasons: list[str], field_errors=None, unknown_fields=None,
                   status=IntakeRecord.Status.REJECTED) -> IntakeRecord:  # fmt: skip
     intake_record.status = status
     intake_record.reasons = reasons
     intake_record.field_errors = field_errors or {}
+    intake_record.warnings = []
     if unknown_fields is not None:
-        intake_record.unknown_fields = scrub_for_storage(unknown_fields)
+        intake_record.unknown_fields = _storable_unknown(unknown_fields)
     intake_record.processed_at = timezone.now()
-    intake_record.save(update_fields=["status", "reasons", "field_errors", "unknown_fields", "processed_at"])
+    intake_record.save(
+        update_fields=["status", "reasons", "field_errors", "unknown_fields", "processed_at", "warnings"]
+    )
     return intake_record
-
-
-def find_match(organisation: Organisation, lead: NormalisedLead) -> Match | None:
-    """Indexed lookups in order of confidence: email, then mobile number, then name and ZIP.
-
-    Among leads that match, an open one wins over a closed one, and the most recent wins among equals.
-    The lookups read two columns only; the full lead is loaded once, for the match that wins."""
-    candidates = []
-    if lead.email:
-        candidates.append(("same email address", {"email": lead.email}))
-    if lead.phone:
-        candidates.append(("same mobile number", {"phone": lead.phone}))
-    if lead.name_key and lead.zip_code:
-        candidates.append(("same name and ZIP code", {"name_key": lead.name_key, "zip_code": lead.zip_code}))
-    closed_match = None
-    for reason, lookup in candidates:
-        found = list(
-            Lead.objects.filter(organisation=organisation, **lookup)
-            .order_by("-created_at", "-id")
-            .values_list("pk", "stage__outcome")[:5]
-        )
-        for pk, outcome in found:
-            if outcome == Stage.Outcome.OPEN:
-                return Match(Lead.objects.select_related("stage").get(pk=pk), reason)
-        if found and closed_match is None:
-            closed_match = (found[0][0], reason)
-    if closed_match is None:
-        return None
-    return Match(Lead.objects.select_related("stage").get(pk=closed_match[0]), closed_match[1])
 
 
 def _lock_identities(organisation: Organisation, identities: list[str]) -> None:
@@ -268,7 +330,10 @@ def _create_lead(organisation, source, normalised: NormalisedLead, submission: L
         last_name=normalised.last_name,
         email=normalised.email,
         phone=normalised.phone,
+        phone_extension=normalised.phone_extension,
         other_phones=normalised.other_phones,
+        street_address=normalised.street_address,
+        city=normalised.city,
         name_key=normalised.name_key,
         preferred_language=normalised.preferred_language,
         contact_preference=normalised.contact_preference,
@@ -284,6 +349,12 @@ def _create_lead(organisation, source, normalised: NormalisedLead, submission: L
         property_value=normalised.property_value,
         down_payment=normalised.down_payment,
         loan_balance=normalised.loan_balance,
+        loan_amount=normalised.loan_amount,
+        down_payment_percent=normalised.down_payment_percent,
+        cash_out_amount=normalised.cash_out_amount,
+        current_rate=normalised.current_rate,
+        rate_type=normalised.rate_type,
+        loan_term_years=normalised.loan_term_years,
         credit_score_low=normalised.credit_score_low,
         credit_score_high=normalised.credit_score_high,
         credit_band=normalised.credit_band,
@@ -295,6 +366,7 @@ def _create_lead(organisation, source, normalised: NormalisedLead, submission: L
         employment_type=normalised.employment_type,
         has_real_estate_agent=normalised.has_real_estate_agent,
         notes=normalised.notes,
+        intake_warnings=normalised.warnings,
         utm=normalised.utm,
         utm_source=normalised.utm.get("utm_source", "")[:120],
         utm_campaign=normalised.utm.get("utm_campaign", "")[:120],
@@ -347,6 +419,7 @@ def _merge_into(lead: Lead, normalised: NormalisedLead, reason: str, actor) -> N
             changes[field_name] = [shown_old, shown_new]
             setattr(lead, field_name, new_value)
     lead.name_key = lead.name_key or normalised.name_key
+    lead.intake_warnings = merge_warnings(lead.intake_warnings, normalised.warnings)
     now = timezone.now()
     lead.last_inquiry_at = now
     lead.updated_at = now
@@ -386,6 +459,17 @@ def _merge_into(lead: Lead, normalised: NormalisedLead, reason: str, actor) -> N
         )
 
 
+def merge_warnings(existing, new) -> list:
+    """The lead's warnings plus a new inquiry's, each (field, value) once, newest kept when over the limit."""
+    merged = [w for w in (existing or []) if isinstance(w, dict)]
+    seen = {(w.get("field"), w.get("value")) for w in merged}
+    for warning in new or []:
+        if (warning.get("field"), warning.get("value")) not in seen:
+            seen.add((warning.get("field"), warning.get("value")))
+            merged.append(warning)
+    return merged[-MAX_LEAD_WARNINGS:]
+
+
 def _jsonable(value):
     if isinstance(value, Decimal):
         return str(value)
@@ -406,7 +490,14 @@ def _granted_channels(submission: LeadSubmission) -> list[str]:
                                              ("calls", consent.calls)] if granted]  # fmt: skip
 
 
-def _record_consent(lead: Lead, submission: LeadSubmission, inquiry: Inquiry, received_at) -> None:
+def _consent_address(channel: str, normalised: NormalisedLead | None) -> str:
+    if normalised is None:
+        return ""
+    return normalised.email if channel == "email" else normalised.phone
+
+
+def _record_consent(lead: Lead, submission: LeadSubmission, inquiry: Inquiry, received_at,
+                    normalised: NormalisedLead | None = None) -> None:  # fmt: skip
     consent = submission.consent
     granted_channels = _granted_channels(submission)
     if not granted_channels:
@@ -416,7 +507,6 @@ def _record_consent(lead: Lead, submission: LeadSubmission, inquiry: Inquiry, re
             lead=lead,
             channel=channel,
             is_granted=True,
-            address=consent_address(lead, channel),
             disclosure_text=consent.text[:5000],
             recorded_at=received_at,
             ip_address=consent.ip or None,
@@ -426,6 +516,8 @@ def _record_consent(lead: Lead, submission: LeadSubmission, inquiry: Inquiry, re
             leadid_token=consent.leadid_token[:100],
             inquiry=inquiry,
             how=f"{inquiry.source.get_channel_display() if inquiry.source else 'manual'} submission",
+            # The number or address this submission gave, which may not be the lead's own (a merge on email).
+            address=_consent_address(channel, normalised) or consent_address(lead, channel),
         )
         for channel in granted_channels
     )
@@ -471,4 +563,12 @@ def current_stage_is(lead: Lead, outcome: str) -> bool:
     return lead.stage.outcome == outcome
 
 
-__all__ = ["capture", "CaptureResult", "find_match", "reject_intake", "revoke_consent", "Stage"]
+__all__ = [
+    "capture",
+    "reprocess_capture",
+    "CaptureResult",
+    "find_match",
+    "reject_intake",
+    "revoke_consent",
+    "Stage",
+]

@@ -12,7 +12,7 @@ from firstcall.leads.models import Channel, LeadSource
 
 def intake_url(source: LeadSource) -> str:
     if source.channel == Channel.WEB_FORM:
-        return f"/f/{source.pk}/"
+        return f"/f/{source.public_id}/"
     if source.channel == Channel.API:
         return "/api/v1/leads"
     if source.channel == Channel.GOOGLE_ADS:

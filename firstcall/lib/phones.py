@@ -22,6 +22,23 @@ def normalise_phone(raw: str, region: str = "US") -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+def parse_phone(raw: str, region: str = "US") -> tuple[str, str]:
+    """(E.164, extension) of a valid number, parsed as a number of `region` unless it carries its country code
+    ("+44 20 7946 0958"); "(813) 555-0142 ext 3" gives ("+18135550142", "3"). Raises InvalidPhone."""
+    text = (raw or "").strip()
+    if not text:
+        raise InvalidPhone("Phone number is empty.")
+    region = (region or "US").upper()
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as error:
+        raise InvalidPhone(f"'{text[:40]}' is not a phone number.") from error
+    if not phonenumbers.is_valid_number(parsed):
+        raise InvalidPhone(f"'{text[:40]}' is not a valid phone number.")
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return e164, (parsed.extension or "")[:10]
+
+
 def is_probably_mobile(e164: str) -> bool:
     """US numbers do not reveal mobile vs landline offline; treat any valid non-toll-free number as textable."""
     parsed = phonenumbers.parse(e164, None)

@@ -117,7 +117,8 @@ def _hold(message: Message, gate: GateResult, now: datetime) -> None:
             _lead_ref(message),
             TimelineEvent.Kind.MESSAGE,
             f"{message.get_purpose_display()} {message.get_channel_display().lower()} held until "
-            f"{gate.held_until:%Y-%m-%d %H:%M} UTC{local}",
+            f"{gate.held_until:%Y-%m-%d %H:%M} UTC{local}"
+            + (f": {gate.decision.summary}"[:400] if gate.decision else ""),
             data={"message_id": message.pk, "held_until": gate.held_until.isoformat()},
         )
     transaction.on_commit(partial(enqueue_delivery, message.pk, run_after=gate.held_until), robust=True)

@@ -119,3 +119,56 @@ def schedule_first_touch(lead: Lead) -> None:
         is_marketing=True,
         idempotency_key=f"first-touch:{lead.pk}",
     )
+
+
+HANDOVER_SMS = {
+    "en": "Hi {first_name}, this is {officer} with {org}{nmls}. I'm taking over your request from {previous} so "
+    "you get an answer quickly. When is a good time for a call? My direct line is {officer_phone}.",
+    "es": "Hola {first_name}, soy {officer} de {org}{nmls}. Me encargo de su solicitud en lugar de {previous} para "
+    "atenderle pronto. ¿Cuándo le queda bien una llamada? Mi línea directa es {officer_phone}.",
+}
+
+
+def schedule_handover_introduction(lead: Lead, new_owner, previous_owner) -> bool:
+    """When a lead the borrower has already heard about changes hands, the new loan officer introduces
+    themselves before anything else goes out in their name: the borrower never hears from a stranger.
+    Queued through the outbox (consent, quiet hours and opt-outs apply). Returns True when queued."""
+    from firstcall.messaging.models import Message
+    from firstcall.messaging.services import queue_message
+
+    already_written = Message.objects.filter(
+        lead=lead, direction="outbound", recipient_user__isnull=True
+    ).exclude(status__in=["failed", "suppressed"])
+    if previous_owner is None or not already_written.exists():
+        return False
+    if lead.consent_sms and lead.phone:
+        channel = "sms"
+    elif lead.consent_email and lead.email:
+        channel = "email"
+    else:
+        return False
+    language = lead.preferred_language if lead.preferred_language in HANDOVER_SMS else "en"
+    body = HANDOVER_SMS[language].format(
+        first_name=lead.first_name or ("there" if language == "en" else ""),
+        officer=new_owner.get_full_name() or new_owner.username,
+        org=lead.organisation.name,
+        nmls=f" (NMLS #{new_owner.nmls_id})" if new_owner.nmls_id else "",
+        previous=previous_owner.get_full_name() or previous_owner.username,
+        officer_phone=display_phone(new_owner.phone) if new_owner.phone else lead.organisation.name,
+    )
+    if channel == "sms":
+        body += OPT_OUT_LINE[language]
+    queue_message(
+        lead,
+        channel,
+        body,
+        subject=EMAIL_SUBJECT[language].format(first_name=lead.first_name or "")
+        if channel == "email"
+        else None,
+        purpose="first_touch",
+        is_marketing=False,
+        sent_by=new_owner,
+        idempotency_key=f"handover:{lead.pk}:{new_owner.pk}",
+    )
+    record_event(lead, TimelineEvent.Kind.MESSAGE, f"{new_owner} introduced themselves to the borrower")
+    return True

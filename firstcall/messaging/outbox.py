@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from firstcall.accounts.models import Organisation
 from firstcall.compliance import services as compliance_services
-from firstcall.compliance.engine import gate
+from firstcall.compliance.engine import adlint, gate
 from firstcall.leads.models import Lead
 from firstcall.lib.emails import InvalidEmail, normalise_email
 from firstcall.lib.phones import InvalidPhone, normalise_phone
@@ -265,6 +265,8 @@ class SendFacts:
     touch: gate.Touch | None = None
     # An opt-out confirmation goes within 5 minutes of the opt-out or not at all (47 CFR 64.1200(a)(12)).
     response_expired: bool = False
+    # Regulation Z advertising findings for a marketing message (12 CFR 1026.24(c), (d)).
+    content_findings: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -315,6 +317,15 @@ def evaluate_send(facts: SendFacts, now: datetime) -> GateResult:
         )
     if facts.touch is None:
         return GateResult(SUPPRESSED, [f"no {channel_name} consent from the borrower"])
+    if facts.content_findings:
+        # Trigger terms without their disclosures: never sent as written.
+        decision = gate.Decision(
+            gate.REFUSE,
+            None,
+            tuple(gate.Reason(f.rule, f.citation, f.detail, gate.REFUSE) for f in facts.content_findings),
+            {f.rule: "2026-12-07" for f in facts.content_findings},
+        )
+        return GateResult(SUPPRESSED, [f.detail for f in facts.content_findings], decision=decision)
     decision = gate.decide(facts.touch)
     zones = []
     if facts.channel == SMS:
@@ -380,6 +391,9 @@ def gather_send_facts(message: Message, now: datetime) -> SendFacts:
         state=getattr(lead, "state", "") or "",
         recent_marketing_sends=recent,
         touch=touch,
+        content_findings=adlint.lint(f"{message.subject}\n{message.body}", check_nmls=False).findings
+        if message.is_marketing and message.is_to_borrower
+        else (),
         response_expired=message.purpose == Message.Purpose.OPT_OUT_CONFIRMATION
         and now - message.created_at > OPT_OUT_CONFIRMATION_WINDOW,
     )

@@ -15,6 +15,7 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Q
 
 from firstcall.accounts.models import User
 from firstcall.cadences.models import CallTask
+from firstcall.leads.allow_lists import sees_conversations
 from firstcall.leads.models import Lead
 from firstcall.messaging.models import Message
 from firstcall.pipeline.board import in_outcome, summary_rows, version_of, workspace_leads
@@ -170,9 +171,10 @@ def my_day(user: User, now: datetime) -> MyDay:
 
     seen = set()
     related = [f"lead__{name}" for name in LEAD_FIELDS_FOR_RELATED]
+    # Borrowers' texts are between them and their loan officer: never on a referral partner's day.
+    replies = _replies_waiting(user, leads, now) if sees_conversations(user) else Message.objects.none()
     for message in (
-        _replies_waiting(user, leads, now)
-        .select_related("lead")
+        replies.select_related("lead")
         .only("body", "created_at", "needs_review", "lead", *related)
         .order_by("-created_at", "-id")[: SECTION_SIZE * 3]
     ):
@@ -211,7 +213,8 @@ def my_day_version(user: User, now: datetime, *, leads=None) -> str:
     offers = LeadOffer.objects.filter(user=user, status=LeadOffer.Status.OPEN).aggregate(
         count=Count("pk"), last=Max("pk")
     )
-    replies = _replies_waiting(user, leads, now).aggregate(count=Count("pk"), last=Max("pk"))
+    waiting = _replies_waiting(user, leads, now) if sees_conversations(user) else Message.objects.none()
+    replies = waiting.aggregate(count=Count("pk"), last=Max("pk"))
     tasks = Task.objects.filter(assignee=user, completed_at__isnull=True).aggregate(
         count=Count("pk"), last=Max("pk")
     )

@@ -53,6 +53,56 @@ def can_read_notes(user, lead) -> bool:
     )
 
 
+# Who may be brought in by a mention: the organisation's own staff. A referral partner never sees notes.
+SHAREABLE_ROLES = {User.Role.ADMIN, User.Role.MANAGER, User.Role.LOAN_OFFICER, User.Role.PROCESSOR}
+
+
+@dataclass
+class MentionPlan:
+    name: str
+    user: User | None
+    action: str  # "notify" (sees the lead), "share" (will be given access), "refuse"
+    reason: str = ""
+
+
+def can_share(author: User, lead) -> bool:
+    """Who may share a lead by mentioning a teammate: its owner, a manager or admin who sees it."""
+    return author.is_org_admin or author.role == User.Role.MANAGER or lead.owner_id == author.pk
+
+
+def plan_mentions(lead, author: User, body: str) -> list[MentionPlan]:
+    """What each @mention in a note will do, said before the note is saved."""
+    names = mentioned_usernames(body)
+    if not names:
+        return []
+    wanted = {name.casefold() for name in names}
+    people = {
+        user.username.casefold(): user
+        for user in User.objects.filter(organisation_id=lead.organisation_id, is_active=True)
+        if user.username.casefold() in wanted
+    }
+    seeing = set(visible_leads_ids_for(people.values(), lead))
+    plans = []
+    for name in names:
+        user = people.get(name.casefold())
+        if user is None:
+            plans.append(MentionPlan(name, None, "refuse", "nobody in your organisation has this username"))
+        elif user.pk in seeing:
+            plans.append(MentionPlan(name, user, "notify"))
+        elif user.role not in SHAREABLE_ROLES:
+            plans.append(MentionPlan(name, user, "refuse", "referral partners do not see notes"))
+        elif not can_share(author, lead):
+            plans.append(MentionPlan(name, user, "refuse",
+                                     "they cannot see this lead, and only its owner or a manager may share it"))  # fmt: skip
+        else:
+            plans.append(MentionPlan(name, user, "share", "the lead will be shared with them"))
+    return plans
+
+
+def visible_leads_ids_for(users, lead) -> list[int]:
+    return [user.pk for user in users if visible_leads(user).filter(pk=lead.pk).exists()]
+
+
 def _mentionable(lead, names: list[str]) -> tuple[list[User], list[str]]:
     if not names:
         return [], []
@@ -70,12 +120,20 @@ def _mentionable(lead, names: list[str]) -> tuple[list[User], list[str]]:
 
 
 @transaction.atomic
-def add_note(lead, author: User, body: str) -> NoteResult:
+def add_note(lead, author: User, body: str, *, share: bool = True) -> NoteResult:
+    """Store the note; a mentioned teammate who cannot see the lead is given access first when the author may
+    share it (`share`), so that every mention the page promised reaches its person."""
     text = (body or "").strip()
     if not text:
         raise NoteRefused("Write something first.")
     if len(text) > MAX_NOTE_LENGTH:
         raise NoteRefused(f"Notes are limited to {MAX_NOTE_LENGTH} characters.")
+    if share:
+        for plan in plan_mentions(lead, author, text):
+            if plan.action == "share":
+                lead.shared_with.add(plan.user)
+                record_event(lead, TimelineEvent.Kind.ASSIGNED, f"Shared with {plan.user} (mentioned in a note)",
+                             actor=author, data={"shared_with_id": plan.user.pk})  # fmt: skip
     note = Note.objects.create(lead=lead, author=author, body=text)
     people, not_notified = _mentionable(lead, mentioned_usernames(text))
     if people:

@@ -87,8 +87,21 @@ def _check_assignee(organisation_id: int, assignee: User | None, lead) -> None:
         raise TaskRefused(f"{assignee} cannot see this lead, so cannot be given a task on it.")
 
 
-def _due_text(due_at: datetime | None) -> str:
-    return f", due {due_at:%Y-%m-%d %H:%M} UTC" if due_at else ""
+def _due_data(due_at: datetime | None) -> dict:
+    """The due time goes in the event's data (UTC, ISO 8601); each reader's page shows it in their own zone."""
+    return {"due_at": due_at.isoformat()} if due_at else {}
+
+
+def _in_zone_of(person: User, moment: datetime) -> str:
+    """A time written into an alert for one person: in their zone, with its abbreviation."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        zone = ZoneInfo(person.time_zone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    local = moment.astimezone(zone)
+    return local.strftime("%b %-d, %-I:%M %p ") + local.tzname()
 
 
 @transaction.atomic
@@ -128,9 +141,9 @@ def create_task(
         record_event(
             lead,
             TimelineEvent.Kind.TASK,
-            f"Task{who}: {task.title}{_due_text(due_at)}",
+            f"Task{who}: {task.title}",
             actor=created_by,
-            data={"task_id": task.pk, "action": "created"},
+            data={"task_id": task.pk, "action": "created", **_due_data(due_at)},
         )
     if assignee is not None and assignee.pk != created_by.pk:
         _notify_assigned(task, by=created_by)
@@ -143,7 +156,7 @@ def _notify_assigned(task: Task, *, by: User) -> None:
         task.assignee,
         kind="task_assigned",
         title=f"{by} gave you a task: {task.title}{about}"[:200],
-        body=_due_text(task.due_at).lstrip(", "),
+        body=f"Due {_in_zone_of(task.assignee, task.due_at)}" if task.due_at else "",
         lead=task.lead,
         url=lead_url(task.lead) if task.lead_id else "/tasks/",
     )
@@ -206,9 +219,9 @@ def update_task(task: Task, *, actor: User, assignee: User | None, due_at: datet
         record_event(
             task.lead,
             TimelineEvent.Kind.TASK,
-            f"Task changed ({', '.join(changed)}){who}: {task.title}{_due_text(due_at)}",
+            f"Task changed ({', '.join(changed)}){who}: {task.title}",
             actor=actor,
-            data={"task_id": task.pk, "action": "changed"},
+            data={"task_id": task.pk, "action": "changed", **_due_data(due_at)},
         )
     if "assignee" in changed and assignee is not None and assignee.pk != actor.pk:
         _notify_assigned(task, by=actor)
@@ -246,7 +259,7 @@ def sweep_task_reminders(now: datetime | None = None) -> int:
                 task.assignee,
                 kind="task_due",
                 title=f"{state}: {task.title}{about}"[:200],
-                body=f"Due {task.due_at:%Y-%m-%d %H:%M} UTC",
+                body=f"Due {_in_zone_of(task.assignee, task.due_at)}",
                 lead=task.lead,
                 url=lead_url(task.lead) if task.lead_id else "/tasks/",
             )

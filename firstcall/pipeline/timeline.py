@@ -82,11 +82,16 @@ def _parse_cursor(cursor: str) -> tuple[datetime, int] | None:
     return when, int(pk)
 
 
-def timeline_page(lead, *, before: str = "", filter_name: str = "all", size: int = PAGE_SIZE) -> Page:
+def timeline_page(
+    lead, *, before: str = "", filter_name: str = "all", size: int = PAGE_SIZE, allowed_kinds=None
+) -> Page:
+    """`allowed_kinds`: the event kinds the reader's role may see (leads/allow_lists.py); None for all."""
     filter_name = filter_name if filter_name in FILTERS else "all"
     events = (
         TimelineEvent.objects.filter(lead_id=lead.pk).select_related("actor").order_by("-created_at", "-id")
     )
+    if allowed_kinds is not None:
+        events = events.filter(kind__in=sorted(allowed_kinds))
     kinds = FILTERS[filter_name][1]
     if kinds:
         events = events.filter(kind__in=kinds)

@@ -7,6 +7,7 @@ from ninja import Router
 from ninja.errors import HttpError
 from ninja.security import APIKeyHeader, django_auth
 
+from firstcall.accounts.api_scopes import declares
 from firstcall.accounts.models import ApiKey
 from firstcall.accounts.services import find_api_key, touch_api_key
 from firstcall.reports import queries
@@ -27,7 +28,11 @@ class ReportKey(APIKeyHeader):
 router = Router(tags=["reports"], auth=[ReportKey(), django_auth])
 
 
-@router.get("/reports/{name}", summary="A report as JSON, with the inputs behind each ratio")
+@router.get(
+    "/reports/{name}",
+    **declares(ApiKey.SCOPE_LEADS_READ),
+    summary="A report as JSON, with the inputs behind each ratio",
+)
 def report(request, name: str):
     if name not in queries.REPORTS:
         raise HttpError(404, f"Unknown report; one of {', '.join(queries.REPORTS)}.")

@@ -32,14 +32,16 @@ def _may_report(user) -> bool:
 
 @login_required
 def speed_to_lead(request):
-    if not _may_report(request.user):
+    user = request.user
+    own_only = user.role == User.Role.LOAN_OFFICER and not user.is_org_admin
+    if not _may_report(user):
         raise PermissionDenied
     period = request.GET.get("days", "30")
     days = PERIODS.get(period, 30)
     since = timezone.now() - timedelta(days=days)
+    mine = visible_leads(user).filter(owner=user) if own_only else visible_leads(user)
     leads = list(
-        visible_leads(request.user)
-        .filter(created_at__gte=since, is_test=False)
+        mine.filter(created_at__gte=since, is_test=False)
         .values(
             "owner_id", "source_id", "created_at", "first_touch_at", "first_human_contact_at", "sla_status"
         )
@@ -54,7 +56,7 @@ def speed_to_lead(request):
     by_source = speed_rows(leads, "source_id", source_names)
     overall = speed_rows([{**lead, "all": "All leads"} for lead in leads], "all", {})
     return render(request, "reports/speed_to_lead.html", {
-        "days": days, "periods": PERIODS, "by_officer": by_officer, "by_source": by_source,
+        "days": days, "periods": PERIODS, "own_only": own_only, "by_officer": by_officer, "by_source": by_source,
         "overall": overall[0] if overall else None,
         "chart": bar_chart(by_officer, "human_p50_min"),
     })  # fmt: skip

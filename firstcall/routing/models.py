@@ -87,6 +87,9 @@ class LeadOffer(models.Model):
     class Kind(models.TextChoices):
         CLAIM = "claim", "Claim broadcast"
         CASCADE = "cascade", "Cascade offer"
+        # The owner missed the response time: offered to the next person; the owner keeps the lead until
+        # someone accepts (a lead is never left without an owner by a rule).
+        HANDOVER = "handover", "Handover offer"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -103,6 +106,10 @@ class LeadOffer(models.Model):
     offered_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # For a handover: who held the lead when it was offered.
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["lead", "position"]

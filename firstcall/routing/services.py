@@ -20,6 +20,8 @@ from firstcall.routing.models import LeadOffer, RoutingDecisionLog, RoutingRule,
 
 logger = logging.getLogger(__name__)
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+# The hours the response clock runs by until an organisation sets its own (shown as such in the settings).
+DEFAULT_BUSINESS_HOURS = {day: ["09:00", "18:00"] for day in WEEKDAYS[:5]}
 
 
 class RoutingError(Exception):
@@ -36,7 +38,7 @@ def business_hours_for(organisation: Organisation) -> sla.BusinessHours:
         if window:
             weekly[index] = (window[0], window[1])
     if not organisation.business_hours:
-        weekly = {index: ("09:00", "18:00") for index in range(5)}
+        weekly = {WEEKDAYS.index(day): tuple(window) for day, window in DEFAULT_BUSINESS_HOURS.items()}
     return sla.BusinessHours(
         tz=organisation.time_zone,
         weekly=weekly,
@@ -334,6 +336,8 @@ def claim_lead(lead: Lead, user: User, *, now: datetime | None = None) -> bool:
     offer = LeadOffer.objects.filter(lead=lead, user=user, status=LeadOffer.Status.OPEN).first()
     if offer is None:
         return False
+    if offer.kind == LeadOffer.Kind.HANDOVER:
+        return _accept_handover(lead, offer, user, now)
     won = Lead.objects.filter(pk=lead.pk, owner__isnull=True).update(
         owner=user, assigned_at=now, updated_at=now
     )
@@ -351,6 +355,89 @@ def claim_lead(lead: Lead, user: User, *, now: datetime | None = None) -> bool:
                  data={"offer_kind": offer.kind})  # fmt: skip
     emit("lead.assigned", organisation_id=lead.organisation_id, lead_id=lead.pk, assigned_to_id=user.pk,
          previous_assignee_id=None, how="claim")  # fmt: skip
+    return True
+
+
+def handover_targets(lead: Lead, now: datetime) -> list[int]:
+    """Who should be offered a lead its owner has not answered in time: the people routing would choose with
+    the owner left out (a claim group or a cascade offers to each of them), eligible by licence and hours."""
+    rules = rules_for(lead.organisation)
+    candidates = [
+        c for c in candidates_for(lead.organisation, now, rules=rules) if c.user_id != lead.owner_id
+    ]
+    row = RoutingState.objects.filter(organisation=lead.organisation).first()
+    state = _state_from_row(row) if row else engine.RoutingState()
+    decision = engine.decide_route(lead_facts(lead), rules, candidates, state, now)
+    if decision.chosen_user_id is not None:
+        return [decision.chosen_user_id]
+    return list(dict.fromkeys([*decision.claim_group_user_ids, *decision.cascade_order]))
+
+
+@transaction.atomic
+def offer_handover(lead: Lead, *, now: datetime | None = None) -> list[int]:
+    """The owner missed the response time: offer the lead to the next eligible loan officers. The owner keeps
+    it (and may still call) until one of them accepts; when nobody licensed is eligible, the managers are told
+    and the lead stays where it is. Returns the ids offered to."""
+    now = now or timezone.now()
+    owner = lead.owner
+    targets = handover_targets(lead, now)
+    LeadOffer.objects.filter(lead=lead, kind=LeadOffer.Kind.HANDOVER, status=LeadOffer.Status.OPEN).update(
+        status=LeadOffer.Status.WITHDRAWN, decided_at=now
+    )
+    managers = _managers_of(lead)
+    if not targets:
+        record_event(lead, TimelineEvent.Kind.SLA,
+                     f"Response time missed: no other licensed loan officer is available, so {owner} keeps the lead")  # fmt: skip
+        for manager in managers:
+            notify(manager, kind="handover_none", title=f"Nobody else can take {lead.full_name}",
+                   body=f"{owner} missed the response time and no other licensed loan officer is available "
+                        f"for {lead.state or 'this state'}. The lead stays with {owner}.",
+                   lead=lead, url=lead_url(lead), by_email=True)  # fmt: skip
+        return []
+    LeadOffer.objects.bulk_create(
+        LeadOffer(lead=lead, user_id=user_id, kind=LeadOffer.Kind.HANDOVER, offered_at=now, from_user=owner)
+        for user_id in targets
+    )
+    people = list(User.objects.filter(pk__in=targets).order_by("pk"))
+    names = ", ".join(str(person) for person in people)
+    record_event(lead, TimelineEvent.Kind.SLA,
+                 f"Response time missed: offered to {names}; {owner} keeps the lead until someone accepts")  # fmt: skip
+    for person in people:
+        notify(person, kind="offer", title=f"Can you take {lead.first_name} now? ({lead.state})",
+               body=f"{owner} has not reached them in time. " + _lead_blurb(lead), lead=lead,
+               url=lead_url(lead), by_sms=True)  # fmt: skip
+    for manager in managers:
+        notify(manager, kind="sla", title=f"Response time missed: {lead.full_name}",
+               body=f"Offered to {names}; {owner} keeps it until someone accepts.", lead=lead, url=lead_url(lead))  # fmt: skip
+    return targets
+
+
+def _managers_of(lead: Lead):
+    managers = User.objects.filter(organisation=lead.organisation, is_active=True, role=User.Role.MANAGER)
+    if lead.owner_id:
+        team_managers = managers.filter(managed_teams__members=lead.owner_id).distinct()
+        if team_managers.exists():
+            return team_managers
+    return managers
+
+
+def _accept_handover(lead: Lead, offer: LeadOffer, user: User, now: datetime) -> bool:
+    """The first to accept takes the lead over; the lead row is locked so two acceptances take turns."""
+    locked = Lead.objects.select_for_update().select_related("owner", "organisation").get(pk=lead.pk)
+    if not LeadOffer.objects.filter(pk=offer.pk, status=LeadOffer.Status.OPEN).update(
+        status=LeadOffer.Status.ACCEPTED, decided_at=now
+    ):
+        return False
+    LeadOffer.objects.filter(lead=lead, status__in=[LeadOffer.Status.OPEN, "queued"]).exclude(
+        pk=offer.pk
+    ).update(status=LeadOffer.Status.WITHDRAWN, decided_at=now)
+    previous = locked.owner
+    assign_lead(locked, user, reason="accepted after the response time was missed", now=now, actor=user,
+                via="accepting the handover", alert=False, how="handover")  # fmt: skip
+    lead.owner, lead.assigned_at = user, now
+    if previous and previous != user:
+        notify(previous, kind="handover_done", title=f"{user} took over {lead.full_name}",
+               body="You missed the response time; they accepted the lead.", lead=lead, url=lead_url(lead))  # fmt: skip
     return True
 
 
@@ -495,14 +582,14 @@ def _escalate(lead: Lead, action: str, now: datetime) -> None:
         notify(owner, kind="sla", title=f"Overdue: {lead.full_name} is waiting for you", body=_lead_blurb(lead),
                lead=lead, url=lead_url(lead), by_sms=True)  # fmt: skip
     elif action == "reassign":
-        excluded = frozenset({owner.pk}) if owner else frozenset()
-        previous = owner
-        if owner:
-            Lead.objects.filter(pk=lead.pk).update(owner=None)
-            lead.owner = None
-        decision = route_lead(lead, trigger="sla breach", now=now, exclude_user_ids=excluded)
-        record_event(lead, TimelineEvent.Kind.SLA,
-                     f"SLA breached: taken from {previous or 'nobody'}, {decision.outcome} ({decision.reason[:120]})")  # fmt: skip
+        if owner is None:
+            # Nobody holds it yet: routing places it (or tells the managers nobody is eligible).
+            decision = route_lead(lead, trigger="sla breach", now=now)
+            record_event(
+                lead, TimelineEvent.Kind.SLA, f"Response time missed: routed again ({decision.outcome})"
+            )
+        else:
+            offer_handover(lead, now=now)
     elif action == "notify_manager":
         managers = User.objects.filter(organisation=lead.organisation, is_active=True, role=User.Role.MANAGER)
         if lead.owner_id:

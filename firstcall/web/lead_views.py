@@ -13,6 +13,7 @@ import functools
 import uuid
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -22,10 +23,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from firstcall.accounts.models import User
+from firstcall.accounts.models import Notification, User
 from firstcall.leads.access import visible_leads
+from firstcall.leads.allow_lists import PARTNER_FIELDS, timeline_kinds_for
 from firstcall.leads.models import Lead
 from firstcall.messaging.models import Message
+from firstcall.messaging.services import receive_inbound_sms
 from firstcall.pipeline import calls, lead_editing, manual_messages, notes, timeline
 from firstcall.pipeline.models import Task
 from firstcall.pipeline.tasks_service import assignable_users
@@ -111,15 +114,35 @@ def lead_page(request, lead_id: int):
                 status=LeadOffer.Status.OPEN,
                 lead__organisation_id=user.organisation_id,
             )
-            .select_related("lead", "lead__stage", "lead__pipeline")
+            .select_related("lead", "lead__stage", "lead__pipeline", "from_user")
             .first()
         )
         if offer is None:
-            raise Http404
+            return _moved_page(request, lead_id)
         return render(request, "web/lead/offer.html", {"lead": offer.lead, "offer": offer})
     if user.role == User.Role.PARTNER:
-        return render(request, "web/lead/partner.html", {"lead": lead})
+        return _partner_page(request, lead)
     return _render_full_page(request, lead)
+
+
+def _partner_page(request, lead):
+    """A referral partner's view: the allow-listed fields and the progress events only."""
+    progress = timeline.timeline_page(lead, allowed_kinds=timeline_kinds_for(request.user), size=20)
+    fields = {name: getattr(lead, name) for name in PARTNER_FIELDS}
+    return render(request, "web/lead/partner.html", {"lead": lead, "fields": fields, "page": progress})
+
+
+def _moved_page(request, lead_id: int):
+    """A link from an alert this person received about a lead they no longer see (someone else took it, the
+    offer went to another officer) says who has it now instead of "Not found". Anyone else gets the 404."""
+    user = request.user
+    alerted = Notification.objects.filter(
+        user=user, lead_id=lead_id, lead__organisation_id=user.organisation_id
+    ).exists()
+    if not alerted:
+        raise Http404
+    lead = Lead.objects.select_related("owner").get(pk=lead_id)
+    return render(request, "web/lead/moved.html", {"lead": lead}, status=200)
 
 
 def _template_choices(organisation_id: int) -> dict[str, list]:
@@ -181,7 +204,10 @@ def _render_full_page(request, lead, *, status=200, **forms):
     may_work = can_work_lead(user)
     show_cadences = can_see_cadences(user)
     page = timeline.timeline_page(
-        lead, before=request.GET.get("before", ""), filter_name=request.GET.get("show", "all")
+        lead,
+        before=request.GET.get("before", ""),
+        filter_name=request.GET.get("show", "all"),
+        allowed_kinds=timeline_kinds_for(user),
     )
     assignees = assignable_users(lead.organisation_id)
     statuses = manual_messages.channel_statuses(lead, consents)
@@ -213,6 +239,7 @@ def _render_full_page(request, lead, *, status=200, **forms):
         if may_reassign
         else [],
         "may_work": may_work,
+        "demo_texts": settings.SMS_PROVIDER == "demo" and may_work,
         "show_cadences": show_cadences,
         "next_step": next_step_for(lead) if show_cadences else None,
         "page": page,
@@ -235,6 +262,7 @@ def _render_full_page(request, lead, *, status=200, **forms):
         "templates": _template_choices(lead.organisation_id) if may_work else {},
         "call_form": forms.get("call_form") or LogCallForm(),
         "note_form": forms.get("note_form") or NoteForm(),
+        "note_needs_confirm": forms.get("note_needs_confirm", False),
         "task_form": forms.get("task_form")
         or TaskForm(assignees=assignees, initial={"assignee": user.pk, "lead": lead.pk}),
         "compose_form": compose_form,
@@ -252,7 +280,10 @@ def lead_timeline(request, lead_id: int):
     if not request.htmx:
         return _render_full_page(request, lead)
     page = timeline.timeline_page(
-        lead, before=request.GET.get("before", ""), filter_name=request.GET.get("show", "all")
+        lead,
+        before=request.GET.get("before", ""),
+        filter_name=request.GET.get("show", "all"),
+        allowed_kinds=timeline_kinds_for(request.user),
     )
     return render(request, "web/lead/_timeline_items.html", {"lead": lead, "page": page})
 
@@ -281,12 +312,50 @@ def log_call(request, lead_id: int):
 
 @login_required
 @require_POST
+def demo_reply(request, lead_id: int):
+    """With the demo text provider only: a reply from the borrower, as if they had texted back, so an evaluator
+    can watch a reply arrive (My day, the timeline, STOP handling). Goes through the real inbound path."""
+    if settings.SMS_PROVIDER != "demo":
+        raise Http404
+    lead = _workable_lead(request.user, lead_id)
+    body = " ".join((request.POST.get("body") or "").split())[:480]
+    if body and lead.phone:
+        receive_inbound_sms(
+            organisation=lead.organisation,
+            from_number=lead.phone,
+            to_number=lead.organisation.sms_from_number or "+15555550100",
+            body=body,
+            provider_message_id=f"demo-{uuid.uuid4().hex}",
+            provider="demo",
+        )
+        messages.success(request, f"{lead.first_name or 'The borrower'} replied (demo).")
+    return redirect(_page_url(lead, "timeline"))
+
+
+@login_required
+@require_POST
+def note_mentions(request, lead_id: int):
+    """Typed into the note box (htmx): what each @mention will do, shown before the note is saved."""
+    lead = _workable_lead(request.user, lead_id)
+    plans = notes.plan_mentions(lead, request.user, request.POST.get("body", ""))
+    return render(request, "web/lead/_mention_plans.html", {"plans": plans})
+
+
+@login_required
+@require_POST
 @in_users_time_zone
 def add_note(request, lead_id: int):
     lead = _workable_lead(request.user, lead_id)
     form = NoteForm(request.POST)
     if not form.is_valid():
         return _render_full_page(request, lead, status=422, note_form=form)
+    refused = [plan for plan in notes.plan_mentions(lead, request.user, form.cleaned_data["body"])
+               if plan.action == "refuse"]  # fmt: skip
+    if refused and not request.POST.get("save_anyway"):
+        # Said next to the note box, before anything is saved: which mention would reach nobody, and why.
+        form.add_error("body", "Not sent to " + "; ".join(f"@{plan.name}: {plan.reason}" for plan in refused)
+                       + ". Remove the mention, or save the note anyway.")  # fmt: skip
+        return _render_full_page(request, lead, status=422, note_form=form, note_needs_confirm=True)
     try:
         result = notes.add_note(lead, request.user, form.cleaned_data["body"])
     except notes.NoteRefused as refusal:

@@ -12,6 +12,7 @@ from firstcall.accounts.models import Organisation, Team, User
 from firstcall.leads.models import Channel, Lead, LeadSource
 from firstcall.lib.geography import US_STATES
 from firstcall.lib.phones import InvalidPhone, normalise_phone
+from firstcall.routing.services import DEFAULT_BUSINESS_HOURS
 
 WEEKDAYS = [
     ("mon", "Monday"),
@@ -27,7 +28,7 @@ LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
 ESCALATION_ACTIONS = [
     ("", "—"),
     ("realert", "Alert the owner again"),
-    ("reassign", "Reassign to someone else"),
+    ("reassign", "Offer to the next loan officer (the owner keeps it until someone accepts)"),
     ("notify_manager", "Tell the managers"),
 ]
 LADDER_ROWS = 4
@@ -236,7 +237,9 @@ class SlaForm(WeeklyHoursMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.add_hours_fields(self.instance.business_hours)
+        # Hours as the response clock enforces them: the defaults, visibly, until the organisation sets its own.
+        self.uses_default_hours = not self.instance.business_hours
+        self.add_hours_fields(self.instance.business_hours or DEFAULT_BUSINESS_HOURS)
         ladder = self.instance.sla_escalation or []
         for index in range(LADDER_ROWS):
             step = ladder[index] if index < len(ladder) and isinstance(ladder[index], dict) else {}
@@ -357,7 +360,14 @@ class OrganisationForm(forms.ModelForm):
 
     class Meta:
         model = Organisation
-        fields = ["name", "time_zone", "reopen_closed_leads", "require_two_factor_for_everyone"]
+        fields = [
+            "name",
+            "nmls_id",
+            "privacy_policy_url",
+            "time_zone",
+            "reopen_closed_leads",
+            "require_two_factor_for_everyone",
+        ]
         labels = {
             "reopen_closed_leads": "A returning borrower reopens their closed or lost lead",
             "require_two_factor_for_everyone": (

@@ -8,6 +8,8 @@ urlpatterns = [
     # Sign-in and sign-out: firstcall/accounts/urls.py; the lead page: firstcall/web/lead_urls.py.
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
+    path("notifications/all/", views.notification_list, name="notification_list"),
+    path("notifications/<int:notification_id>/dismiss/", views.notification_dismiss, name="notification_dismiss"),
     # The workspace (board, lead list, team): firstcall/pipeline/urls.py.
     path("", include("firstcall.pipeline.urls")),
     path("my-day/live/", views.my_day_live, name="my_day_live"),

@@ -283,6 +283,22 @@ def _team_renamed(world: World, person: User) -> None:
     assert Team.objects.get(pk=world.team.pk).name == "Tampa Bay"
 
 
+def _purged(world: World, person: User) -> None:
+    record = IntakeRecord.objects.get(pk=world.intake_record.pk)
+    assert record.body == "" and record.body_purged_at is not None
+
+
+def _exported(world: World, person: User) -> None:
+    assert AuditEvent.objects.filter(
+        action="lead.exported", actor=person, detail__lead=world.lead.pk
+    ).exists()
+
+
+def _erased(world: World, person: User) -> None:
+    assert not Lead.objects.filter(pk=world.lead.pk).exists()
+    assert AuditEvent.objects.filter(action="lead.erased", actor=person).exists()
+
+
 def _replayed(world: World, person: User) -> None:
     record = IntakeRecord.objects.get(pk=world.intake_record.pk)
     assert (
@@ -339,12 +355,22 @@ ENDPOINTS = [
              ok_status=302, effect=_reassigned_to_teammate),
     Endpoint("lead_claim", "POST", lambda w: f"/leads/{w.offered_lead.pk}/claim/", frozenset({TEAMMATE}),
              ok_status=302, effect=_claimed_by_teammate),
-    Endpoint("intake_list", "GET", lambda w: "/intake/", frozenset({ADMIN, OTHER_ORG_ADMIN})),
+    # Platform operators (the superuser) open the intake screen for records tied to no organisation.
+    Endpoint("intake_list", "GET", lambda w: "/intake/", frozenset({ADMIN, OTHER_ORG_ADMIN, SUPERUSER})),
+    Endpoint("intake_purge", "POST", lambda w: f"/intake/{w.intake_record.pk}/purge/", frozenset({ADMIN}),
+             ok_status=302, effect=_purged),
+    Endpoint("lead_privacy", "GET", lambda w: f"/leads/{w.lead.pk}/privacy/", frozenset({ADMIN})),
+    Endpoint("lead_export", "POST", lambda w: f"/leads/{w.lead.pk}/privacy/export/", frozenset({ADMIN}),
+             effect=_exported),
+    Endpoint("lead_erase", "POST", lambda w: f"/leads/{w.lead.pk}/privacy/erase/", frozenset({ADMIN}),
+             data=lambda w: {"confirm": "ERASE", "reason": "matrix"}, ok_status=302, effect=_erased),
+    Endpoint("duplicate_queue", "GET", lambda w: "/leads/duplicates/",
+             frozenset({ADMIN, OTHER_ORG_ADMIN, MANAGER_OF_TEAM, MANAGER_OF_OTHER_TEAM})),
     Endpoint("intake_detail", "GET", lambda w: f"/intake/{w.intake_record.pk}/", frozenset({ADMIN})),
     Endpoint("intake_replay", "POST", lambda w: f"/intake/{w.intake_record.pk}/replay/", frozenset({ADMIN}),
              ok_status=302, effect=_replayed),
     Endpoint("routing_rules", "GET", lambda w: "/routing/", ROUTING_MANAGERS),
-    Endpoint("speed_to_lead", "GET", lambda w: "/reports/speed-to-lead/", ROUTING_MANAGERS | {SUPERUSER}),
+    Endpoint("speed_to_lead", "GET", lambda w: "/reports/speed-to-lead/", ROUTING_MANAGERS | {SUPERUSER, OWNER, TEAMMATE, SHARED_WITH}),
     # The API authenticates with keys only: a browser session is not enough, for anyone.
     Endpoint("api_leads_with_session", "GET", lambda w: "/api/v1/leads", frozenset(),
              denied_status=frozenset({401}), anonymous_status=401),

@@ -78,6 +78,8 @@ def test_admin_without_authenticator_must_enrol_before_being_signed_in(client, a
     secret = pyotp.parse_uri(uri).secret
     assert grouped.replace(" ", "") == secret and len(grouped.split(" ")[0]) == 4
     assert uri.startswith("otpauth://totp/FirstCall:adele?secret=")
+    # A QR code to scan, drawn inline as SVG (nothing fetched from elsewhere).
+    assert re.search(r'id="totp-qr"><svg [^>]*class="segno"', content)
 
     wrong = client.post("/account/two-factor/setup/", {"code": "000000"})
     assert wrong.status_code == 200 and "didn&#x27;t match" in wrong.content.decode()

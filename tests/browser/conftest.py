@@ -42,7 +42,7 @@ CHROMIUM_ARGS = [
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "test-output"
 BROWSER_DIR = Path(__file__).resolve().parent
-SERVER_START_SECONDS = 60
+SERVER_START_SECONDS = int(os.environ.get("FIRSTCALL_BROWSER_SERVER_START_SECONDS", "180"))
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 800}
 

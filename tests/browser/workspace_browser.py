@@ -86,3 +86,28 @@ def seed_pipeline(organisation, owner) -> dict[str, Lead]:
 
 def assert_no_sideways_scroll(page, width=375) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+# The two widths every workspace defect is checked at: a common laptop and a phone.
+WIDE = {"width": 1366, "height": 768}
+NARROW = {"width": 375, "height": 812}
+
+
+def open_page(browser, server_url, viewport):
+    """A fresh context (own cookies) at one of the widths; close it with page.context.close()."""
+    options = {"is_mobile": True, "has_touch": True} if viewport["width"] < 600 else {}
+    context = browser.new_context(base_url=server_url, viewport=viewport, **options)
+    context.set_default_timeout(10_000)
+    return context.new_page()
+
+
+def both_sizes(browser, server_url, only: str | None = None):
+    """(page, label, width) for 1366 px ("desktop") and 375 px ("phone"), each in its own context."""
+    for viewport, label in ((WIDE, "desktop"), (NARROW, "phone")):
+        if only and label != only:
+            continue
+        page = open_page(browser, server_url, viewport)
+        try:
+            yield page, label, viewport["width"]
+        finally:
+            page.context.close()

@@ -310,3 +310,21 @@ def test_partner_sees_credit_only_with_the_borrowers_authorisation(lead, owner):
     assert compliance.may_share_with_partner(lead, "income") is False
     compliance.record_partner_sharing(lead, ["credit"], is_granted=False, how="borrower asked")
     assert compliance.may_share_with_partner(lead, "credit") is False
+
+
+# ------------------------------------------------------------------------------------------- ad content
+
+
+@time_machine.travel(MORNING, tick=False)
+def test_marketing_text_with_trigger_terms_and_no_disclosures_is_refused(lead, twilio_settings, standin):
+    message = services.queue_message(
+        lead, "sms", "Buy with only 3.5% down! Payments as low as $1,250/mo.", purpose="cadence", is_marketing=True
+    )
+    services.deliver(message.pk)
+    message.refresh_from_db()
+    assert message.status == Message.Status.SUPPRESSED
+    assert "annual percentage rate" in message.status_reason
+    decision = TouchDecision.objects.get(subject_type="message", subject_id=message.pk)
+    assert decision.outcome == "refuse" and decision.reasons[0]["rule"] == "reg_z.trigger_terms"
+    assert "1026.24(d)" in decision.reasons[0]["citation"]
+    assert standin.create_requests() == []

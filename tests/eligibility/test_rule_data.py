@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from firstcall.eligibility.engine.counties import county_by_fips, county_table, derive_display_names
 from firstcall.eligibility.engine.rulebook import PROGRAMS, load_rule_book, read_rule_text
+from tests.conftest import REPO_ROOT, own_code_env
 
 COUNTY_FILE = "FullCountyLoanLimitList2026.txt"
 
@@ -52,7 +53,14 @@ def test_engine_imports_nothing_from_django():
         "engine.assess({'as_of': '2026-03-02'});"
         "print(sorted(name for name in sys.modules if name.split('.')[0] == 'django'))"
     )
-    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    completed = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO_ROOT,
+        env=own_code_env(),
+    )
 
     assert completed.stdout.strip() == "[]"
 

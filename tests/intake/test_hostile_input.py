@@ -81,14 +81,11 @@ def test_moderately_nested_unknown_field_is_kept_on_the_record(client, api_sourc
 
 @pytest.mark.parametrize(
     "field, value, error_field",
-    [
-        ("first_name", ["Ana"], "first_name"),
-        ("phone", {"number": "8135550199"}, "phone"),
-        ("utm", [1, 2, 3], "utm"),
-        ("purchase_price", True, "purchase_price"),
-    ],
+    [("first_name", ["Ana"], "first_name"), ("phone", {"number": "8135550199"}, "phone")],
 )
-def test_wrong_json_types_are_field_errors(client, api_source, field, value, error_field):
+def test_wrong_json_types_in_what_reaches_the_borrower_are_field_errors(
+    client, api_source, field, value, error_field
+):
     response = post(client, borrower(**{field: value}), api_source.raw_api_key)
 
     assert response.status_code == 422
@@ -97,6 +94,22 @@ def test_wrong_json_types_are_field_errors(client, api_source, field, value, err
     assert_rejected_with_reason(record, "Invalid fields")
     assert set(record.field_errors) == {error_field}
     assert_nothing_captured()
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("utm", [1, 2, 3]), ("purchase_price", True), ("phone", {"number": "8135550199"})],
+)
+def test_wrong_json_types_elsewhere_keep_the_lead_with_a_warning(client, api_source, field, value):
+    # With an email to reach the borrower, even a phone of the wrong type costs nothing but a warning.
+    response = post(client, borrower(email="ana@example.com", **{field: value}), api_source.raw_api_key)
+
+    assert response.status_code == 201, response.content
+    lead = Lead.objects.get()
+    record = only_record()
+    assert [w["field"] for w in lead.intake_warnings] == [field]
+    assert record.warnings == lead.intake_warnings
+    assert record.status == IntakeRecord.Status.ACCEPTED
 
 
 # --- size ---------------------------------------------------------------------------------------------------
@@ -119,20 +132,26 @@ def test_huge_text_fields_are_cut_to_their_column_sizes(client, api_source):
     assert lead.vendor_lead_id == "E" * 200 and lead.gclid == "G" * 200
 
 
-@pytest.mark.parametrize(
-    "field, value",
-    [("email", "a" * 10_000 + "@example.com"), ("phone", "8" * 10_000), ("zip", "3" * 10_000)],
-)
-def test_huge_contact_fields_are_field_errors(client, api_source, field, value):
-    response = post(client, borrower(**{field: value}), api_source.raw_api_key)
+def test_a_huge_phone_with_nothing_else_to_reach_is_a_field_error(client, api_source):
+    response = post(client, borrower(phone="8" * 10_000), api_source.raw_api_key)
 
     assert response.status_code == 422
-    assert field in response.json()["errors"]
+    assert "phone" in response.json()["errors"]
     record = only_record()
     assert_rejected_with_reason(record, "Invalid fields")
     # The message quotes the value only in part: an error report must not balloon with the input.
     assert len(json.dumps(record.field_errors)) < 1_000
     assert_nothing_captured()
+
+
+@pytest.mark.parametrize("field, value", [("email", "a" * 10_000 + "@example.com"), ("zip", "3" * 10_000)])
+def test_huge_other_fields_are_warnings_quoted_in_part(client, api_source, field, value):
+    response = post(client, borrower(**{field: value}), api_source.raw_api_key)
+
+    assert response.status_code == 201
+    record = only_record()
+    assert [w["field"] for w in record.warnings] == [field]
+    assert len(json.dumps(record.warnings)) < 1_000
 
 
 def test_thousands_of_unknown_fields_are_kept_not_rejected(client, api_source):
@@ -152,13 +171,13 @@ def test_thousands_of_unknown_fields_are_kept_not_rejected(client, api_source):
         ("loan_balance", "9" * 500),
     ],
 )
-def test_absurd_numbers_are_field_errors_not_crashes(client, api_source, field, value):
+def test_absurd_numbers_are_warnings_not_crashes(client, api_source, field, value):
     response = post(client, borrower(**{field: value}), api_source.raw_api_key)
 
-    assert response.status_code == 422
-    assert field in response.json()["errors"]
-    assert_rejected_with_reason(only_record(), "Invalid fields")
-    assert_nothing_captured()
+    assert response.status_code == 201
+    lead = Lead.objects.get()
+    assert [w["field"] for w in lead.intake_warnings] == [field]
+    assert getattr(lead, field if field != "credit_score" else "credit_score_low") is None
 
 
 # --- control characters, NUL, broken Unicode ----------------------------------------------------------------
@@ -332,8 +351,21 @@ def test_invalid_phone_numbers_are_field_errors_and_change_nothing(client, api_s
         "ana@example.com>, eve@example.com",
     ],
 )
-def test_invalid_email_addresses_are_field_errors_and_change_nothing(client, api_source, email):
+def test_invalid_email_addresses_beside_a_good_phone_are_warnings(client, api_source, email):
     response = post(client, borrower(email=email), api_source.raw_api_key)
+
+    assert response.status_code == 201
+    lead = Lead.objects.get()
+    assert lead.email == "" and lead.phone == "+18135550199"
+    assert lead.intake_warnings[0]["field"] == "email" and lead.intake_warnings[0]["value"] == email[:200]
+    assert "not a valid email address" in lead.intake_warnings[0]["message"]
+
+
+@pytest.mark.parametrize("email", ["ana", "ana@example..com"])
+def test_invalid_email_addresses_without_a_phone_are_field_errors_and_change_nothing(
+    client, api_source, email
+):
+    response = post(client, borrower(email=email, phone=None), api_source.raw_api_key)
 
     assert response.status_code == 422
     assert set(response.json()["errors"]) == {"email"}
@@ -398,7 +430,9 @@ def test_markup_in_names_and_fields_is_escaped_on_every_screen(client, api_sourc
     assert created.status_code == 201
     lead = Lead.objects.get()
     assert lead.first_name == SCRIPT  # stored as typed; escaping is the screens' job
-    rejected = post(client, borrower(email=f"{SCRIPT}@example.com", first_name=IMAGE), api_source.raw_api_key)
+    rejected = post(
+        client, borrower(email=f"{SCRIPT}@example.com", first_name=IMAGE, phone=None), api_source.raw_api_key
+    )
     assert rejected.status_code == 422
     rejected_record = IntakeRecord.objects.get(pk=rejected.json()["intake_record_id"])
 

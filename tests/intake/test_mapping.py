@@ -231,7 +231,7 @@ def test_invalid_mappings_list_every_problem():
         "Unknown top-level key 'feilds' (use 'fields', 'constants', 'ignore', 'use_defaults').",
         "Field 'first_name': Path 'a[0' has unbalanced brackets.",
         "Field 'first_name': unknown transform 'shout' (use one of: bool, credit, digits, first_name, int, "
-        "join, last_name, lower, money, strip, title, upper, url, zip5).",
+        "join, last_name, lower, money, percent, strip, title, upper, url, zip5).",
         "'favourite_colour' is not a lead field a mapping can fill.",
         "Field 'credit_band': 'map' must be an object of vendor value -> our value.",
         "Constant 'loan_type' must be text, a number, true/false or null.",

@@ -184,7 +184,7 @@ def test_deeply_nested_json_is_refused_but_reasonable_nesting_is_mapped(client, 
 def test_field_errors_are_422_in_json_and_xml(client, vendor_source):
     response = post(client, vendor_source, {"FirstName": "Ana", "Email": "not-an-email", "Zip": "1"})
     assert response.status_code == 422
-    assert set(response.json()["errors"]) == {"email", "zip"}
+    assert set(response.json()["errors"]) == {"email"}
     response = post(client, vendor_source, "<Lead><FirstName>Ana</FirstName><Email>nope</Email></Lead>",
                     "application/xml")  # fmt: skip
     assert response.status_code == 422

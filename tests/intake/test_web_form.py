@@ -62,14 +62,14 @@ def read_form(response) -> FormPage:
 
 def open_form(client, source, **query) -> dict:
     """GET the form like a browser and return the hidden fields it must send back."""
-    response = client.get(f"/f/{source.pk}/", query, headers={"User-Agent": BROWSER})
+    response = client.get(f"/f/{source.public_id}/", query, headers={"User-Agent": BROWSER})
     assert response.status_code == 200
     return read_form(response).hidden_values()
 
 
 def send_form(client, source, data: dict, ip: str = "198.51.100.23", **headers):
     return client.post(
-        f"/f/{source.pk}/",
+        f"/f/{source.public_id}/",
         data=urlencode(data),
         content_type="application/x-www-form-urlencoded",
         headers={"User-Agent": BROWSER, **headers},
@@ -94,7 +94,7 @@ def purchase_answers(**changes) -> dict:
 def test_form_shows_every_scenario_field_with_a_label_and_the_disclosure_beside_an_unticked_box(
     client, web_source
 ):
-    response = client.get(f"/f/{web_source.pk}/")
+    response = client.get(f"/f/{web_source.public_id}/")
     assert response.status_code == 200
     page = read_form(response)
     names = {control.get("name") for control in page.controls}
@@ -109,7 +109,7 @@ def test_form_shows_every_scenario_field_with_a_label_and_the_disclosure_beside_
     assert "Acme Home Loans" in disclosure
     assert f'<label for="id_consent">{escape(disclosure)}</label>' in response.content.decode()
     assert page.hidden_values()["consent_text"] == disclosure
-    assert page.hidden_values()["page_url"] == f"http://testserver/f/{web_source.pk}/"
+    assert page.hidden_values()["page_url"] == f"http://testserver/f/{web_source.public_id}/"
     assert [c.get("value") for c in page.controls if c.get("name") == "purpose"] == [
         "purchase", "rate_term_refinance", "cash_out_refinance", "heloc",
     ]  # fmt: skip
@@ -120,7 +120,7 @@ def test_consenting_submission_creates_the_lead_with_proof_of_the_exact_disclosu
                        utm_campaign="fha-tampa")  # fmt: skip
     response = send_form(client, web_source, {**hidden, **purchase_answers(), "consent": "yes"})
     assert response.status_code == 303
-    assert response["Location"] == f"/f/{web_source.pk}/thanks/?embed=1"
+    assert response["Location"] == f"/f/{web_source.public_id}/thanks/?embed=1"
 
     lead = Lead.objects.get()
     assert (lead.first_name, lead.last_name, lead.phone, lead.email) == (
@@ -169,7 +169,10 @@ def test_posted_disclosure_that_differs_from_the_rendered_one_records_no_consent
 
 def test_field_errors_show_beside_the_fields_with_the_typed_values_escaped(client, web_source):
     hidden = open_form(client, web_source)
-    answers = purchase_answers(first_name="<script>alert(1)</script>", email="not-an-email", zip="1")
+    # Without a phone, a bad email leaves the borrower unreachable: the form asks again.
+    answers = purchase_answers(
+        first_name="<script>alert(1)</script>", email="not-an-email", phone="", zip="1"
+    )
     response = send_form(client, web_source, {**hidden, **answers, "consent": "yes"})
     assert response.status_code == 200
     html = response.content.decode()
@@ -180,13 +183,12 @@ def test_field_errors_show_beside_the_fields_with_the_typed_values_escaped(clien
     assert email["aria-invalid"] == "true" and "id_email_error" in email["aria-describedby"]
     assert "autofocus" in email  # the first field in error takes the focus, no script needed
     assert "autofocus" not in page.control("zip")
-    assert page.control("zip")["aria-invalid"] == "true"
     assert 'id="id_email_error"' in html and 'href="#id_email"' in html  # message and summary link
-    assert page.control("phone")["value"] == "(813) 555-0199"
+    assert page.control("zip")["value"] == "1"
     assert "checked" in page.control("consent")  # ticked next to the same wording: kept ticked
     assert not Lead.objects.exists()
     record = IntakeRecord.objects.get()
-    assert record.status == IntakeRecord.Status.REJECTED and set(record.field_errors) == {"email", "zip"}
+    assert record.status == IntakeRecord.Status.REJECTED and set(record.field_errors) == {"email"}
 
 
 def test_filled_honeypot_shows_the_normal_thank_you_but_creates_nothing(client, web_source):
@@ -194,7 +196,7 @@ def test_filled_honeypot_shows_the_normal_thank_you_but_creates_nothing(client, 
     response = send_form(
         client, web_source, {**hidden, **purchase_answers(website="http://cheap-pills.test")}
     )
-    assert response.status_code == 303 and response["Location"] == f"/f/{web_source.pk}/thanks/"
+    assert response.status_code == 303 and response["Location"] == f"/f/{web_source.public_id}/thanks/"
     assert not Lead.objects.exists()
     record = IntakeRecord.objects.get()
     assert record.status == IntakeRecord.Status.REJECTED and record.reasons == ["honeypot"]
@@ -270,23 +272,25 @@ def test_refinance_answers_work_without_javascript_and_a_stray_purchase_price_is
 
 
 def test_embed_script_is_javascript_and_only_the_form_pages_may_be_framed(client, web_source, admin_user):
-    script = client.get(f"/f/{web_source.pk}/embed.js")
+    script = client.get(f"/f/{web_source.public_id}/embed.js")
     assert script.status_code == 200
     assert script["Content-Type"] == "text/javascript; charset=utf-8"
     body = script.content.decode()
     assert 'script.src ? new URL(script.src, window.location.href).origin : "http://testserver"' in body
-    assert f'var formUrl = formOrigin + "/f/{web_source.pk}/"' in body
+    assert f'var formUrl = formOrigin + "/f/{web_source.public_id}/"' in body
     assert "postMessage" not in body and 'addEventListener("message"' in body
 
-    assert "X-Frame-Options" not in client.get(f"/f/{web_source.pk}/")
-    assert "X-Frame-Options" not in client.get(f"/f/{web_source.pk}/thanks/")
+    assert "X-Frame-Options" not in client.get(f"/f/{web_source.public_id}/")
+    assert "X-Frame-Options" not in client.get(f"/f/{web_source.public_id}/thanks/")
     client.force_login(admin_user)
     share = client.get(f"/sources/{web_source.pk}/web-form/")
     assert share.status_code == 200 and share["X-Frame-Options"] == "DENY"
-    assert escape(f'<script src="http://testserver/f/{web_source.pk}/embed.js" async></script>') in (
+    assert escape(f'<script src="http://testserver/f/{web_source.public_id}/embed.js" async></script>') in (
         share.content.decode()
     )
-    assert escape(f'<iframe src="http://testserver/f/{web_source.pk}/?embed=1"') in share.content.decode()
+    assert (
+        escape(f'<iframe src="http://testserver/f/{web_source.public_id}/?embed=1"') in share.content.decode()
+    )
     assert client.get("/intake/")["X-Frame-Options"] == "DENY"
 
 
@@ -297,7 +301,7 @@ def test_share_screen_is_for_admins_only(client, web_source, owner):
 
 def test_plain_iframe_records_the_embedding_page_from_the_referer(client, web_source):
     response = client.get(
-        f"/f/{web_source.pk}/", {"embed": "1"}, headers={"Referer": "https://partner.test/"}
+        f"/f/{web_source.public_id}/", {"embed": "1"}, headers={"Referer": "https://partner.test/"}
     )
     assert read_form(response).hidden_values()["page_url"] == "https://partner.test/"
 
@@ -306,7 +310,7 @@ def test_thank_you_page_names_the_next_step(client, web_source, settings):
     settings.SMS_FROM_NUMBER = "+18135550100"
     web_source.thank_you_message = "Thanks! Ana from Acme will be in touch."
     web_source.save()
-    response = client.get(f"/f/{web_source.pk}/thanks/")
+    response = client.get(f"/f/{web_source.public_id}/thanks/")
     html = response.content.decode()
     assert response.status_code == 200
     assert "Thanks! Ana from Acme will be in touch." in html
@@ -317,8 +321,8 @@ def test_paused_form_is_404_and_its_posts_are_kept_but_create_nothing(client, we
     hidden = open_form(client, web_source)
     web_source.is_active = False
     web_source.save()
-    assert client.get(f"/f/{web_source.pk}/").status_code == 404
-    assert client.get(f"/f/{web_source.pk}/embed.js").status_code == 404
+    assert client.get(f"/f/{web_source.public_id}/").status_code == 404
+    assert client.get(f"/f/{web_source.public_id}/embed.js").status_code == 404
     response = send_form(client, web_source, {**hidden, **purchase_answers()})
     assert response.status_code == 404
     assert not Lead.objects.exists()
@@ -378,7 +382,7 @@ def test_nul_characters_in_extra_fields_and_page_url_do_not_lose_the_lead(client
 def test_a_post_with_thousands_of_fields_is_refused_and_kept(client, web_source):
     body = "&".join(f"f{n}=1" for n in range(1500))
     response = client.post(
-        f"/f/{web_source.pk}/", data=body, content_type="application/x-www-form-urlencoded"
+        f"/f/{web_source.public_id}/", data=body, content_type="application/x-www-form-urlencoded"
     )
     assert response.status_code == 400
     record = IntakeRecord.objects.get()

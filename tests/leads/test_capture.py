@@ -55,13 +55,13 @@ def test_duplicate_phone_merges_into_open_lead(api_source):
     assert result.match_reason == "same mobile number"
 
 
-def test_same_name_and_zip_merges_when_contact_details_differ(api_source):
-    run_capture(api_source, submission(email="one@example.com", phone="8135550100"))
+def test_same_name_and_zip_is_a_new_lead_flagged_for_review_when_contact_details_differ(api_source):
+    first = run_capture(api_source, submission(email="one@example.com", phone="8135550100"))
     result = run_capture(
         api_source, submission(email="two@example.com", phone="8135550222", first_name="ANA")
     )
-    assert result.outcome == "merged"
-    assert result.match_reason == "same name and ZIP code"
+    assert result.outcome == "created" and result.lead.pk != first.lead.pk
+    assert result.match_reason.endswith("(same name and ZIP code): for review")
 
 
 def test_other_organisations_leads_are_never_matched(api_source, other_organisation):

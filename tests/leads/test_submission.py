@@ -28,15 +28,26 @@ def test_normalise_cleans_every_field_a_vendor_might_mangle():
     assert lead.timeframe == "6_months"
 
 
-def test_every_problem_is_reported_at_once_with_a_message_a_person_can_act_on():
+def test_an_unreachable_lead_reports_both_contact_problems_at_once():
     with pytest.raises(SubmissionInvalid) as raised:
         normalise(LeadSubmission(first_name="Ana", email="not-an-email", phone="12", zip="99999",
                                  credit_score="900", purchase_price="lots"))  # fmt: skip
     errors = raised.value.errors
-    assert set(errors) == {"email", "phone", "zip", "credit_score", "purchase_price"}
+    assert set(errors) == {"email", "phone"}
     assert "not a valid email" in errors["email"][0]
-    assert "99999 does not exist" in errors["zip"][0]
-    assert "outside 300-850" in errors["credit_score"][0]
+
+
+def test_every_other_problem_is_a_warning_with_the_value_as_sent():
+    lead = normalise(LeadSubmission(first_name="Ana", email="ana@example.com", phone="12", zip="99999",
+                                    credit_score="900", purchase_price="lots"))  # fmt: skip
+    warnings = {w["field"]: w for w in lead.warnings}
+    assert set(warnings) == {"phone", "zip", "credit_score", "purchase_price"}
+    assert (
+        warnings["phone"]["value"] == "12" and "reached at the email address" in warnings["phone"]["message"]
+    )
+    assert "99999 does not exist" in warnings["zip"]["message"]
+    assert "outside 300-850" in warnings["credit_score"]["message"]
+    assert warnings["purchase_price"]["value"] == "lots" and lead.purchase_price is None
 
 
 def test_a_lead_needs_a_name_and_a_way_to_reach_the_borrower():
@@ -55,7 +66,8 @@ def test_full_name_in_one_field_is_split():
     assert (lead.first_name, lead.last_name) == ("Ana", "Maria Lopez")
 
 
-def test_unknown_choice_lists_the_allowed_values():
-    with pytest.raises(SubmissionInvalid) as raised:
-        normalise(LeadSubmission(first_name="Ana", phone="8135550199", loan_type="balloon"))
-    assert "conventional" in raised.value.errors["loan_type"][0]
+def test_unknown_choice_is_kept_as_a_warning_listing_the_allowed_values():
+    lead = normalise(LeadSubmission(first_name="Ana", phone="8135550199", loan_type="balloon"))
+    assert lead.loan_type == "not_sure"
+    assert lead.warnings[0]["field"] == "loan_type" and lead.warnings[0]["value"] == "balloon"
+    assert "conventional" in lead.warnings[0]["message"]

@@ -33,6 +33,7 @@ from firstcall.messaging.alerts import send_staff_alert
 from firstcall.messaging.models import Message, SendDecision, Suppression
 from firstcall.messaging.providers import get_provider
 from firstcall.pipeline.models import TimelineEvent
+from tests.conftest import REPO_ROOT, own_code_env
 
 only_postgres = pytest.mark.skipif(not settings.IS_POSTGRES, reason="needs PostgreSQL row locks")
 
@@ -512,7 +513,7 @@ def test_a_worker_process_killed_mid_send_is_recovered_without_a_second_text(
     else:
         url = f"sqlite:///{database['NAME']}"
     environment = {
-        **os.environ,
+        **own_code_env(),
         "DATABASE_URL": url,
         "FIRSTCALL_SMS_PROVIDER": "twilio",
         "FIRSTCALL_SMS_API_URL": standin.url,
@@ -522,7 +523,7 @@ def test_a_worker_process_killed_mid_send_is_recovered_without_a_second_text(
         "FIRSTCALL_LOG_LEVEL": "WARNING",
     }
     worker = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "firstcall.cli", "worker", "--no-sweep"], env=environment,
+        [sys.executable, "-m", "firstcall.cli", "worker", "--no-sweep"], env=environment, cwd=REPO_ROOT,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:

@@ -20,6 +20,7 @@ from firstcall.messaging import services
 from firstcall.messaging.models import Message, Suppression
 from firstcall.messaging.standin.sms_server import StandinSmsServer
 from firstcall.messaging.twilio_signature import is_valid_signature
+from tests.conftest import REPO_ROOT, own_code_env
 
 MESSAGES_PATH = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
 
@@ -191,6 +192,8 @@ def test_runs_standalone_from_the_command_line():
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        cwd=REPO_ROOT,
+        env=own_code_env(),
     )
     try:
         assert "SMS stand-in listening" in process.stdout.readline()

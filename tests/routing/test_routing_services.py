@@ -129,7 +129,7 @@ def test_sla_clock_counts_only_business_hours(api_source, officers):
     assert lead.sla_status == "pending"
 
 
-def test_breach_ladder_realerts_then_reassigns_then_tells_the_manager(api_source, officers, manager):
+def test_breach_ladder_realerts_then_offers_a_handover_then_tells_the_manager(api_source, officers, manager):
     with time_machine.travel(BUSINESS_HOURS, tick=False):
         lead = capture_lead(api_source, 1).lead
     first_owner = lead.owner
@@ -142,12 +142,63 @@ def test_breach_ladder_realerts_then_reassigns_then_tells_the_manager(api_source
     with time_machine.travel(lead.respond_by + timedelta(minutes=10, seconds=1), tick=False):
         assert services.sweep_sla_breaches() == 1
     lead.refresh_from_db()
-    assert lead.owner is not None and lead.owner != first_owner
+    # The owner keeps the lead until someone accepts the handover.
+    assert lead.owner == first_owner
+    offers = list(LeadOffer.objects.filter(lead=lead, kind="handover", status="open"))
+    assert offers and all(offer.user != first_owner and offer.from_user == first_owner for offer in offers)
     with time_machine.travel(lead.respond_by + timedelta(minutes=20, seconds=1), tick=False):
         assert services.sweep_sla_breaches() == 1
     assert Notification.objects.filter(user=manager, kind="sla").exists()
+    lead.refresh_from_db()
+    assert lead.owner == first_owner
     summaries = list(lead.timeline.filter(kind="sla").values_list("summary", flat=True))
     assert len(summaries) == 3
+
+
+def test_accepting_a_handover_moves_the_lead_and_the_new_officer_introduces_themselves(
+    api_source, officers, manager
+):
+    from firstcall.messaging.models import Message
+
+    with time_machine.travel(BUSINESS_HOURS, tick=False):
+        lead = capture_lead(api_source, 1).lead
+        Lead.objects.filter(pk=lead.pk).update(consent_sms=True)
+        lead.consent_sms = True
+        Message.objects.create(lead=lead, organisation=lead.organisation, channel="sms", body="Hi, this is Ana", purpose="first_touch",
+                               to_address=lead.phone, status="sent")  # fmt: skip
+    first_owner = lead.owner
+    with time_machine.travel(lead.respond_by + timedelta(minutes=10, seconds=1), tick=False):
+        services.offer_handover(lead)
+        offer = LeadOffer.objects.filter(lead=lead, kind="handover", status="open").first()
+        assert services.claim_lead(lead, offer.user) is True
+    lead.refresh_from_db()
+    assert lead.owner == offer.user
+    assert Notification.objects.filter(user=first_owner, kind="handover_done").exists()
+    introduction = Message.objects.get(lead=lead, idempotency_key=f"handover:{lead.pk}:{offer.user.pk}")
+    assert f"this is {offer.user.get_full_name() or offer.user.username}" in introduction.body
+    assert first_owner.get_full_name() or first_owner.username in introduction.body
+    # Every other offer is withdrawn: a second acceptance changes nothing.
+    assert not LeadOffer.objects.filter(lead=lead, status="open").exists()
+
+
+def test_without_another_licensed_officer_the_lead_stays_and_the_manager_is_told(
+    api_source, officers, manager
+):
+    for officer in officers[1:]:
+        officer.licensed_states = ["TX"]
+        officer.save()
+    with time_machine.travel(BUSINESS_HOURS, tick=False):
+        lead = capture_lead(api_source, 1).lead
+    owner = lead.owner
+    assert owner == officers[0]
+    with time_machine.travel(lead.respond_by + timedelta(minutes=10, seconds=1), tick=False):
+        services.sweep_sla_breaches()
+        services.sweep_sla_breaches()
+    lead.refresh_from_db()
+    assert lead.owner == owner
+    assert not LeadOffer.objects.filter(lead=lead, kind="handover").exists()
+    alert = Notification.objects.get(user=manager, kind="handover_none")
+    assert "stays with" in alert.body
 
 
 def test_human_contact_stops_the_clock_before_the_deadline(api_source, officers):
@@ -251,12 +302,18 @@ def test_round_robin_stays_fair_when_leads_arrive_at_once(organisation):
 
 
 @time_machine.travel(BUSINESS_HOURS, tick=False)
-def test_speed_to_lead_page_shows_medians_to_managers_only(client, api_source, officers, manager):
+def test_speed_to_lead_page_shows_medians_to_managers_and_loan_officers_their_own(
+    client, api_source, officers, manager
+):
     lead = capture_lead(api_source, 1).lead
     Lead.objects.filter(pk=lead.pk).update(first_touch_at=lead.created_at + timedelta(seconds=3))
     services.record_human_contact(lead, at=lead.created_at + timedelta(minutes=4), how="call")
-    client.force_login(officers[0])
-    assert client.get("/reports/speed-to-lead/").status_code == 403
+    someone_else = next(officer for officer in officers if officer != lead.owner)
+    client.force_login(someone_else)
+    page = client.get("/reports/speed-to-lead/").content.decode()
+    assert "Your speed to lead" in page and "4.0" not in page
+    client.force_login(lead.owner)
+    assert "4.0" in client.get("/reports/speed-to-lead/").content.decode()
     client.force_login(manager)
     page = client.get("/reports/speed-to-lead/").content.decode()
     assert "3.0" in page and "4.0" in page and "<svg" in page

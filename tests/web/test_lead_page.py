@@ -74,7 +74,7 @@ def test_owner_sees_contact_consent_proof_scenario_score_reasons_and_routing_rea
         "$350,000 with $12,250 down",
         "721–740",
         "$98,000 a year",
-        "+17</span> credit: credit 721 (good)",
+        "+17</span> Credit: credit 721 (good)",
         "Florida FHA",
         "round robin: next eligible is Olivia",
         "Theo: excluded (not licensed in GA)",
@@ -289,21 +289,29 @@ def test_note_mentioning_a_teammate_who_can_see_the_lead_notifies_them(
     assert event.data["note_id"] == note.pk and event.actor == owner
 
 
-def test_note_mentioning_someone_who_cannot_see_the_lead_notifies_nobody_and_says_so(
+def test_a_mention_shares_the_lead_with_a_teammate_and_says_why_others_cannot_be_reached_before_saving(
     organisation, make_lead, owner, teammate, outsider, signed_in
 ):
     make_user(organisation, "rita", role=User.Role.PARTNER)
     lead = make_lead(owner)
     client = signed_in(owner)
+    url = reverse("lead_add_note", args=[lead.pk])
 
-    client.post(reverse("lead_add_note", args=[lead.pk]), {"body": "@theo @rita @oscar @nobody look"})
+    # Before saving: what each mention will do, as the note is typed.
+    plans = client.post(reverse("lead_note_mentions", args=[lead.pk]), {"body": "@theo @rita @oscar @nobody"})
+    plans = plans.content.decode()
+    assert "@theo will be alerted, and the lead will be shared with them" in plans
+    assert "@rita will not be alerted:</strong> referral partners do not see notes" in plans
+    assert "@oscar will not be alerted:</strong> nobody in your organisation has this username" in plans
 
-    assert not Notification.objects.exists()
-    assert not Note.objects.get().mentions.exists()
-    page = text_of(page_of(client, lead))
-    assert (
-        "Not notified (no such teammate, or they cannot see this lead): @theo, @rita, @oscar, @nobody" in page
-    )
+    refused = client.post(url, {"body": "@theo @rita @oscar @nobody look"})
+    assert refused.status_code == 422 and not Note.objects.exists()
+    assert "Not sent to @rita: referral partners do not see notes" in refused.content.decode()
+
+    client.post(url, {"body": "@theo @rita @oscar @nobody look", "save_anyway": "1"})
+    assert list(Note.objects.get().mentions.all()) == [teammate]
+    assert list(Notification.objects.values_list("user__username", flat=True)) == ["theo"]
+    assert teammate in lead.shared_with.all()
 
 
 def test_note_text_is_escaped_and_mentions_are_marked_on_the_timeline(make_lead, owner, teammate, signed_in):

@@ -394,7 +394,7 @@ def test_sources_page_lists_intake_addresses_and_setup_links(organisation, admin
 
     content = signed_in(admin_user).get(reverse("settings_sources")).content.decode()
 
-    assert f"<code>/f/{web_form.pk}/</code>" in content
+    assert f"<code>/f/{web_form.public_id}/</code>" in content
     assert f'href="/sources/{web_form.pk}/web-form/"' in content
     assert f'href="/sources/{csv_source.pk}/import/"' in content
     assert f'href="/sources/{web_form.pk}/mapping/"' in content
@@ -454,3 +454,11 @@ def test_organisation_can_require_two_factor_for_everyone(admin_user, signed_in)
     assert Organisation.objects.get(pk=admin_user.organisation_id).require_two_factor_for_everyone
     event = AuditEvent.objects.get(action="settings.organisation.updated")
     assert event.detail["changes"] == {"require_two_factor_for_everyone": [False, True]}
+
+
+def test_the_response_time_page_shows_the_default_hours_the_clock_runs_by(organisation, admin_user, signed_in):
+    organisation.business_hours = {}
+    organisation.save()
+    html = signed_in(admin_user).get(reverse("settings_sla")).content.decode()
+    assert "These are the default hours the response clock runs by now" in html
+    assert html.count('value="09:00"') == 5 and html.count('value="18:00"') == 5

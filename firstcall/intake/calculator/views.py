@@ -14,7 +14,6 @@ from django.core.exceptions import TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -41,6 +40,7 @@ from firstcall.intake.web_form.views import (
     REASON_HONEYPOT,
     REASON_RATE_LIMITED,
     embed_script_response,
+    embeddable_by_its_sites,
     errors_by_field,
     public_form_context,
 )
@@ -149,6 +149,10 @@ def _calculator_for(org_slug: str) -> tuple[Organisation | None, LeadSource | No
     if organisation is None:
         return None, None
     return organisation, services.calculator_source(organisation)
+
+
+def _calculator_source(org_slug: str) -> LeadSource | None:
+    return _calculator_for(org_slug)[1]
 
 
 def _calculator_fields(
@@ -282,7 +286,7 @@ def _estimate(form: CalculatorForm, organisation) -> tuple[BuiltScenario, dict |
 
 
 @csrf_exempt  # embedded cross-site where our CSRF cookie is not sent; an estimate changes nothing
-@xframe_options_exempt
+@embeddable_by_its_sites(_calculator_source)
 @require_http_methods(["GET", "POST"])
 def calculator(request: HttpRequest, org_slug: str) -> HttpResponse:
     """GET: the questions. POST: the estimate per program, then the "Get my personalised quote" step."""
@@ -312,7 +316,7 @@ def calculator(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 
 @csrf_exempt  # the signed form token stands in for the CSRF cookie, as on the web form
-@xframe_options_exempt
+@embeddable_by_its_sites(_calculator_source)
 @require_POST
 def calculator_quote(request: HttpRequest, org_slug: str) -> HttpResponse:
     """The borrower asks for a quote: record first, check, capture(), then attach the scenario as an
@@ -382,7 +386,7 @@ def _thanks_redirect(organisation, posted) -> HttpResponse:
     return response
 
 
-@xframe_options_exempt
+@embeddable_by_its_sites(_calculator_source)
 @require_GET
 def calculator_thanks(request: HttpRequest, org_slug: str) -> HttpResponse:
     organisation, source = _calculator_for(org_slug)

@@ -27,6 +27,7 @@ from firstcall.intake.models import CsvImport, CsvImportRow
 from firstcall.intake.services import replay_intake, replay_refusal
 from firstcall.leads import services as lead_services
 from firstcall.leads.models import Channel, IntakeRecord, LeadSource
+from firstcall.lib.redaction import redact_csv
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +79,8 @@ def upload_csv(source: LeadSource, *, uploaded_by, file_name: str, raw: bytes) -
                 uploaded_by=uploaded_by,
                 file_name=(file_name or "upload.csv")[:255],
                 sha256=sha256,
-                content=parsed.text,
+                # Redaction at the door: the kept file holds no SSN, account, card or birth date in clear.
+                content=redact_csv(parsed.text, parsed.delimiter).text,
                 size_bytes=len(raw),
                 delimiter=parsed.delimiter,
                 headers=parsed.headers,

@@ -116,3 +116,13 @@ def submission_from_record(record: IntakeRecord, mapping: dict | None = None) ->
     except GraphError as error:
         raise IntakeParseError(error.message, retryable=error.retryable) from error
     return map_lead(lead, change["value"], mapping).submission
+
+
+def submission_from_sample(sample: str, mapping: dict | None) -> LeadSubmission:
+    """A pasted Graph API lead (the JSON of GET /{leadgen_id}) mapped as a fetched one would be, for the mapping
+    editor's test with a sample."""
+    try:
+        lead = loads_object(sample)
+    except (UnsafeJson, UnicodeDecodeError) as error:
+        raise IntakeParseError(f"The sample is not a Graph API lead (JSON): {error}") from error
+    return map_lead(lead, {}, mapping).submission

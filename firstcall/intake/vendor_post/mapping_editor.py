@@ -82,33 +82,132 @@ class Preview:
     unknown_fields: dict = field(default_factory=dict)
     field_errors: dict = field(default_factory=dict)
     normalised: dict = field(default_factory=dict)
+    warnings: list = field(default_factory=list)
+    is_sample: bool = False
 
     @property
     def is_valid(self) -> bool:
         return not self.problem and not self.field_errors
 
 
-def preview_mapping(source: LeadSource, mapping: dict) -> Preview:
-    """Apply a draft mapping to the last payload and run normalise(), without saving anything."""
+SAMPLE_CONTENT_TYPES = {
+    "json": "application/json",
+    "xml": "application/xml",
+    "form": "application/x-www-form-urlencoded",
+}
+MAX_SAMPLE_CHARS = 65_536
+
+
+def sample_submission(source: LeadSource, mapping: dict, sample: str, sample_format: str):
+    """Map a pasted sample as if the source had received it: a vendor's body (JSON, XML or a form post), a
+    Google Ads WebhookLead, or for Meta the Graph API lead (the JSON of GET /{leadgen_id})."""
+    if len(sample) > MAX_SAMPLE_CHARS:
+        raise IntakeParseError(f"The sample is longer than {MAX_SAMPLE_CHARS} characters.")
+    adapter = import_module(MAPPED_CHANNEL_ADAPTERS[source.channel])
+    if hasattr(adapter, "submission_from_sample"):  # Meta: the sample is the Graph API lead, not the webhook
+        return adapter.submission_from_sample(sample, mapping)
+    record = IntakeRecord(
+        source=source,
+        organisation=source.organisation,
+        channel=source.channel,
+        method="POST",
+        body=sample,
+        content_type=SAMPLE_CONTENT_TYPES.get(sample_format, "application/json"),
+    )
+    return adapter.submission_from_record(record, mapping=mapping)
+
+
+def preview_mapping(
+    source: LeadSource, mapping: dict, *, sample: str = "", sample_format: str = "json"
+) -> Preview:
+    """Apply a draft mapping to a pasted sample (or else the last payload received) and run normalise(),
+    without saving anything: the lead it would produce, its warnings, and what stays unmapped."""
     module_name = MAPPED_CHANNEL_ADAPTERS.get(source.channel)
     if module_name is None:
         return Preview(problem=f"Preview is not available for {source.get_channel_display()} sources.")
+    if sample.strip():
+        preview = Preview(is_sample=True)
+        try:
+            submission = sample_submission(source, mapping, sample, sample_format)
+        except IntakeParseError as error:
+            preview.problem = error.reason
+            return preview
+        return _finish_preview(preview, submission, source)
     record = last_payload_record(source)
     if record is None:
-        return Preview(problem="This source has not received a payload yet; preview needs one.")
+        return Preview(
+            problem="This source has not received a payload yet: paste a sample to test the mapping."
+        )
     preview = Preview(record=record)
     try:
         submission = import_module(module_name).submission_from_record(record, mapping=mapping)
     except IntakeParseError as error:
         preview.problem = error.reason
         return preview
+    return _finish_preview(preview, submission, source)
+
+
+def _finish_preview(preview: "Preview", submission, source: LeadSource) -> "Preview":
     preview.submission = describe(submission)
     preview.unknown_fields = preview.submission.pop("unknown_fields", {})
     try:
-        preview.normalised = normalise(submission).as_json()
+        normalised = normalise(submission, region=source.default_region)
     except SubmissionInvalid as invalid:
         preview.field_errors = invalid.errors
+    else:
+        preview.warnings = normalised.warnings
+        preview.normalised = {k: v for k, v in normalised.as_json().items() if k != "warnings"}
     return preview
+
+
+@dataclass
+class UnmappedValue:
+    field: str
+    value: str
+    message: str
+    count: int = 0
+    last_record_id: int | None = None
+
+
+def unmapped_values(
+    source: LeadSource, *, records: int = 500
+) -> tuple[list[UnmappedValue], list[UnmappedValue]]:
+    """What this source's last `records` deliveries sent that could not be used: values kept as sent (with how
+    often each came) and payload fields no rule read. An admin maps them, saves, then reads the records again."""
+    warned: dict[tuple, UnmappedValue] = {}
+    unknown: dict[str, UnmappedValue] = {}
+    rows = (
+        IntakeRecord.objects.filter(source=source)
+        .order_by("-received_at", "-id")
+        .values_list("pk", "warnings", "unknown_fields")[:records]
+    )
+    for pk, warnings, unknown_fields in rows:
+        for warning in warnings or []:
+            if not isinstance(warning, dict):
+                continue
+            key = (warning.get("field", ""), warning.get("value", ""))
+            entry = warned.setdefault(
+                key, UnmappedValue(*key, message=warning.get("message", ""), last_record_id=pk)
+            )
+            entry.count += 1
+        for name, value in (unknown_fields or {}).items() if isinstance(unknown_fields, dict) else []:
+            entry = unknown.setdefault(name, UnmappedValue(name, str(value)[:120], "", last_record_id=pk))
+            entry.count += 1
+    by_count = lambda entry: (-entry.count, entry.field, entry.value)  # noqa: E731
+    return sorted(warned.values(), key=by_count)[:100], sorted(unknown.values(), key=by_count)[:100]
+
+
+def records_to_read_again(source: LeadSource, *, limit: int = 500):
+    """Accepted records of this source that left values unread, newest first."""
+    return (
+        IntakeRecord.objects.filter(
+            source=source,
+            status__in=[IntakeRecord.Status.ACCEPTED, IntakeRecord.Status.MERGED],
+            lead__isnull=False,
+        )
+        .exclude(warnings=[])
+        .order_by("-received_at", "-id")[:limit]
+    )
 
 
 @transaction.atomic

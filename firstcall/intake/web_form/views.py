@@ -4,20 +4,23 @@ A post is recorded first, then checked (source, size, rate limit, honeypot, sign
 adapter from the stored record (so a replay parses exactly what the live request did) and handed to capture().
 """
 
-from urllib.parse import urlencode
+from functools import wraps
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
+from django.contrib import messages as notices
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import escape
-from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from firstcall.accounts.security_headers import embed_frame_ancestors
+from firstcall.accounts.services import record_audit
 from firstcall.flows.lead_arrives import lead_arrives
 from firstcall.intake.adapters import IntakeParseError
 from firstcall.intake.ratelimit import is_rate_limited
@@ -42,21 +45,39 @@ REASON_BAD_TOKEN = "Form token missing, invalid or expired; the visitor was aske
 REASON_RATE_LIMITED = "Rate limited: too many form posts from this address in a minute"
 
 
-def _form_source(source_id: int) -> LeadSource | None:
+def _form_source(public_id: str) -> LeadSource | None:
     return (
         LeadSource.objects.select_related("organisation")
-        .filter(pk=source_id, channel=Channel.WEB_FORM)
+        .filter(public_id=public_id, channel=Channel.WEB_FORM)
         .first()
     )
 
 
+def embeddable_by_its_sites(find_source):
+    """Let the listed sites of a public page's lead source (and only them) show the page in a frame: the
+    Content-Security-Policy frame-ancestors of the response (accounts/security_headers.py)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            response = view(request, *args, **kwargs)
+            source = find_source(**kwargs)
+            response.xframe_options_exempt = True
+            response.frame_ancestors = embed_frame_ancestors(source.embed_origins if source else [])
+            return response
+
+        return wrapped
+
+    return decorator
+
+
 @csrf_exempt  # embedded cross-site, where the CSRF cookie is not sent: the signed form token protects posts
-@xframe_options_exempt
+@embeddable_by_its_sites(_form_source)
 @require_http_methods(["GET", "POST"])
-def web_form(request: HttpRequest, source_id: int) -> HttpResponse:
+def web_form(request: HttpRequest, public_id: str) -> HttpResponse:
     if request.method == "POST":
-        return _submit(request, source_id)
-    source = _form_source(source_id)
+        return _submit(request, public_id)
+    source = _form_source(public_id)
     if source is None or not source.is_active:
         return _unavailable(request, status=404)
     values = {
@@ -67,8 +88,8 @@ def web_form(request: HttpRequest, source_id: int) -> HttpResponse:
     return _render_form(request, source, values=values)
 
 
-def _submit(request: HttpRequest, source_id: int) -> HttpResponse:
-    source = LeadSource.objects.select_related("organisation").filter(pk=source_id).first()
+def _submit(request: HttpRequest, public_id: str) -> HttpResponse:
+    source = LeadSource.objects.select_related("organisation").filter(public_id=public_id).first()
     record, _ = record_request(request, channel=Channel.WEB_FORM, source=source)
     if source is None or source.channel != Channel.WEB_FORM:
         lead_services.reject_intake(record, reasons=["No web form has this id"])
@@ -111,10 +132,10 @@ def _submit(request: HttpRequest, source_id: int) -> HttpResponse:
     return _render_form(request, source, values=posted, errors=result.errors)
 
 
-@xframe_options_exempt
+@embeddable_by_its_sites(_form_source)
 @require_GET
-def web_form_thanks(request: HttpRequest, source_id: int) -> HttpResponse:
-    source = _form_source(source_id)
+def web_form_thanks(request: HttpRequest, public_id: str) -> HttpResponse:
+    source = _form_source(public_id)
     if source is None or not source.is_active:
         return _unavailable(request, status=404)
     return render(
@@ -130,15 +151,15 @@ def web_form_thanks(request: HttpRequest, source_id: int) -> HttpResponse:
 
 
 @require_GET
-def web_form_embed_script(request: HttpRequest, source_id: int) -> HttpResponse:
-    source = _form_source(source_id)
+def web_form_embed_script(request: HttpRequest, public_id: str) -> HttpResponse:
+    source = _form_source(public_id)
     if source is None or not source.is_active:
         return HttpResponse(
             "/* FirstCall: this form is not available. */\n",
             status=404,
             content_type="text/javascript; charset=utf-8",
         )
-    return embed_script_response(request, source, reverse("web_form", args=[source.pk]))
+    return embed_script_response(request, source, reverse("web_form", args=[source.public_id]))
 
 
 def embed_script_response(request: HttpRequest, source: LeadSource, form_path: str) -> HttpResponse:
@@ -163,8 +184,8 @@ def web_form_share(request: HttpRequest, source_id: int) -> HttpResponse:
     source = get_object_or_404(
         LeadSource, pk=source_id, channel=Channel.WEB_FORM, organisation_id=request.user.organisation_id
     )
-    form_url = request.build_absolute_uri(reverse("web_form", args=[source.pk]))
-    script_url = request.build_absolute_uri(reverse("web_form_embed_script", args=[source.pk]))
+    form_url = request.build_absolute_uri(reverse("web_form", args=[source.public_id]))
+    script_url = request.build_absolute_uri(reverse("web_form_embed_script", args=[source.public_id]))
     # Built here as plain text; the template escapes them for display in a read-only text box.
     snippets = {
         "script_snippet": f'<script src="{script_url}" async></script>',
@@ -173,7 +194,55 @@ def web_form_share(request: HttpRequest, source_id: int) -> HttpResponse:
             'style="width:100%;min-height:1400px;border:0"></iframe>'
         ),
     }
-    return render(request, "intake/web_form/share.html", {"source": source, "form_url": form_url, **snippets})
+    return render(request, "intake/web_form/share.html", {
+        "source": source, "form_url": form_url, "embed_sites": "\n".join(source.embed_origins), **snippets,
+    })  # fmt: skip
+
+
+def parse_origins(text: str) -> tuple[list[str], list[str]]:
+    """One site per line to origins (https://www.example.com); returns (origins, lines that are not sites)."""
+    origins, refused = [], []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            parts = urlsplit(line if "://" in line else "https://" + line)
+            port = parts.port
+        except ValueError:
+            refused.append(line[:100])
+            continue
+        host_ok = parts.hostname and all(char.isalnum() or char in ".-" for char in parts.hostname)
+        if parts.scheme not in ("https", "http") or not host_ok or " " in line:
+            refused.append(line[:100])
+            continue
+        origin = f"{parts.scheme}://{parts.hostname}" + (f":{port}" if port else "")
+        if origin not in origins:
+            origins.append(origin)
+    return origins[:20], refused
+
+
+@login_required
+@require_POST
+def web_form_embed_sites(request: HttpRequest, source_id: int) -> HttpResponse:
+    """For admins: the sites allowed to show this form in a frame."""
+    if not can_manage_intake(request.user):
+        raise PermissionDenied
+    source = get_object_or_404(
+        LeadSource, pk=source_id, channel=Channel.WEB_FORM, organisation_id=request.user.organisation_id
+    )
+    origins, refused = parse_origins(request.POST.get("embed_sites", ""))
+    if refused:
+        notices.error(request, "Not a web site address: " + ", ".join(refused))
+    else:
+        before = source.embed_origins
+        LeadSource.objects.filter(pk=source.pk).update(embed_origins=origins)
+        record_audit(source.organisation, "lead_source.embed_sites_changed", actor=request.user,
+                     detail={"source": source.pk, "before": before, "after": origins})  # fmt: skip
+        notices.success(
+            request, "Saved: the form may be embedded on " + (", ".join(origins) or "no other site")
+        )
+    return redirect("web_form_share", source_id=source.pk)
 
 
 # --- Rendering ------------------------------------------------------------------------------------------
@@ -276,7 +345,7 @@ def _unavailable(request, *, status: int, message: str = "") -> HttpResponse:
 
 
 def _thanks_redirect(source: LeadSource, posted) -> HttpResponse:
-    url = reverse("web_form_thanks", args=[source.pk])
+    url = reverse("web_form_thanks", args=[source.public_id])
     if posted.get(form_fields.EMBED_FIELD):
         url += "?" + urlencode({"embed": "1"})
     response = HttpResponse(status=303)

@@ -1,3 +1,6 @@
+import os
+
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -5,14 +8,23 @@ from firstcall.accounts.models import Organisation
 
 
 class Command(BaseCommand):
-    help = "Migrate, seed the demo organisation (once), and serve it with a background worker."
+    help = (
+        "Migrate, seed the demo organisation (once), print how to sign in as every role, and serve it with a "
+        "background worker."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--no-serve", action="store_true", help="Set up and seed only")
+        parser.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)")
+        parser.add_argument("--port", type=int, default=8000, help="port to serve on (default 8000)")
+        parser.add_argument("--no-serve", action="store_true", help="set up and seed only, do not serve")
 
     def handle(self, *args, host, port, no_serve, **options):
+        # Links in alerts and emails follow the address the demo is served on, unless one is configured.
+        if not os.environ.get("FIRSTCALL_SITE_URL"):
+            wildcard = host in ("0.0.0.0", "::")  # noqa: S104 - the served address, compared, not bound
+            site_url = f"http://{'127.0.0.1' if wildcard else host}:{port}"
+            os.environ["FIRSTCALL_SITE_URL"] = site_url
+            settings.SITE_URL = site_url
         call_command("migrate", verbosity=0, interactive=False)
         if not Organisation.objects.filter(slug="demo-home-loans").exists():
             self.stdout.write("Seeding the demo organisation…")
@@ -20,10 +32,17 @@ class Command(BaseCommand):
         from firstcall.web.demo import DEMO_LOGINS
 
         self.stdout.write("")
-        self.stdout.write(f"FirstCall demo: http://{host}:{port}/")
-        self.stdout.write("Sign in as (username / password):")
+        self.stdout.write(f"FirstCall demo: {settings.SITE_URL}/")
+        self.stdout.write("Sign in as (username / password / role):")
         for username, password, role in DEMO_LOGINS:
             self.stdout.write(f"  {username:<10} {password:<22} {role}")
+        self.stdout.write("")
+        self.stdout.write(
+            "Admins and managers set up two-factor sign-in the first time they sign in: scan the QR code on\n"
+            "that page with an authenticator app (Google Authenticator, Microsoft Authenticator, 1Password...),\n"
+            "or type the key shown under it, then enter the 6-digit code. Loan officers, the processor and the\n"
+            "partner sign in with their password only."
+        )
         self.stdout.write("")
         if not no_serve:
             call_command("serve", host=host, port=port)

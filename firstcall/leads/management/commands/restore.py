@@ -1,0 +1,22 @@
+"""`firstcall restore FILE`: see firstcall/db/backup.py and docs/operations in README."""
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from firstcall.db.backup import BackupError, restore
+
+
+class Command(BaseCommand):
+    help = "Restore FILE (from firstcall backup) into a fresh, empty database."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+
+    def handle(self, *args, **options):
+        try:
+            result = restore(options["file"])
+        except BackupError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(json.dumps(result))
