@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "firstcall.reports",
     "firstcall.integrations",
     "firstcall.assistant",
+    "firstcall.portals",
     "firstcall.web",
 ]
 
