@@ -202,7 +202,10 @@ def browser():
 
 
 def _new_page(browser, server_url, viewport, **options):
-    context = browser.new_context(base_url=server_url, viewport=viewport, **options)
+    # The pages' Content-Security-Policy forbids eval; Playwright's own polling helpers (wait_for_function)
+    # evaluate their predicates with it, so the test browser lets the test's scripts past the policy. The policy
+    # itself is checked on every page by tests/accounts/test_security_headers.py.
+    context = browser.new_context(base_url=server_url, viewport=viewport, bypass_csp=True, **options)
     context.set_default_timeout(10_000)
     return context, context.new_page()
 

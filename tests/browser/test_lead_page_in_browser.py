@@ -163,6 +163,10 @@ def test_the_lead_page_fits_a_phone_and_a_desktop(phone_page, page, server_url, 
         assert browser_page.get_by_role("heading", name="Ana Lopez").is_visible()
         assert browser_page.get_by_role("link", name="Call (813) 555-0190").is_visible()
         # Nothing may make the page scroll sideways.
-        assert browser_page.evaluate("document.documentElement.scrollWidth") <= width
+        wide = browser_page.evaluate(
+            "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > "
+            "document.documentElement.clientWidth + 1).slice(0, 5).map(e => e.tagName + '.' + e.className + '#' + e.id)"
+        )
+        assert browser_page.evaluate("document.documentElement.scrollWidth") <= width, wide
         browser_page.wait_for_load_state("networkidle")
         screenshot(browser_page, name)
