@@ -46,7 +46,7 @@ VIEWPORTS = {
 def test_a_manager_compares_two_possible_duplicates_and_merges_them(
     browser, viewport, server_url, organisation, team
 ):
-    context = browser.new_context(base_url=server_url, **VIEWPORTS[viewport])
+    context = browser.new_context(base_url=server_url, bypass_csp=True, **VIEWPORTS[viewport])
     context.set_default_timeout(10_000)
     browser_page = context.new_page()
     width = VIEWPORTS[viewport]["viewport"]["width"]

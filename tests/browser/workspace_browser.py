@@ -96,7 +96,8 @@ NARROW = {"width": 375, "height": 812}
 def open_page(browser, server_url, viewport):
     """A fresh context (own cookies) at one of the widths; close it with page.context.close()."""
     options = {"is_mobile": True, "has_touch": True} if viewport["width"] < 600 else {}
-    context = browser.new_context(base_url=server_url, viewport=viewport, **options)
+    # Playwright's polling helpers evaluate with eval, which the pages' policy forbids (see conftest._new_page).
+    context = browser.new_context(base_url=server_url, viewport=viewport, bypass_csp=True, **options)
     context.set_default_timeout(10_000)
     return context.new_page()
 
