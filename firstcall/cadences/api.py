@@ -20,7 +20,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import APIKeyHeader, django_auth
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from firstcall.accounts.api_scopes import declares
 from firstcall.accounts.models import ApiKey
@@ -190,7 +190,27 @@ Trigger = Literal[tuple(Cadence.Trigger.values)]
 PipelineKind = Literal[tuple(Cadence.PipelineKind.values)]
 
 
-class StepIn(Schema):
+def _refuse_nul(value) -> None:
+    # Databases refuse NUL characters in text (PostgreSQL raises): say so as a 422 instead of failing later.
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("text may not contain NUL characters")
+    if isinstance(value, list | tuple):
+        for item in value:
+            _refuse_nul(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _refuse_nul(item)
+
+
+class TextIn(Schema):
+    @model_validator(mode="before")
+    @classmethod
+    def no_nul_characters(cls, data):
+        _refuse_nul(data)
+        return data
+
+
+class StepIn(TextIn):
     kind: StepKind
     key: str = Field("", max_length=20, description="Keep a step's key when editing; branches jump to keys")
     template_id: int | None = None
@@ -212,7 +232,7 @@ class StepOut(StepIn):
     summary: str
 
 
-class CadenceRulesIn(Schema):
+class CadenceRulesIn(TextIn):
     name: str | None = Field(None, min_length=1, max_length=120)
     description: str | None = None
     trigger: Trigger | None = None

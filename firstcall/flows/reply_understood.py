@@ -40,7 +40,9 @@ def on_message_received(event) -> dict:
         return {"outcome": "skipped", "why": "not an inbound message on a lead"}
     with transaction.atomic():
         lead = (
-            Lead.objects.select_for_update().select_related("organisation", "owner").get(pk=message.lead_id)
+            Lead.objects.select_for_update(of=("self",))
+            .select_related("organisation", "owner")
+            .get(pk=message.lead_id)
         )
         return understand_reply(lead, message)
 

@@ -28,3 +28,18 @@ def test_a_cadence_step_naming_template_zero_is_refused(client, organisation):
     assert response.status_code == 422
     assert response.json() == {"detail": "No such template: [0]."}
     assert not Cadence.objects.filter(name="Nurture").exists()
+
+
+def test_a_cadence_with_a_nul_character_in_its_stop_stages_is_refused(client, organisation):
+    from firstcall.accounts.models import ApiKey
+    from firstcall.accounts.services import create_api_key
+
+    _, raw = create_api_key(organisation, name="fuzz", scopes=[ApiKey.SCOPE_CADENCES])
+    response = client.post(
+        "/api/v1/cadences",
+        data={"name": "Nurture", "stop_on_stages": ["\x00"]},
+        content_type="application/json",
+        headers={"X-Api-Key": raw},
+    )
+    assert response.status_code == 422
+    assert "NUL" in response.content.decode()
