@@ -10,7 +10,7 @@ Cadence call steps create cadences.CallTask rows; `open_call_tasks` lists them a
 is one list, and they are completed through cadences.services.complete_call_task.
 """
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
@@ -89,7 +89,7 @@ def _check_assignee(organisation_id: int, assignee: User | None, lead) -> None:
 
 def _due_data(due_at: datetime | None) -> dict:
     """The due time goes in the event's data (UTC, ISO 8601); each reader's page shows it in their own zone."""
-    return {"due_at": due_at.isoformat()} if due_at else {}
+    return {"due_at": due_at.astimezone(UTC).isoformat()} if due_at else {}
 
 
 def _in_zone_of(person: User, moment: datetime) -> str:

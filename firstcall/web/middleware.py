@@ -6,18 +6,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.utils import timezone
 
 
+def _zone_named(name: str) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name) if name else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
 def viewer_zone(user) -> ZoneInfo:
-    names = [getattr(user, "time_zone", "") or ""]
-    organisation = getattr(user, "organisation", None) if getattr(user, "organisation_id", None) else None
-    if organisation is not None:
-        names.append(organisation.time_zone or "")
-    for name in names:
-        try:
-            if name:
-                return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            continue
-    return ZoneInfo("UTC")
+    """The person's own zone; their organisation is only read (one query) when that zone is missing or unknown."""
+    zone = _zone_named(getattr(user, "time_zone", "") or "")
+    if zone is None and getattr(user, "organisation_id", None):
+        zone = _zone_named(getattr(user.organisation, "time_zone", "") or "")
+    return zone or ZoneInfo("UTC")
 
 
 class ViewerTimeZoneMiddleware:

@@ -458,7 +458,9 @@ def test_saved_assessments_are_listed_with_rule_version_overlays_date_and_who(
     saved = list(response.context["saved_assessments"])
     assert len(saved) == 1
     html = response.content.decode()
-    assert "2026-03-02 15:00 UTC" in html and "Acme credit policy@3" in html and str(owner) in html
+    # Saved at 15:00 UTC; Olivia reads it in her own zone (New York, EST on March 2).
+    assert '<time datetime="2026-03-02T15:00:00+00:00">Mar 2, 10:00 AM EST</time>' in html
+    assert "Acme credit policy@3" in html and str(owner) in html
     assert "conventional eligible, fha eligible" in html
 
 

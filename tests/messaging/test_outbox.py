@@ -639,7 +639,9 @@ def test_outbox_shows_an_admin_every_message_and_a_loan_officer_only_their_leads
     client.force_login(owner)
     page = client.get("/outbox/").content.decode()
     assert "For Olivia&#x27;s borrower" in page and "For Theo" not in page
-    assert "outside FL 08:00-20:00" in page and "Mar 11 12:00 UTC" in page
+    # Held until 12:00 UTC, shown in Olivia's own zone (New York, EDT on March 11).
+    assert "outside FL 08:00-20:00" in page
+    assert 'until <time datetime="2026-03-11T12:00:00+00:00">Mar 11, 8:00 AM EDT</time>' in page
     assert client.get(f"/outbox/{theirs.pk}/").status_code == 404
 
     client.force_login(outsider)

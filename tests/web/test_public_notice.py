@@ -10,7 +10,9 @@ def test_the_public_form_shows_the_lenders_notice_from_settings(organisation):
     organisation.privacy_policy_url = "https://acme.example.com/privacy"
     organisation.save()
     source, _issued = create_source(organisation, channel="web_form", name="Website form")
-    html = Client().get(f"/f/{source.pk}/").content.decode()
+    response = Client().get(f"/f/{source.public_id}/")
+    assert response.status_code == 200
+    html = response.content.decode()
     assert "NMLS ID 123456" in html
     assert "Equal Housing Opportunity" in html
     assert 'href="https://acme.example.com/privacy"' in html

@@ -13,20 +13,24 @@ BUSINESS_HOURS = "2026-12-02 15:00:00+00:00"
 
 @pytest.fixture
 def captured(organisation, team, api_source):
+    from firstcall.flows.lead_arrives import lead_arrives
     from firstcall.leads.models import IntakeRecord
-    from firstcall.leads.services import capture
     from firstcall.leads.submission import LeadSubmission
 
-    officer = make_user(organisation, "olivia", nmls_id="100001", licensed_states=["FL"], phone="+18135550101")
+    officer = make_user(
+        organisation, "olivia", nmls_id="100001", licensed_states=["FL"], phone="+18135550101"
+    )
     officer.teams.add(team)
     with time_machine.travel(BUSINESS_HOURS, tick=False):
         record = IntakeRecord.objects.create(organisation=organisation, source=api_source, channel="api")
-        lead = capture(
+        lead = lead_arrives(
             LeadSubmission(first_name="Ana", last_name="Lopez", phone="8135550190", zip="33602",
                            purpose="purchase", loan_type="fha", timeframe="90_days", credit_band="good",
                            email="ana@example.com"),
             organisation=organisation, intake_record=record, source=api_source,
         ).lead  # fmt: skip
+    lead.refresh_from_db()
+    assert lead.owner == officer
     return officer, lead
 
 
