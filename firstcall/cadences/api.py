@@ -20,7 +20,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import APIKeyHeader, django_auth
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator
 
 from firstcall.accounts.api_scopes import declares
 from firstcall.accounts.models import ApiKey
@@ -203,11 +203,11 @@ def _refuse_nul(value) -> None:
 
 
 class TextIn(Schema):
-    @model_validator(mode="before")
+    @field_validator("*", mode="before")
     @classmethod
-    def no_nul_characters(cls, data):
-        _refuse_nul(data)
-        return data
+    def no_nul_characters(cls, value):
+        _refuse_nul(value)
+        return value
 
 
 class StepIn(TextIn):
