@@ -423,7 +423,9 @@ def _managers_of(lead: Lead):
 
 def _accept_handover(lead: Lead, offer: LeadOffer, user: User, now: datetime) -> bool:
     """The first to accept takes the lead over; the lead row is locked so two acceptances take turns."""
-    locked = Lead.objects.select_for_update().select_related("owner", "organisation").get(pk=lead.pk)
+    locked = (
+        Lead.objects.select_for_update(of=("self",)).select_related("owner", "organisation").get(pk=lead.pk)
+    )
     if not LeadOffer.objects.filter(pk=offer.pk, status=LeadOffer.Status.OPEN).update(
         status=LeadOffer.Status.ACCEPTED, decided_at=now
     ):
