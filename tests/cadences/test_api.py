@@ -170,7 +170,7 @@ def test_a_cadences_key_builds_enrols_edits_and_publishes_without_touching_enrol
     assert (body["version"], body["is_active"], body["trigger"]) == (1, True, "capture")
     assert [step["summary"] for step in body["steps"]] == [
         "Wait 1 day at 10:00 (borrower time)",
-        "Call task: Call {{ borrower.first_name }}",
+        "Call task: Call [borrower's first name]",
     ]
     assert cadence.loan_types == ["fha"] and cadence.stop_on_stages == ["Application"]
 

@@ -509,7 +509,7 @@ def test_next_step_for_the_lead_page(organisation, lead):
     with time_machine.travel(MONDAY_10AM, tick=False):
         services.enrol(lead, cadence)
     assert services.next_step_for(lead) == (
-        "Call task: Call {{ borrower.first_name }} (Test cadence)",
+        "Call task: Call [borrower's first name] (Test cadence)",
         eastern(2026, 3, 10, 10, 0),
     )
 

@@ -239,7 +239,7 @@ def test_the_owner_enrols_pauses_resumes_and_removes_from_the_lead_panel(
     assert (
         "Enrolled in Nurture." in page
         and "Next:</strong> Call task: Call" in page
-        and "Tue Mar 10, 14:00 UTC" in page
+        and "Tue Mar 10, 2026, 10:00 AM EDT" in page
     )
     enrolment = Enrolment.objects.get(lead=lead)
     assert enrolment.enrolled_by == owner and enrolment.enrolled_how == "manual"

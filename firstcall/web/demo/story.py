@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from firstcall.accounts.models import Organisation, User
 from firstcall.cadences.editing import start_default_cadences
+from firstcall.cadences.models import Cadence, CadenceStep, Enrolment
 from firstcall.cadences.services import enrol_new_lead
 from firstcall.documents.demo import seed_documents
 from firstcall.flows.compliance_examples import seed_compliance_examples
@@ -64,8 +65,15 @@ def _start_follow_up_for(organisation, since) -> int:
 
 
 def _delete_demo(organisation: Organisation) -> None:
-    # Leads protect their pipeline stages, so they go first; the rest (people, sources, records) cascades.
+    # Leads protect their pipeline stages, so they go first, taking their enrolments and step runs (which
+    # protect cadence versions and steps). Cadences protect their current version and steps their message
+    # templates, so the steps and cadences go next; the rest (people, sources, records) cascades.
     Lead.objects.filter(organisation=organisation).delete()
+    Enrolment.objects.filter(organisation=organisation).delete()
+    cadences = Cadence.objects.filter(organisation=organisation)
+    cadences.update(current_version=None)
+    CadenceStep.objects.filter(version__cadence__organisation=organisation).delete()
+    cadences.delete()
     organisation.delete()
 
 
