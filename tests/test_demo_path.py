@@ -42,7 +42,7 @@ ACCOUNT_SID = "AC" + "7" * 32
 AUTH_TOKEN = "demo-path-standin-token"
 SMS_FROM = "+18135550100"
 SERVER_START_SECONDS = 60
-WAIT_SECONDS = 20  # the whole path usually takes well under a second; a loaded CI machine gets slack
+WAIT_SECONDS = 60  # the whole path usually takes well under a second; a loaded machine (a worker starting) gets slack
 
 # A Tampa borrower: Florida, where the demo's loan officer Olivia is licensed. Not a 555-01xx number, so
 # it cannot match (and merge into) a seeded borrower.
