@@ -1,5 +1,7 @@
 """The REST API (django-ninja): OpenAPI schema at /api/v1/openapi.json, docs at /api/v1/docs."""
 
+from django.db import DataError
+from django.http import HttpRequest
 from ninja import NinjaAPI
 
 from firstcall.cadences.api import router as cadences_router
@@ -19,3 +21,12 @@ api.add_router("/", assessments_router)
 api.add_router("/", cadences_router)
 api.add_router("/", reports_router)
 api.add_router("/", documents_router)
+
+
+@api.exception_handler(DataError)
+def value_the_database_cannot_hold(request: HttpRequest, error: DataError):
+    # The last line of defence behind each schema's own bounds: a value out of the database's range is the
+    # caller's error (400), never a server error. The database's message names the value, not the data.
+    return api.create_response(
+        request, {"detail": "a value is out of the range the database can store"}, status=400
+    )

@@ -1,11 +1,12 @@
 """Reading leads over the API: only what the key's organisation owns, only with a read scope."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
+from pydantic import field_validator
 
 from firstcall.accounts.api_scopes import declares, requires
 from firstcall.accounts.models import ApiKey
@@ -120,6 +121,20 @@ class LeadFilters(Schema):
     created_before: datetime | None = None
     limit: int = 50
     offset: int = 0
+
+    @field_validator("created_after", "created_before")
+    @classmethod
+    def _in_utc(cls, value: datetime | None) -> datetime | None:
+        # Stored times are UTC; an offset the database cannot hold (ISO 8601 allows up to +/-23:59,
+        # PostgreSQL only +/-15:59) is converted here, and a naive time is read as UTC.
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        try:
+            return value.astimezone(UTC)
+        except OverflowError as error:
+            raise ValueError("date is out of range once converted to UTC") from error
 
 
 class LeadPage(Schema):

@@ -6,6 +6,7 @@ from firstcall.accounts.models import ApiKey
 from firstcall.accounts.services import create_api_key
 from firstcall.cadences.models import Cadence
 from tests.eligibility.eligibility_scenarios import make_scenario
+from tests.pipeline.workspace_helpers import make_lead
 
 
 def test_an_assessment_for_a_lead_id_that_is_not_a_number_is_a_400(client, organisation):
@@ -43,3 +44,20 @@ def test_a_cadence_with_a_nul_character_in_its_stop_stages_is_refused(client, or
     )
     assert response.status_code == 422
     assert "NUL" in response.content.decode()
+
+
+def test_a_lead_list_filtered_by_a_time_with_an_offset_postgresql_cannot_hold_is_read_in_utc(
+    client, organisation
+):
+    # ISO 8601 allows offsets up to +23:59; PostgreSQL stores at most +15:59. 2000-01-02 00:00+16:00 is
+    # 2000-01-01 08:00 UTC, so a lead made now is after it and before nothing.
+    _, key = create_api_key(organisation, name="Reader", scopes=[ApiKey.SCOPE_LEADS_READ])
+    make_lead(organisation)
+    after = client.get(
+        "/api/v1/leads", {"created_after": "2000-01-02T00:00:00+16:00"}, headers={"X-Api-Key": key}
+    )
+    before = client.get(
+        "/api/v1/leads", {"created_before": "2000-01-02T00:00:00+16:00"}, headers={"X-Api-Key": key}
+    )
+    assert (after.status_code, after.json()["count"]) == (200, 1)
+    assert (before.status_code, before.json()["count"]) == (200, 0)

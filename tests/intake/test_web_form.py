@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 import pytest
 import time_machine
-from django.utils.html import escape
+from django.utils.html import escape, escapejs
 
 from firstcall.intake.services import replay_intake
 from firstcall.intake.web_form.fields import LEAD_FIELD_NAMES
@@ -277,7 +277,7 @@ def test_embed_script_is_javascript_and_only_the_form_pages_may_be_framed(client
     assert script["Content-Type"] == "text/javascript; charset=utf-8"
     body = script.content.decode()
     assert 'script.src ? new URL(script.src, window.location.href).origin : "http://testserver"' in body
-    assert f'var formUrl = formOrigin + "/f/{web_source.public_id}/"' in body
+    assert f'var formUrl = formOrigin + "{escapejs(f"/f/{web_source.public_id}/")}"' in body
     assert "postMessage" not in body and 'addEventListener("message"' in body
 
     assert "X-Frame-Options" not in client.get(f"/f/{web_source.public_id}/")
