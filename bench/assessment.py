@@ -3,7 +3,7 @@
     python bench/assessment.py            # about 30,000 assessments
     python bench/assessment.py --quick    # about 4,000, well under a minute
 
-Targets (issue 6): median < 1 ms per full assessment, solver < 10 ms. The last line is JSON with at least
+Targets: median < 1 ms per full assessment, solver < 10 ms. The last line is JSON with at least
 `assessment_median_ms` and `solver_median_ms`.
 """
 

@@ -18,7 +18,7 @@ N times per role (after one warm-up request) and the server time of each request
 board (/board/purchase/), list (/leads/, pages 1-20 at random), search (/leads/?q=..., names, email
 fragments and phone digits), lead page (/leads/<id>/, random leads of the role), and also My day and the
 team view. The headline numbers are the org admin's (every one of the leads is visible); the loan officer's
-and manager's are under "by_role". Target (issue 5): < 300 ms each on SQLite on this machine.
+and manager's are under "by_role". Target: < 300 ms each on SQLite on this machine.
 
 The last line is one JSON object with at least board_ms, list_ms, search_ms and lead_page_ms (medians of the
 wall-clock server time, ms); *_cpu_ms are the same requests' CPU time, the honest number when other work

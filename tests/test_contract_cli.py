@@ -1,4 +1,4 @@
-"""The command-line contract outside tools rely on (issue 2, section 7), through the real `firstcall` script.
+"""The command-line contract outside tools rely on, through the real `firstcall` script.
 
 Each test runs this checkout's `python -m firstcall.cli` in a subprocess against a fresh SQLite database in a temporary
 FIRSTCALL_DATA_DIR (DATABASE_URL removed, so the PostgreSQL run of the suite checks the same contract), and

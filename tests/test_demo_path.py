@@ -1,4 +1,4 @@
-"""The speed-to-lead demo path (issue 3 §5), end to end with real parts.
+"""The speed-to-lead demo path, end to end with real parts.
 
 The demo organisation is seeded (`migrate` + `seed_demo --leads 20`) into a temporary SQLite data directory,
 the production server runs as `firstcall serve` (gunicorn and one task worker) with the Twilio-shaped SMS
@@ -42,7 +42,9 @@ ACCOUNT_SID = "AC" + "7" * 32
 AUTH_TOKEN = "demo-path-standin-token"
 SMS_FROM = "+18135550100"
 SERVER_START_SECONDS = 60
-WAIT_SECONDS = 60  # the whole path usually takes well under a second; a loaded machine (a worker starting) gets slack
+WAIT_SECONDS = (
+    60  # the whole path usually takes well under a second; a loaded machine (a worker starting) gets slack
+)
 
 # A Tampa borrower: Florida, where the demo's loan officer Olivia is licensed. Not a 555-01xx number, so
 # it cannot match (and merge into) a seeded borrower.

@@ -11,7 +11,7 @@ How they are written:
 - Emails get the loan officer's signature here and the postal address and unsubscribe link from the messaging
   core (CAN-SPAM, REFERENCE.md §4.5).
 - Timing follows the usual "several attempts over two weeks, then a slower nurture" pattern; most converted
-  leads answer only after several attempts, and not-ready leads close months later (issue 4).
+  leads answer only after several attempts, and not-ready leads close months later.
 """
 
 APPLICATION_ONWARD = ["Application", "Processing", "Underwriting", "Clear to close"]

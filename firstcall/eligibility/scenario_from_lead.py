@@ -1,4 +1,4 @@
-"""Engine scenarios (issue 6, section 2) from what FirstCall knows: a Lead, or a borrower's calculator.
+"""Engine scenarios from what FirstCall knows: a Lead, or a borrower's calculator.
 
 Nothing is guessed silently. What the lead does not say is left out, so the engine refers the programs that
 need it and names the field. Where a default is needed to show a payment at all (the interest rate and term;

@@ -1,4 +1,4 @@
-"""The HTML side of eligibility (issue 6, section 3).
+"""The HTML side of eligibility.
 
 - The lead page's assessment panel (`leads/<id>/assessment/`): an htmx partial, or a full page without script.
   GET assesses the lead's scenario; POST re-runs a what-if without saving; `save/` stores it.

@@ -1,4 +1,4 @@
-"""The output follows the issue 6 contract exactly: keys, statuses, number and money formats."""
+"""The output follows the scenario contract (docs/assessment.md) exactly: keys, statuses, number and money formats."""
 
 import json
 import re

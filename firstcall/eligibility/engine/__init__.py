@@ -1,4 +1,4 @@
-"""Explainable mortgage eligibility for conventional, FHA, VA, USDA and jumbo (issue 6).
+"""Explainable mortgage eligibility for conventional, FHA, VA, USDA and jumbo.
 
 Pure Python: no Django.
 

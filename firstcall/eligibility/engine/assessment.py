@@ -1,4 +1,4 @@
-"""`assess()`: the one entry point. Scenario dict in, assessment dict out (issue 6, section 2 contract)."""
+"""`assess()`: the one entry point. Scenario dict in, assessment dict out (the scenario contract in docs/assessment.md)."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ ELIGIBLE = "eligible"
 INELIGIBLE = "ineligible"
 REFERRED = "refer"
 
-SCENARIO_CONTRACT_SOURCE = "FirstCall scenario contract (issue 6, section 2)"
+SCENARIO_CONTRACT_SOURCE = "FirstCall scenario format (docs/assessment.md)"
 RULE_FILE_SOURCE = "firstcall/eligibility/rules/{program}.json"
 
 

@@ -1,4 +1,4 @@
-"""Parses and validates a scenario payload (the JSON of issue 6, §2) into a `Scenario`.
+"""Parses and validates a scenario payload (the scenario JSON, docs/assessment.md) into a `Scenario`.
 
 Bad or missing values never raise and are never guessed: each becomes a `Problem` naming the fields, and a
 program that needs one of those fields is referred with the problem in its checks. Only a payload that is not

@@ -26,7 +26,7 @@ SNAKE = re.compile(r"\b([a-z0-9]+(?:_[a-z0-9]+)+)\b")
 DOTTED = re.compile(r"\b(?:[a-z_]+\.){2,}([a-z_]+)\b")
 # Words about how the product is built, never meant for a reader.
 DEVELOPER_PHRASES = re.compile(
-    r"\s*\((?:[^()]*\b(?:issue|contract|section)\b[^()]*)\)|\bFirstCall scenario contract\b"
+    r"\s*\((?:[^()]*\b(?:contract|section)\b[^()]*)\)|\bFirstCall scenario format(?: \(docs/assessment\.md\))?"
 )
 
 
