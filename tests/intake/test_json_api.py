@@ -4,6 +4,7 @@ import pytest
 
 from firstcall.accounts.models import ApiKey
 from firstcall.accounts.services import create_api_key
+from firstcall.intake.json_api import ALIASES, DIRECT_FIELDS, OTHER_KNOWN
 from firstcall.leads.models import IntakeRecord, Lead
 
 
@@ -154,3 +155,13 @@ def test_openapi_schema_documents_the_intake_body(client):
     post_op = schema["paths"]["/api/v1/leads"]["post"]
     assert "first_name" in post_op["requestBody"]["content"]["application/json"]["schema"]["properties"]
     assert "get" in schema["paths"]["/api/v1/leads"]
+
+
+def test_openapi_schema_documents_every_field_the_intake_body_reads(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    body = schema["paths"]["/api/v1/leads"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    documented = set(body["properties"])
+    assert DIRECT_FIELDS | OTHER_KNOWN <= documented
+    # Aliases are named in the description of the field they stand for.
+    described = " ".join(prop.get("description", "") for prop in body["properties"].values())
+    assert [alias for alias in ALIASES if f'"{alias}"' not in described] == []
