@@ -5,6 +5,7 @@ import re
 from zoneinfo import available_timezones
 
 import holidays as holidays_package
+import phonenumbers
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 
@@ -376,7 +377,22 @@ class OrganisationForm(forms.ModelForm):
         }
 
 
+def _phone_region_choices() -> list[tuple[str, str]]:
+    # Every region libphonenumber can parse, shown with its calling code; the United States first.
+    regions = sorted(phonenumbers.SUPPORTED_REGIONS - {"US"})
+    return [("US", "US (+1)")] + [
+        (region, f"{region} (+{phonenumbers.country_code_for_region(region)})") for region in regions
+    ]
+
+
 class LeadSourceForm(forms.ModelForm):
+    default_region = forms.ChoiceField(
+        choices=_phone_region_choices,
+        required=False,
+        label="Country of phone numbers sent without a country code",
+        help_text="A number such as (813) 555-0142 is read in this country; numbers with + are read as written.",
+    )
+
     class Meta:
         model = LeadSource
         fields = [
@@ -388,11 +404,16 @@ class LeadSourceForm(forms.ModelForm):
             "consent_text",
             "form_title",
             "thank_you_message",
+            "default_region",
         ]
         widgets = {
             "consent_text": forms.Textarea(attrs={"rows": 3}),
             "thank_you_message": forms.Textarea(attrs={"rows": 2}),
         }
+
+    def clean_default_region(self):
+        # Left out of a form posted by an older page: the source keeps its region.
+        return self.cleaned_data.get("default_region") or self.instance.default_region or "US"
 
     def clean_quality_score(self):
         score = self.cleaned_data.get("quality_score")

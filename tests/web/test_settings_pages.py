@@ -439,6 +439,31 @@ def test_editing_a_source_is_audited_with_what_changed(organisation, admin_user,
     assert event.detail["changes"]["is_active"] == ["True", "False"]
 
 
+def test_a_source_reads_numbers_without_a_country_code_in_its_own_region(organisation, admin_user, signed_in):
+    source, _ = create_source(organisation, channel="vendor_post", name="Toronto partner")
+    client = signed_in(admin_user)
+    assert 'value="CA"' in client.get(reverse("settings_source_edit", args=[source.pk])).content.decode()
+
+    response = client.post(
+        reverse("settings_source_edit", args=[source.pk]),
+        {"name": source.name, "form_title": source.form_title, "thank_you_message": source.thank_you_message,
+         "is_active": "on", "cost_per_lead": "0", "default_region": "GB"},
+    )  # fmt: skip
+    source.refresh_from_db()
+    assert response.status_code == 302 and source.default_region == "GB"
+    assert AuditEvent.objects.get(action="lead_source.updated").detail["changes"]["default_region"] == [
+        "US",
+        "GB",
+    ]
+
+    refused = client.post(
+        reverse("settings_source_edit", args=[source.pk]),
+        {"name": source.name, "form_title": source.form_title, "cost_per_lead": "0", "default_region": "XX"},
+    )
+    source.refresh_from_db()
+    assert refused.status_code == 422 and source.default_region == "GB"
+
+
 def test_organisation_can_require_two_factor_for_everyone(admin_user, signed_in):
     response = signed_in(admin_user).post(
         reverse("settings_organisation"),
@@ -456,7 +481,9 @@ def test_organisation_can_require_two_factor_for_everyone(admin_user, signed_in)
     assert event.detail["changes"] == {"require_two_factor_for_everyone": [False, True]}
 
 
-def test_the_response_time_page_shows_the_default_hours_the_clock_runs_by(organisation, admin_user, signed_in):
+def test_the_response_time_page_shows_the_default_hours_the_clock_runs_by(
+    organisation, admin_user, signed_in
+):
     organisation.business_hours = {}
     organisation.save()
     html = signed_in(admin_user).get(reverse("settings_sla")).content.decode()
