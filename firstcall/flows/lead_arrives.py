@@ -1,10 +1,11 @@
 """A lead arrives, from any channel: capture -> score -> start the SLA clock -> route (the chosen loan officer is
-alerted) -> first touch to the borrower -> enrol in cadences. One transaction: if any step fails, nothing is kept
+alerted) -> first touch to the borrower (with a link to book a call with that officer) -> enrol in cadences. One transaction: if any step fails, nothing is kept
 but the intake record; the texts and emails it queued are delivered when it commits."""
 
 from django.db import transaction
 
 from firstcall.cadences.services import enrol_new_lead
+from firstcall.integrations.calendar.services import booking_link_for
 from firstcall.leads.scoring_service import rescore_lead
 from firstcall.leads.services import CREATED, CaptureResult, capture
 from firstcall.messaging.first_touch import schedule_first_touch
@@ -33,7 +34,7 @@ def lead_arrives(submission, *, organisation, intake_record, source=None, actor=
             route_lead(lead, trigger="capture")  # assigning alerts the loan officer (in-app, text, email)
 
         if is_new and lead.organisation.first_touch_enabled:
-            schedule_first_touch(lead)
+            schedule_first_touch(lead, booking_link=booking_link_for(lead))
 
         if is_new:
             enrol_new_lead(lead)

@@ -20,23 +20,23 @@ LOAN_WORDS = {
 SMS_TEMPLATES = {
     ("en", "purchase"): (
         "Hi {first_name}, this is {officer} with {org}{nmls}. I just got your request about {loan} for a home"
-        "{price_phrase}{place_phrase}. When is a good time for a quick call? My direct line is {officer_phone}."
+        "{price_phrase}{place_phrase}. When is a good time for a quick call? My direct line is {officer_phone}.{booking_phrase}"
     ),
     ("en", "refinance"): (
         "Hi {first_name}, this is {officer} with {org}{nmls}. Thanks for asking about refinancing{place_phrase}. "
-        "I can run your numbers today. When is a good time to talk? My direct line is {officer_phone}."
+        "I can run your numbers today. When is a good time to talk? My direct line is {officer_phone}.{booking_phrase}"
     ),
     ("en", "heloc"): (
         "Hi {first_name}, this is {officer} with {org}{nmls}. I saw your home equity question. I'd be glad to walk "
-        "you through your options. When is a good time for a quick call? Direct line: {officer_phone}."
+        "you through your options. When is a good time for a quick call? Direct line: {officer_phone}.{booking_phrase}"
     ),
     ("es", "purchase"): (
         "Hola {first_name}, soy {officer} de {org}{nmls}. Recibí su solicitud sobre {loan} para una casa"
-        "{price_phrase}{place_phrase}. ¿Cuándo le queda bien una llamada corta? Mi línea directa es {officer_phone}."
+        "{price_phrase}{place_phrase}. ¿Cuándo le queda bien una llamada corta? Mi línea directa es {officer_phone}.{booking_phrase}"
     ),
     ("es", "refinance"): (
         "Hola {first_name}, soy {officer} de {org}{nmls}. Gracias por preguntar sobre refinanciar. Puedo revisar sus "
-        "números hoy. ¿Cuándo le queda bien hablar? Mi línea directa es {officer_phone}."
+        "números hoy. ¿Cuándo le queda bien hablar? Mi línea directa es {officer_phone}.{booking_phrase}"
     ),
 }
 UNASSIGNED_SMS = {
@@ -44,6 +44,10 @@ UNASSIGNED_SMS = {
     "minutes about {loan}. If now isn't a good time, just reply with a better one.",
     "es": "Hola {first_name}, gracias por contactar a {org}. Un oficial de préstamos le llamará en unos minutos sobre "
     "{loan}. Si no es buen momento, responda con una hora mejor.",
+}
+BOOKING_PHRASE = {
+    "en": " Or pick a time that suits you: {link}",
+    "es": " O elija la hora que le convenga: {link}",
 }
 OPT_OUT_LINE = {"en": " Reply STOP to opt out.", "es": " Responda STOP para cancelar."}
 EMAIL_SUBJECT = {
@@ -60,8 +64,9 @@ def _purpose_group(lead: Lead) -> str:
     return "purchase"
 
 
-def render_first_touch(lead: Lead) -> tuple[str, str]:
-    """(subject, body) in the borrower's language, signed by the assigned loan officer when there is one."""
+def render_first_touch(lead: Lead, *, booking_link: str = "") -> tuple[str, str]:
+    """(subject, body) in the borrower's language, signed by the assigned loan officer when there is one, with
+    a link to book a call on the officer's calendar when they take bookings."""
     language = lead.preferred_language if lead.preferred_language in LOAN_WORDS else "en"
     officer = lead.owner
     price = lead.purchase_price or lead.property_value
@@ -78,6 +83,7 @@ def render_first_touch(lead: Lead) -> tuple[str, str]:
         "officer_phone": display_phone(officer.phone)
         if officer and officer.phone
         else lead.organisation.name,
+        "booking_phrase": BOOKING_PHRASE[language].format(link=booking_link) if booking_link else "",
     }
     if officer:
         template = (
@@ -90,7 +96,7 @@ def render_first_touch(lead: Lead) -> tuple[str, str]:
     return subject, body
 
 
-def schedule_first_touch(lead: Lead) -> None:
+def schedule_first_touch(lead: Lead, *, booking_link: str = "") -> None:
     """Queue the first message in the current transaction; the outbox sends it as soon as the lead commits."""
     may_text, why_not = may_auto_text(lead)
     if lead.consent_sms and lead.phone and not may_text:
@@ -104,7 +110,7 @@ def schedule_first_touch(lead: Lead) -> None:
         record_event(lead, TimelineEvent.Kind.MESSAGE,
                      "No first touch sent: the borrower gave no consent for texts or email", data={"at": timezone.now().isoformat()})  # fmt: skip
         return
-    subject, body = render_first_touch(lead)
+    subject, body = render_first_touch(lead, booking_link=booking_link)
     language = lead.preferred_language if lead.preferred_language in OPT_OUT_LINE else "en"
     if channel == "sms":
         body += OPT_OUT_LINE[language]

@@ -210,3 +210,44 @@ def test_the_officers_feed_needs_its_token_and_lists_the_appointments(client, of
 def test_an_officer_without_working_hours_has_no_booking_page(client, organisation):
     user = make_user(organisation, "nora")
     assert client.get(f"/book/{user.pk}/").status_code == 404
+
+
+def _arrive(organisation, source, **fields):
+    from firstcall.flows.lead_arrives import lead_arrives
+    from firstcall.leads.models import IntakeRecord
+    from firstcall.leads.submission import ConsentInput, LeadSubmission
+
+    record = IntakeRecord.objects.create(organisation=organisation, source=source, channel="api")
+    values = dict(
+        first_name="Ana", last_name="Lopez", phone="8135550190", zip="33602", purpose="purchase",
+        loan_type="fha", consent=ConsentInput(sms=True, text="I agree to texts", ip="203.0.113.1"),
+    )  # fmt: skip
+    submission = LeadSubmission(**(values | fields))
+    return lead_arrives(submission, organisation=organisation, intake_record=record, source=source).lead
+
+
+def test_the_first_touch_carries_a_link_that_books_onto_the_lead_when_the_officer_takes_bookings(
+    client, organisation, team, api_source
+):
+    from firstcall.messaging.models import Message
+
+    olga = make_user(organisation, "olga", first_name="Olga", nmls_id="100009", licensed_states=["FL"],
+                     working_hours=WEEKDAYS, time_zone="America/New_York", phone="+18135550101")  # fmt: skip
+    olga.teams.add(team)
+    with time_machine.travel(MONDAY_MORNING.replace(hour=10), tick=False):
+        lead = _arrive(organisation, api_source)
+        assert lead.owner == olga
+        first_touch = Message.objects.get(lead=lead, purpose="first_touch")
+        link = calendar.booking_url(olga, lead)
+        assert first_touch.body.count(link) == 1 and "Or pick a time that suits you: " in first_touch.body
+        path = link.split("://", 1)[1].split("/", 1)[1]
+        assert client.post(f"/{path}", {"slot": ny(8, 12).isoformat()}).status_code == 201
+    assert Appointment.objects.get().lead == lead and Lead.objects.count() == 1
+
+    # An officer who switched the booking page off (or has no working hours) sends no link.
+    profile = calendar.profile_for(olga)
+    profile.is_enabled = False
+    profile.save()
+    with time_machine.travel(MONDAY_MORNING.replace(hour=11), tick=False):
+        other = _arrive(organisation, api_source, first_name="Bo", last_name="Diaz", phone="8135550191")
+    assert "/book/" not in Message.objects.get(lead=other, purpose="first_touch").body

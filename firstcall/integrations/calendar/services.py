@@ -96,6 +96,17 @@ def booking_url(user: User, lead: Lead | None = None) -> str:
     return f"{url}?lead={lead_token(lead)}" if lead is not None else url
 
 
+def booking_link_for(lead: Lead) -> str:
+    """The lead's own link to its loan officer's booking page, for the first touch; "" when the officer takes no
+    bookings (no working hours, out of office, or the page switched off). Reads only: no profile is created."""
+    officer = lead.owner
+    if officer is None or not officer.is_active or not officer.working_hours or officer.is_out_of_office:
+        return ""
+    if BookingProfile.objects.filter(user=officer, is_enabled=False).exists():
+        return ""
+    return booking_url(officer, lead)
+
+
 def book(officer: User, starts_at: datetime, *, first_name: str, last_name: str, email: str, phone: str,
          borrower_time_zone: str = "", lead: Lead | None = None, now: datetime | None = None) -> Appointment:  # fmt: skip
     now = now or timezone.now()
