@@ -3,6 +3,7 @@ IN_TRANSACTION runs inside the transaction that made the change (it commits or r
 runs on the worker after the commit. See firstcall/events/registry.py and docs/events.md."""
 
 from firstcall.flows import (
+    appointment_booked,
     borrower_opts_out,
     borrower_replies,
     human_contact,
@@ -17,6 +18,7 @@ IN_TRANSACTION = {
     "lead.stage_changed": [stage_changes.after_stage_change],
     "message.sent": [human_contact.after_message_sent],
     "lead.assigned": [lead_changes_hands.after_assignment],
+    "appointment.booked": [appointment_booked.after_appointment],
 }
 
 SUBSCRIBERS: dict = {

@@ -25,6 +25,7 @@ class Message(models.Model):
         OPT_IN_CONFIRMATION = "opt_in_confirmation", "Opt-in confirmation"
         HELP_REPLY = "help_reply", "HELP reply"
         REPLY = "reply", "Borrower reply"
+        APPOINTMENT = "appointment", "Appointment invitation or reminder"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -67,6 +68,8 @@ class Message(models.Model):
     subject = models.CharField(max_length=300, blank=True)
     body = models.TextField(blank=True)
     html_body = models.TextField(blank=True)
+    # Email only: text attachments such as a calendar invitation, [{"filename", "content_type", "content"}].
+    attachments = models.JSONField(default=list, blank=True)
 
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     status_reason = models.CharField(max_length=500, blank=True)

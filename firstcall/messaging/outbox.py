@@ -89,6 +89,7 @@ def queue_message(
     organisation: Organisation | None = None,
     cadence_step_id: int | None = None,
     send_after: datetime | None = None,
+    attachments: list[dict] | None = None,
 ) -> Message:
     """Write an outbound message in the caller's transaction and deliver it as soon as that commits.
 
@@ -137,6 +138,7 @@ def queue_message(
                 subject=storable_text(subject)[:300],
                 body=storable_text(body),
                 html_body=storable_text(html_body),
+                attachments=(attachments or []) if channel == EMAIL else [],
                 idempotency_key=key,
                 sent_by=sent_by,
                 cadence_step_id=cadence_step_id,
@@ -153,6 +155,27 @@ def queue_message(
     else:
         transaction.on_commit(partial(enqueue_delivery, message.pk, run_after=send_after), robust=True)
     return message
+
+
+def withdraw_queued(organisation_id: int, key_prefix: str, *, keep: set[str], reason: str) -> int:
+    """Withdraw the messages not yet sent whose idempotency key starts with ``key_prefix`` (except ``keep``):
+    e.g. the reminders of an appointment that moved or was cancelled. Each withdrawal is a logged decision."""
+    now = timezone.now()
+    message_ids = list(
+        Message.objects.filter(organisation_id=organisation_id, idempotency_key__startswith=key_prefix,
+                               status__in=Message.SENDABLE_STATUSES)
+        .exclude(idempotency_key__in=keep).values_list("pk", flat=True)
+    )  # fmt: skip
+    if not message_ids:
+        return 0
+    count = Message.objects.filter(pk__in=message_ids, status__in=Message.SENDABLE_STATUSES).update(
+        status=Message.Status.SUPPRESSED, status_reason=reason[:500], updated_at=now
+    )
+    SendDecision.objects.bulk_create(
+        SendDecision(message_id=pk, outcome=SUPPRESSED, reasons=[reason], decided_at=now)
+        for pk in message_ids
+    )
+    return count
 
 
 _batches = threading.local()

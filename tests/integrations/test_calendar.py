@@ -251,3 +251,62 @@ def test_the_first_touch_carries_a_link_that_books_onto_the_lead_when_the_office
     with time_machine.travel(MONDAY_MORNING.replace(hour=11), tick=False):
         other = _arrive(organisation, api_source, first_name="Bo", last_name="Diaz", phone="8135550191")
     assert "/book/" not in Message.objects.get(lead=other, purpose="first_touch").body
+
+
+def test_the_borrower_gets_the_invitation_and_reminders_and_a_move_or_cancellation_replaces_them(
+    officer, organisation, smtp_server, twilio_settings, standin, work, django_capture_on_commit_callbacks,
+    settings,
+):  # fmt: skip
+    from firstcall.messaging.models import Message
+
+    settings.EVENT_SUBSCRIBERS = [*settings.EVENT_SUBSCRIBERS, "firstcall.flows.subscribers"]
+    lead = tampa_borrower(organisation, owner=officer)
+
+    def borrower_invitations():
+        return [
+            invitation_of(m) for m in invitation_emails(smtp_server) if m["To"] == "ana.lopez@example.com"
+        ]
+
+    def reminders(status):
+        return sorted(Message.objects.filter(lead=lead, channel="sms", purpose="appointment", status=status)
+                      .values_list("next_attempt_at", flat=True))  # fmt: skip
+
+    with time_machine.travel(MONDAY_MORNING, tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            appointment = calendar.book(officer, ny(8, 11), first_name="Ana", last_name="Lopez",
+                                        email=lead.email, phone=lead.phone, lead=lead)  # fmt: skip
+        work()
+    [first] = borrower_invitations()
+    event = first.walk("VEVENT")[0]
+    assert (str(first["METHOD"]), str(event["UID"]), int(event["SEQUENCE"])) == (
+        "REQUEST",
+        appointment.uid,
+        0,
+    )
+    assert "/leads/" not in str(event["DESCRIPTION"]) and "Olga" in str(event["SUMMARY"])
+    assert reminders("queued") == [ny(7, 11), ny(8, 10)]  # a day and an hour before
+
+    with time_machine.travel(ny(7, 9), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            calendar.reschedule(appointment, ny(9, 15))
+        work()
+    assert reminders("queued") == [ny(8, 15), ny(9, 14)]
+    assert len(reminders("suppressed")) == 2  # the old times no longer hold
+    moved = borrower_invitations()[-1].walk("VEVENT")[0]
+    assert int(moved["SEQUENCE"]) == 1 and moved.decoded("DTSTART") == ny(9, 15).astimezone(NEW_YORK)
+
+    with time_machine.travel(ny(8, 15, 1), tick=False):
+        work()  # the day-before reminder is due
+    [sent] = standin.created_messages()
+    assert (
+        "Reminder: your call with Olga Officer" in sent.body
+        and "Wednesday, December 9 at 3:00 PM" in sent.body
+    )
+    assert reminders("queued") == [ny(9, 14)]
+
+    with time_machine.travel(ny(8, 16), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            calendar.cancel(appointment)
+        work()
+    assert reminders("queued") == []
+    assert str(borrower_invitations()[-1]["METHOD"]) == "CANCEL"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core import signing
@@ -22,6 +22,7 @@ from firstcall.integrations.models import Appointment, BookingProfile
 from firstcall.leads.models import Channel, IntakeRecord, Lead
 from firstcall.leads.services import capture
 from firstcall.leads.submission import LeadSubmission
+from firstcall.lib.phones import display_phone
 
 FEED_SALT = "firstcall.calendar.feed"
 BOOKING_SALT = "firstcall.calendar.lead"
@@ -177,20 +178,47 @@ def _announce(appointment: Appointment, status: str) -> None:
     transaction.on_commit(lambda: tasks.send_officer_invitation.enqueue(appointment.pk))
 
 
-def meeting(appointment: Appointment) -> ics.Meeting:
+def meeting(appointment: Appointment, *, for_borrower: bool = False) -> ics.Meeting:
+    """The calendar entry. The borrower's copy says who calls whom and never carries the lead page's address."""
     officer, lead = appointment.loan_officer, appointment.lead
     organisation = officer.organisation
+    officer_name = officer.get_full_name() or officer.username
     attendees = [(officer.email, officer.get_full_name() or officer.username)]
     if lead.email:
         attendees.append((lead.email, lead.full_name or "Borrower"))
     return ics.Meeting(
         uid=appointment.uid, sequence=appointment.sequence, starts_at=appointment.starts_at,
         ends_at=appointment.ends_at, time_zone=officer.time_zone,
-        summary=f"Call: {lead.full_name or 'borrower'} with {officer.get_full_name() or officer.username}",
-        description=f"{organisation.name}. Phone: {lead.phone or '-'}. Lead: {settings.SITE_URL}/leads/{lead.pk}/",
+        summary=f"Call with {officer_name}, {organisation.name}" if for_borrower
+        else f"Call: {lead.full_name or 'borrower'} with {officer_name}",
+        description=(f"{officer_name} ({organisation.name}) will call you at {display_phone(lead.phone)}."
+                     if lead.phone else f"A call with {officer_name} ({organisation.name}).") if for_borrower
+        else f"{organisation.name}. Phone: {lead.phone or '-'}. Lead: {settings.SITE_URL}/leads/{lead.pk}/",
         organizer_email=officer.email, organizer_name=officer.get_full_name() or officer.username,
         attendees=tuple(attendees), cancelled=appointment.status == Appointment.Status.CANCELLED,
     )  # fmt: skip
+
+
+def borrower_zone(appointment: Appointment) -> ZoneInfo:
+    """The zone the borrower chose on the booking page, else the lead's, else the officer's."""
+    for name in (
+        appointment.borrower_time_zone,
+        appointment.lead.time_zone,
+        appointment.loan_officer.time_zone,
+    ):
+        try:
+            return ZoneInfo(name)
+        except (ValueError, KeyError, ZoneInfoNotFoundError):
+            continue
+    return ZoneInfo("UTC")
+
+
+def borrower_invitation(appointment: Appointment) -> dict:
+    """The borrower's calendar invitation as an email attachment (REQUEST, or CANCEL once cancelled)."""
+    invite = meeting(appointment, for_borrower=True)
+    method = "CANCEL" if invite.cancelled else "REQUEST"
+    return {"filename": "invite.ics", "content_type": f"text/calendar; method={method}; charset=UTF-8",
+            "content": ics.invitation(invite).decode()}  # fmt: skip
 
 
 def send_officer_invitation(appointment_id: int) -> str:

@@ -56,6 +56,8 @@ class SmtpEmailProvider(Provider):
         )
         if message.html_body:
             email.attach_alternative(message.html_body, "text/html")
+        for attachment in message.attachments or []:
+            email.attach(attachment["filename"], attachment["content"], attachment["content_type"])
         try:
             email.send()
         except smtplib.SMTPRecipientsRefused as error:
