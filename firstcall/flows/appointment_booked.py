@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from firstcall.integrations.calendar.services import borrower_invitation, borrower_zone
+from firstcall.integrations.calendar.services import borrower_invitation, borrower_zone, manage_url
 from firstcall.integrations.models import Appointment
 from firstcall.messaging.models import Message
 from firstcall.messaging.outbox import queue_message, withdraw_queued
@@ -35,7 +35,7 @@ def after_appointment(event) -> dict:
             lead, Message.ChannelKind.EMAIL,
             f"Your call with {officer_name} on {when} is cancelled." if cancelled
             else f"Your call with {officer_name} ({lead.organisation.name}) is on {when}. "
-            "The invitation attached adds it to your calendar.",
+            f"The invitation attached adds it to your calendar. To move or cancel it: {manage_url(appointment)}",
             subject=f"{verb}: your call with {officer_name} on {when}",
             purpose=Message.Purpose.APPOINTMENT, is_marketing=False,
             idempotency_key=f"{this_version}invitation", attachments=[borrower_invitation(appointment)],

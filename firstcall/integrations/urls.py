@@ -15,5 +15,6 @@ urlpatterns = [
     path("book/<int:user_id>/", views.booking_officer, name="booking_officer"),
     path("book/team/<int:team_id>/", views.booking_team, name="booking_team"),
     path("book/invite/<str:token>/", views.booking_invite, name="booking_invite"),
+    path("book/manage/<str:token>/", views.booking_manage, name="booking_manage"),
     path("calendar/<int:user_id>/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
 ]

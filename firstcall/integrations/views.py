@@ -11,6 +11,7 @@ from django.core import signing
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -219,6 +220,7 @@ def _booking_page(request, *, officer_for_slot, slots, title: str, organisation,
                 return render(request, "integrations/booked.html", {
                     "appointment": appointment, "when": local.strftime("%A, %B %-d at %-I:%M %p"), "zone": zone,
                     "ics_url": reverse("booking_invite", args=[token]), "organisation": organisation,
+                    "manage_url": calendar.manage_url(appointment),
                 }, status=201)  # fmt: skip
     return render(request, "integrations/booking.html", {
         "title": title, "days": _days(slots, zone), "zone": zone, "zones": US_TIME_ZONES, "error": error,
@@ -264,10 +266,52 @@ def booking_invite(request, token: str):
         raise Http404 from error
     appointment = get_object_or_404(Appointment.objects.select_related("loan_officer__organisation", "lead"),
                                     pk=appointment_id)  # fmt: skip
-    body = ics.invitation(calendar.meeting(appointment))
+    body = ics.invitation(calendar.meeting(appointment, for_borrower=True))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="call.ics"'
     return response
+
+
+@require_http_methods(["GET", "POST"])
+def booking_manage(request, token: str):
+    """The borrower moves or cancels their call from the link in their invitation. The signed link is the
+    only key: it names one appointment, and the page shows nothing of the lead beyond the call itself."""
+    appointment = calendar.appointment_from_manage_token(token)
+    if appointment is None:
+        raise Http404
+    officer = appointment.loan_officer
+    zone = calendar.borrower_zone(appointment)
+    zone = (
+        zone.key
+        if zone.key in ZONE_NAMES
+        else officer.time_zone
+        if officer.time_zone in ZONE_NAMES
+        else "America/New_York"
+    )
+    is_open = appointment.status == Appointment.Status.BOOKED and appointment.starts_at > timezone.now()
+    error = notice = ""
+    if request.method == "POST" and not is_open:
+        error = "This call can no longer be changed."
+    elif request.method == "POST" and request.POST.get("action") == "cancel":
+        calendar.cancel(appointment)
+        notice, is_open = "Your call is cancelled. We sent the cancellation to your calendar.", False
+    elif request.method == "POST":
+        try:
+            chosen = datetime.fromisoformat(request.POST.get("slot", ""))
+            if chosen.tzinfo is None:
+                raise ValueError("a time without its zone")
+            calendar.reschedule(appointment, chosen)
+        except (ValueError, calendar.BookingRefused):
+            error = "Choose one of the times shown."
+        else:
+            notice = "Your call is moved. We sent the new time to your calendar."
+    appointment.refresh_from_db()
+    local = appointment.starts_at.astimezone(ZoneInfo(zone))
+    return render(request, "integrations/booking_manage.html", {
+        "appointment": appointment, "officer": officer, "organisation": officer.organisation, "zone": zone,
+        "when": local.strftime("%A, %B %-d at %-I:%M %p"), "is_open": is_open, "error": error, "notice": notice,
+        "days": _days(calendar.slots_for(officer), zone) if is_open else [],
+    }, status=400 if error else 200)  # fmt: skip
 
 
 @require_GET

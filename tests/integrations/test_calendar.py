@@ -310,3 +310,30 @@ def test_the_borrower_gets_the_invitation_and_reminders_and_a_move_or_cancellati
         work()
     assert reminders("queued") == []
     assert str(borrower_invitations()[-1]["METHOD"]) == "CANCEL"
+
+
+def test_the_borrower_moves_and_then_cancels_the_call_from_their_own_link(client, officer, organisation):
+    lead = tampa_borrower(organisation, owner=officer)
+    with time_machine.travel(MONDAY_MORNING, tick=False):
+        appointment = calendar.book(officer, ny(8, 11), first_name="Ana", last_name="Lopez", email=lead.email,
+                                    phone=lead.phone, lead=lead, borrower_time_zone="America/Chicago")  # fmt: skip
+        path = "/" + calendar.manage_url(appointment).split("://", 1)[1].split("/", 1)[1]
+        page = client.get(path).content.decode()
+        assert "Tuesday, December 8 at 10:00 AM (America/Chicago)" in page  # 11:00 in New York
+        assert "Lopez" not in page and "/leads/" not in page
+
+        assert client.post(path, {"action": "move", "slot": "tomorrow"}).status_code == 400
+        moved = client.post(path, {"action": "move", "slot": ny(9, 15).isoformat()})
+        assert moved.status_code == 200 and "Your call is moved" in moved.content.decode()
+        appointment.refresh_from_db()
+        assert (appointment.starts_at, appointment.sequence) == (ny(9, 15), 1)
+
+        cancelled = client.post(path, {"action": "cancel"})
+        appointment.refresh_from_db()
+        assert "Your call is cancelled" in cancelled.content.decode()
+        assert (appointment.status, appointment.sequence) == (Appointment.Status.CANCELLED, 2)
+        assert client.post(path, {"action": "move", "slot": ny(10, 15).isoformat()}).status_code == 400
+
+    assert client.get(path.replace("/manage/", "/manage/x")).status_code == 404
+    with time_machine.travel(MONDAY_MORNING + timedelta(days=calendar.MANAGE_LINK_DAYS + 1), tick=False):
+        assert client.get(path).status_code == 404  # the link expires

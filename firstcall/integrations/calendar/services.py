@@ -26,6 +26,8 @@ from firstcall.lib.phones import display_phone
 
 FEED_SALT = "firstcall.calendar.feed"
 BOOKING_SALT = "firstcall.calendar.lead"
+MANAGE_SALT = "firstcall.calendar.manage"
+MANAGE_LINK_DAYS = 120
 
 
 class BookingRefused(ValueError):
@@ -95,6 +97,24 @@ def lead_from_token(token: str, organisation_id: int) -> Lead | None:
 def booking_url(user: User, lead: Lead | None = None) -> str:
     url = f"{settings.SITE_URL}/book/{user.pk}/"
     return f"{url}?lead={lead_token(lead)}" if lead is not None else url
+
+
+def manage_url(appointment: Appointment) -> str:
+    """The borrower's own page to move or cancel the call (a signed link, in their invitation email)."""
+    token = signing.dumps(appointment.pk, salt=MANAGE_SALT)
+    return f"{settings.SITE_URL}/book/manage/{token}/"
+
+
+def appointment_from_manage_token(token: str) -> Appointment | None:
+    try:
+        appointment_id = signing.loads(token, salt=MANAGE_SALT, max_age=60 * 60 * 24 * MANAGE_LINK_DAYS)
+    except signing.BadSignature:
+        return None
+    return (
+        Appointment.objects.select_related("loan_officer__organisation", "lead")
+        .filter(pk=appointment_id)
+        .first()
+    )
 
 
 def booking_link_for(lead: Lead) -> str:
