@@ -29,12 +29,13 @@ from firstcall.leads.allow_lists import PARTNER_FIELDS, timeline_kinds_for
 from firstcall.leads.models import Lead
 from firstcall.messaging.models import Message
 from firstcall.messaging.services import receive_inbound_sms
-from firstcall.pipeline import calls, lead_editing, manual_messages, notes, timeline
+from firstcall.pipeline import calls, lead_editing, manual_messages, notes
 from firstcall.pipeline.models import Task
 from firstcall.pipeline.tasks_service import assignable_users
 from firstcall.routing.access import can_reassign
 from firstcall.routing.models import LeadOffer, RoutingDecisionLog
 from firstcall.web.lead_forms import ComposeForm, LeadEditForm, LogCallForm, NoteForm, TaskForm
+from firstcall.web.workspace import timeline
 
 WORKING_ROLES = {User.Role.ADMIN, User.Role.MANAGER, User.Role.LOAN_OFFICER, User.Role.PROCESSOR}
 CONSENT_CHANNELS = [("sms", "Texts"), ("email", "Email"), ("calls", "Calls")]
