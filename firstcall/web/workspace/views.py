@@ -25,9 +25,10 @@ from firstcall.accounts.audit import record_export
 from firstcall.accounts.models import User
 from firstcall.cadences.access import can_see_cadences, visible_cadences
 from firstcall.cadences.services import bulk_enrol
+from firstcall.flows import loan_officer_calls as calls
 from firstcall.intake.recording import client_ip
 from firstcall.leads.access import visible_leads
-from firstcall.pipeline import board, calls
+from firstcall.pipeline import board
 from firstcall.pipeline.access import may_move_visible_lead
 from firstcall.pipeline.forms import (
     LOST_REASONS,
