@@ -28,9 +28,10 @@ from firstcall.flows import loan_officer_calls as calls
 from firstcall.leads.access import visible_leads
 from firstcall.leads.allow_lists import PARTNER_FIELDS, timeline_kinds_for
 from firstcall.leads.models import Lead
+from firstcall.messaging import manual_messages
 from firstcall.messaging.models import Message
 from firstcall.messaging.services import receive_inbound_sms
-from firstcall.pipeline import lead_editing, manual_messages, notes
+from firstcall.pipeline import lead_editing, notes
 from firstcall.pipeline.models import Task
 from firstcall.pipeline.tasks_service import assignable_users
 from firstcall.routing.access import can_reassign
