@@ -43,3 +43,21 @@ def visible_cadences(user):
     if not can_see_cadences(user):
         return Cadence.objects.none()
     return Cadence.objects.filter(organisation_id=user.organisation_id)
+
+
+def open_call_tasks(user, *, team: bool = False):
+    """Open cadence call tasks on leads the person may see: their own, or their team's (managers/admins), for
+    whoever may use tasks at all (pipeline.tasks_service)."""
+    from firstcall.cadences.models import CallTask
+    from firstcall.pipeline.tasks_service import can_see_team_tasks, can_use_tasks
+
+    if not can_use_tasks(user):
+        return CallTask.objects.none()
+    tasks = CallTask.objects.filter(
+        organisation_id=user.organisation_id,
+        status=CallTask.Status.OPEN,
+        lead__in=visible_leads(user).values("pk"),
+    )
+    if not (team and can_see_team_tasks(user)):
+        tasks = tasks.filter(owner=user)
+    return tasks.select_related("lead", "owner").order_by("due_at", "pk")

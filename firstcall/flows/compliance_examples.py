@@ -9,9 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from firstcall.compliance.models import NationalDncNumber
+from firstcall.flows import loan_officer_calls as calls
 from firstcall.leads.models import Consent, Lead
 from firstcall.messaging.services import decide_send, queue_message
-from firstcall.pipeline import calls
 
 
 def _tonight_at_ten(lead: Lead) -> datetime:

@@ -1,9 +1,6 @@
 from firstcall.events.outbox import emit
 from firstcall.pipeline.models import Pipeline, Stage, TimelineEvent
 
-# A summary alert names this many borrowers and counts the rest.
-SUMMARY_ALERT_NAMES = 10
-
 DEFAULT_STAGES = [
     ("New", Stage.Outcome.OPEN),
     ("Contacted", Stage.Outcome.OPEN),
@@ -139,62 +136,3 @@ def move_stage(lead, stage: Stage, actor=None, lost_reason: str = "", *, now=Non
             how="moved",
         )
     return True
-
-
-# ------------------------------------------------------------------------------------- bulk reassignment
-
-
-def reassign_leads(leads, new_owner, *, actor, reason: str = "") -> list:
-    """Hand many leads to one loan officer at once (the lead list's and the team page's bulk assign).
-
-    Each lead is reassigned as routing.services.reassign_lead does it (open offers withdrawn, an "assigned"
-    event on its timeline with the reason), but the loan officer gets one alert for the batch, in the app and
-    by text and email like a single new lead, instead of one per lead: forty texts in a row help nobody.
-    Leads the officer already owns are left alone. Returns the leads reassigned; raises RoutingError, having
-    changed nothing, when `new_owner` may not receive leads."""
-    from django.db import transaction
-    from django.urls import reverse
-    from django.utils import timezone
-
-    from firstcall.accounts.models import User
-    from firstcall.accounts.notifications import notify
-    from firstcall.routing.models import LeadOffer
-    from firstcall.routing.services import RoutingError, assign_lead
-
-    leads = [lead for lead in leads if lead.owner_id != new_owner.pk]
-    if new_owner.role != User.Role.LOAN_OFFICER or any(
-        lead.organisation_id != new_owner.organisation_id for lead in leads
-    ):
-        raise RoutingError("Leads can only go to loan officers of the same organisation.")
-    if not leads:
-        return []
-    if len(leads) == 1:
-        from firstcall.routing.services import reassign_lead
-
-        reassign_lead(leads[0], new_owner, actor=actor, reason=reason)
-        return leads
-    reason = reason or "manual reassignment"
-    with transaction.atomic():
-        LeadOffer.objects.filter(
-            lead__in=[lead.pk for lead in leads], status__in=[LeadOffer.Status.OPEN, "queued"]
-        ).update(status=LeadOffer.Status.WITHDRAWN, decided_at=timezone.now())
-        for lead in leads:
-            assign_lead(
-                lead, new_owner, reason=reason, actor=actor, via=f"{actor}", alert=False, how="reassigned"
-            )
-        names = [lead.full_name or f"Lead {lead.pk}" for lead in leads]
-        listed = ", ".join(names[:SUMMARY_ALERT_NAMES])
-        if len(names) > SUMMARY_ALERT_NAMES:
-            listed += f" and {len(names) - SUMMARY_ALERT_NAMES} more"
-        # Their own leads, most recently updated first: the ones just handed over are at the top.
-        url = f"{reverse('lead_list')}?owner={new_owner.pk}&sort=updated"
-        notify(
-            new_owner,
-            kind="new_lead",
-            title=f"{len(leads)} leads assigned to you by {actor}",
-            body=f"{listed}. Reason: {reason}",
-            url=url,
-            by_sms=True,
-            by_email=bool(new_owner.email),
-        )
-    return leads

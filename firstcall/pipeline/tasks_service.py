@@ -6,8 +6,8 @@ the tasks of their teams' members. Referral partners have no tasks. Whoever sees
 re-assign it. A task is only assigned inside its organisation, and a task on a lead only to someone who may
 see that lead (a to-do that links to a page its assignee cannot open helps nobody and leaks the name).
 
-Cadence call steps create cadences.CallTask rows; `open_call_tasks` lists them alongside, so the tasks page
-is one list, and they are completed through cadences.services.complete_call_task.
+Cadence call steps create cadences.CallTask rows; cadences.access.open_call_tasks lists them alongside, so the
+tasks page is one list, and they are completed through cadences.services.complete_call_task.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -289,19 +289,3 @@ def recently_completed(user, *, team: bool = False, limit: int = 20) -> list[Tas
     return list(
         tasks.select_related("lead", "assignee", "completed_by").order_by("-completed_at", "-pk")[:limit]
     )
-
-
-def open_call_tasks(user, *, team: bool = False):
-    """Open cadence call tasks on leads the person may see: their own, or their team's (managers/admins)."""
-    from firstcall.cadences.models import CallTask
-
-    if not _works_here(user):
-        return CallTask.objects.none()
-    tasks = CallTask.objects.filter(
-        organisation_id=user.organisation_id,
-        status=CallTask.Status.OPEN,
-        lead__in=visible_leads(user).values("pk"),
-    )
-    if not (team and can_see_team_tasks(user)):
-        tasks = tasks.filter(owner=user)
-    return tasks.select_related("lead", "owner").order_by("due_at", "pk")

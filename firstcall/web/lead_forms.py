@@ -4,11 +4,11 @@ import re
 
 from django import forms
 
+from firstcall.flows.loan_officer_calls import MAX_CALL_NOTES, CallOutcome
 from firstcall.leads.models import Lead
 from firstcall.lib.emails import InvalidEmail, normalise_email
 from firstcall.lib.geography import InvalidZip, lookup_zip
 from firstcall.lib.phones import InvalidPhone, normalise_phone
-from firstcall.pipeline.calls import MAX_CALL_NOTES, CallOutcome
 from firstcall.pipeline.lead_editing import EDITABLE_FIELDS
 from firstcall.pipeline.models import Task
 from firstcall.pipeline.notes import MAX_NOTE_LENGTH

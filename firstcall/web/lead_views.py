@@ -24,17 +24,20 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from firstcall.accounts.models import Notification, User
+from firstcall.flows import loan_officer_calls as calls
 from firstcall.leads.access import visible_leads
 from firstcall.leads.allow_lists import PARTNER_FIELDS, timeline_kinds_for
 from firstcall.leads.models import Lead
+from firstcall.messaging import manual_messages
 from firstcall.messaging.models import Message
 from firstcall.messaging.services import receive_inbound_sms
-from firstcall.pipeline import calls, lead_editing, manual_messages, notes, timeline
+from firstcall.pipeline import lead_editing, notes
 from firstcall.pipeline.models import Task
 from firstcall.pipeline.tasks_service import assignable_users
 from firstcall.routing.access import can_reassign
 from firstcall.routing.models import LeadOffer, RoutingDecisionLog
 from firstcall.web.lead_forms import ComposeForm, LeadEditForm, LogCallForm, NoteForm, TaskForm
+from firstcall.web.workspace import timeline
 
 WORKING_ROLES = {User.Role.ADMIN, User.Role.MANAGER, User.Role.LOAN_OFFICER, User.Role.PROCESSOR}
 CONSENT_CHANNELS = [("sms", "Texts"), ("email", "Email"), ("calls", "Calls")]

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from firstcall.cadences.access import open_call_tasks
 from firstcall.leads.access import visible_leads
 from firstcall.pipeline import tasks_service
 from firstcall.pipeline.tasks_service import TaskRefused, assignable_users, visible_tasks
@@ -41,7 +42,7 @@ def tasks_page(request):
     team = may_see_team and request.GET.get("view") == "team"
     assignees = assignable_users(user.organisation_id)
     open_tasks = list(tasks_service.open_tasks(user, team=team)[:300])
-    call_tasks = list(tasks_service.open_call_tasks(user, team=team)[:300])
+    call_tasks = list(open_call_tasks(user, team=team)[:300])
     now = timezone.now()
     return render(
         request,

@@ -10,8 +10,8 @@ urlpatterns = [
     path("notifications/read/", views.notifications_read, name="notifications_read"),
     path("notifications/all/", views.notification_list, name="notification_list"),
     path("notifications/<int:notification_id>/dismiss/", views.notification_dismiss, name="notification_dismiss"),
-    # The workspace (board, lead list, team): firstcall/pipeline/urls.py.
-    path("", include("firstcall.pipeline.urls")),
+    # The workspace (board, lead list, team): firstcall/web/workspace/urls.py.
+    path("", include("firstcall.web.workspace.urls")),
     path("my-day/live/", views.my_day_live, name="my_day_live"),
     path("", views.home, name="home"),
 ]

@@ -7,13 +7,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from firstcall.accounts.models import Notification
-from firstcall.pipeline.my_day import my_day, my_day_version
 from firstcall.web import alerts
+from firstcall.web.workspace.my_day import my_day, my_day_version
 
 
 @login_required
 def home(request):
-    """My day: what to do next (pipeline/my_day.py), refreshed live by my_day_live."""
+    """My day: what to do next (web/workspace/my_day.py), refreshed live by my_day_live."""
     now = timezone.now()
     return render(request, "web/home.html", {"day": my_day(request.user, now), "now": now})
 

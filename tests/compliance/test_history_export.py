@@ -7,8 +7,8 @@ import pdfplumber
 import time_machine
 
 from firstcall.compliance import services as compliance
+from firstcall.flows import loan_officer_calls as calls
 from firstcall.leads.models import Consent
-from firstcall.pipeline import calls
 from tests.outside_services import eastern
 from tests.outside_services import tampa_borrower as make_lead
 

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from firstcall.pipeline.board import humanize_seconds, money_full, sla_state
-from firstcall.pipeline.views import _cell
+from firstcall.web.workspace.views import _cell
 
 NOW = datetime(2026, 3, 10, 16, 0, tzinfo=UTC)
 

@@ -1,9 +1,9 @@
-"""The workspace pages of the pipeline app. Included from firstcall/web/urls.py (before the lead page routes),
-so they need no line of their own in firstcall/urls.py."""
+"""The workspace pages (board, lead list, team). Included from firstcall/web/urls.py (before the lead page
+routes), so they need no line of their own in firstcall/urls.py."""
 
 from django.urls import path
 
-from firstcall.pipeline import views
+from firstcall.web.workspace import views
 
 urlpatterns = [
     path("board/", views.board_home, name="pipeline_board_home"),

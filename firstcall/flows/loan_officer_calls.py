@@ -1,6 +1,12 @@
-"""Logging a phone call on a lead. Talking to the borrower ("connected") is the first human contact that stops
-the SLA clock (routing.services.record_human_contact) and, as for a cadence call task marked "talked", ends
-the lead's automatic follow-up (cadences.services.on_human_contact). Every call goes on the timeline."""
+"""A loan officer calls a borrower.
+
+1. before the call (click-to-call, a call task), check_call asks the compliance gate; a held or refused call
+   goes on the lead's timeline with its reasons;
+2. after it, log_call records the attempt (compliance counts it against the calling caps) and puts the call on
+   the timeline;
+3. talking to the borrower ("connected") is the first human contact that stops the SLA clock
+   (routing.services.record_human_contact) and, as for a cadence call task marked "talked", ends the lead's
+   automatic follow-up (cadences.services.on_human_contact), in the same transaction."""
 
 from datetime import datetime
 

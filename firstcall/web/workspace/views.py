@@ -1,7 +1,8 @@
 """The workspace pages: pipeline board, lead list (search, saved views, bulk actions, CSV export) and team.
 
-Thin views: queries live in pipeline/board.py, changes in services (move_stage, reassign_leads, bulk_enrol),
-access in pipeline/access.py, leads/access.py, routing/access.py and cadences/access.py.
+Thin views: queries live in pipeline/board.py, changes in services (move_stage, bulk_enrol) and journeys
+(flows.lead_changes_hands.reassign_leads), access in pipeline/access.py, leads/access.py, routing/access.py and
+cadences/access.py.
 """
 
 import csv
@@ -25,9 +26,11 @@ from firstcall.accounts.audit import record_export
 from firstcall.accounts.models import User
 from firstcall.cadences.access import can_see_cadences, visible_cadences
 from firstcall.cadences.services import bulk_enrol
+from firstcall.flows import loan_officer_calls as calls
+from firstcall.flows.lead_changes_hands import reassign_leads
 from firstcall.intake.recording import client_ip
 from firstcall.leads.access import visible_leads
-from firstcall.pipeline import board, calls
+from firstcall.pipeline import board
 from firstcall.pipeline.access import may_move_visible_lead
 from firstcall.pipeline.forms import (
     LOST_REASONS,
@@ -39,7 +42,7 @@ from firstcall.pipeline.forms import (
     officers_of,
 )
 from firstcall.pipeline.models import Pipeline, Stage
-from firstcall.pipeline.services import StageMoveRefused, move_stage, reassign_leads
+from firstcall.pipeline.services import StageMoveRefused, move_stage
 from firstcall.routing.access import can_manage_routing
 from firstcall.routing.services import RoutingError
 from firstcall.web.models import SavedView
