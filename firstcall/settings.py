@@ -78,6 +78,7 @@ INSTALLED_APPS = [
 EVENT_SUBSCRIBERS: list[str] = [
     "firstcall.flows.subscribers",
     "firstcall.integrations.subscribers",
+    "firstcall.messaging.subscribers",
     "firstcall.pipeline.subscribers",
     "firstcall.reports.subscribers",
 ]
