@@ -107,6 +107,7 @@ def test_a_stop_reply_emits_message_received_and_consent_revoked(organisation, o
     }
     assert done == {
         "firstcall.flows.borrower_replies.after_reply": {"lead": lead.pk},
+        "firstcall.leads.subscribers.count_borrower_reply": {"counted": True},
         "firstcall.flows.borrower_opts_out.after_opt_out": {"enrolments_stopped": 0},
     }
 
