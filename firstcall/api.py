@@ -7,8 +7,8 @@ from ninja import NinjaAPI
 from firstcall.cadences.api import router as cadences_router
 from firstcall.documents.api import router as documents_router
 from firstcall.eligibility.api import router as assessments_router
-from firstcall.leads.api import router as leads_router
 from firstcall.reports.api import router as reports_router
+from firstcall.web.leads_api import router as leads_router
 
 api = NinjaAPI(
     title="FirstCall API",

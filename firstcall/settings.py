@@ -75,9 +75,12 @@ INSTALLED_APPS = [
 
 # Domain events: one `subscribers.py` per app, each a plain mapping {"event.name": [function, ...]}
 # (firstcall/events/registry.py). The whole answer to "what happens after X" is in these modules.
+# In-transaction subscribers run in this order: the apps' own bookkeeping before the journeys that read it.
 EVENT_SUBSCRIBERS: list[str] = [
+    "firstcall.leads.subscribers",
     "firstcall.flows.subscribers",
     "firstcall.integrations.subscribers",
+    "firstcall.messaging.subscribers",
     "firstcall.pipeline.subscribers",
     "firstcall.reports.subscribers",
 ]

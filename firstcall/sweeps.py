@@ -17,7 +17,7 @@ SWEEPS = [
     "firstcall.routing.services.sweep_sla_breaches",
     "firstcall.cadences.services.sweep_due_steps",
     "firstcall.intake.csv_import.tasks.sweep_stalled_imports",
-    "firstcall.pipeline.tasks_service.sweep_task_reminders",
+    "firstcall.flows.task_falls_due.sweep_tasks_falling_due",
     "firstcall.pipeline.maintenance.refresh_planner_statistics",
     "firstcall.intake.services.purge_expired_intake",
     "firstcall.compliance.national_dnc.sweep_national_dnc_scrubs",

@@ -21,7 +21,7 @@ class UserAdmin(DjangoUserAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         from firstcall.accounts.audit import access_snapshot, record_access_changes
-        from firstcall.intake.recording import client_ip
+        from firstcall.accounts.client import client_ip
 
         user = form.instance
         before = getattr(request, "_access_before", None) or {}
@@ -32,8 +32,8 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.action(description="Reset two-factor sign-in (lost phone)")
     def reset_two_factor(self, request, queryset):
+        from firstcall.accounts.client import client_ip
         from firstcall.accounts.two_factor import disable_two_factor
-        from firstcall.intake.recording import client_ip
 
         ip_address = client_ip(request)
         reset = sum(disable_two_factor(user, actor=request.user, ip_address=ip_address) for user in queryset)

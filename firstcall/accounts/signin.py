@@ -13,8 +13,8 @@ from django.contrib import auth
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from firstcall.accounts import audit
+from firstcall.accounts.client import client_ip
 from firstcall.accounts.models import User
-from firstcall.intake.recording import client_ip
 
 SIGNED_IN_AT = "accounts.signed_in_at"
 LAST_ACTIVITY = "accounts.last_activity"

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from firstcall.accounts import audit, signin, two_factor
 from firstcall.accounts.access import can_view_audit_log, visible_audit_events
+from firstcall.accounts.client import client_ip
 from firstcall.accounts.forms import (
     AuditFilterForm,
     CodeForm,
@@ -31,8 +32,7 @@ from firstcall.accounts.forms import (
 from firstcall.accounts.lockout import sign_in_lock
 from firstcall.accounts.models import User
 from firstcall.accounts.services import record_audit
-from firstcall.intake.ratelimit import is_rate_limited
-from firstcall.intake.recording import client_ip
+from firstcall.accounts.throttle import is_rate_limited
 
 BAD_CREDENTIALS = "That username and password don't match an active account. Check them and try again."
 BAD_CODE = (

@@ -89,6 +89,11 @@ CATALOGUE: dict[str, EventType] = _catalogue(
         {"task_id": int, "lead_id": int | None, "assigned_to_id": int | None},
     ),
     EventType(
+        "staff.alert_requested",
+        "a person's in-app notification asked for a copy by text and/or email (accounts.notifications.notify)",
+        {"notification_id": int, "user_id": int, "lead_id": int | None, "by_sms": bool, "by_email": bool},
+    ),
+    EventType(
         "document.reviewed",
         "a loan officer finished reviewing a borrower document's extracted fields",
         {

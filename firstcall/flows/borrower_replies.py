@@ -1,7 +1,8 @@
 """A borrower replies (text or email).
 
 1. messaging (the webhook's service) stores the message, acts on keywords (STOP, HELP, START, a possible
-   opt-out held for a person), puts it on the lead's timeline and emits message.received;
+   opt-out held for a person), puts it on the lead's timeline and emits message.received; leads counts the reply
+   on the lead (its engagement, leads.subscribers);
 2. then, in the same transaction, this module: the lead's cadences that stop on a reply stop, the score counts
    the reply as engagement, and the lead's owner is alerted (cadences.services.on_borrower_reply).
 A message from a number or address that matches no lead changes nothing more."""

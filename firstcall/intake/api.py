@@ -3,13 +3,14 @@
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 
+from firstcall.accounts.client import client_ip
 from firstcall.accounts.models import ApiKey
 from firstcall.accounts.services import find_api_key, touch_api_key
+from firstcall.accounts.throttle import is_rate_limited
 from firstcall.flows.lead_arrives import lead_arrives
 from firstcall.intake import deferred
 from firstcall.intake.json_api import submission_from_json
-from firstcall.intake.ratelimit import is_rate_limited
-from firstcall.intake.recording import client_ip, record_request
+from firstcall.intake.recording import record_request
 from firstcall.intake.schemas import LeadIn
 from firstcall.intake.tasks import enqueue_capture
 from firstcall.leads import services as lead_services

@@ -6,6 +6,7 @@ import re
 from django.conf import settings
 from django.http import HttpRequest
 
+from firstcall.accounts.client import client_ip
 from firstcall.leads.models import IntakeRecord
 
 SECRET_HEADERS = {"authorization", "x-api-key", "cookie", "x-twilio-signature", "proxy-authorization"}
@@ -64,15 +65,6 @@ def redact_headers(request: HttpRequest) -> dict:
         elif lower in KEPT_HEADERS or lower.startswith("x-"):
             headers[lower] = value[:500]
     return headers
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    # Behind a proxy set FIRSTCALL_TRUST_X_FORWARDED_FOR=1 so the borrower's IP (consent proof) is the real one.
-    if getattr(settings, "TRUST_X_FORWARDED_FOR", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()[:45] or None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def record_request(request: HttpRequest, *, channel: str, source=None, organisation=None,

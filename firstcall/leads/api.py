@@ -1,27 +1,17 @@
-"""Reading leads over the API: only what the key's organisation owns, only with a read scope."""
+"""Reading leads over the API: only what the key's organisation owns, only with a read scope. The schemas and the
+views are the leads app's; they are mounted on the /leads router with intake's create-lead by the delivery layer
+(firstcall/web/leads_api.py)."""
 
 from datetime import UTC, datetime
 
 from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from ninja import Query, Schema
 from pydantic import field_validator
 
-from firstcall.accounts.api_scopes import declares, requires
 from firstcall.accounts.models import ApiKey
-from firstcall.intake.api import CREATE_LEAD_OPENAPI, create_lead
 from firstcall.leads.models import Lead
-
-router = Router(tags=["leads"])
-# Intake shares the /leads path with listing, so both live on one router; the intake view reads its own body
-# and checks its key itself (after recording the request).
-router.post(
-    "/leads",
-    auth=None,
-    summary="Create or merge a lead",
-    **declares(ApiKey.SCOPE_LEADS_CREATE, ApiKey.SCOPE_LEADS_WRITE, openapi_extra=CREATE_LEAD_OPENAPI),
-)(create_lead)
 
 
 class LeadOut(Schema):
@@ -142,12 +132,6 @@ class LeadPage(Schema):
     results: list[LeadOut]
 
 
-@router.get(
-    "/leads",
-    response=LeadPage,
-    summary="List leads of the key's organisation",
-    **requires(ApiKey.SCOPE_LEADS_READ),
-)
 def list_leads(request: HttpRequest, filters: Query[LeadFilters]):
     api_key: ApiKey = request.auth
     leads = Lead.objects.filter(organisation=api_key.organisation).select_related("pipeline", "stage")
@@ -179,12 +163,6 @@ def list_leads(request: HttpRequest, filters: Query[LeadFilters]):
     }
 
 
-@router.get(
-    "/leads/{lead_id}",
-    response=LeadOut,
-    summary="One lead of the key's organisation",
-    **requires(ApiKey.SCOPE_LEADS_READ),
-)
 def get_lead(request: HttpRequest, lead_id: int):
     api_key: ApiKey = request.auth
     lead = get_object_or_404(

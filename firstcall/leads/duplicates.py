@@ -75,6 +75,7 @@ def merge(pair: PossibleDuplicate, *, actor: User) -> Lead:
             kept.other_phones = [*kept.other_phones, phone]
             changes.setdefault("other_phones", ["", []])[1].append(phone)
     kept.inquiry_count = (kept.inquiry_count or 0) + (merged.inquiry_count or 0)
+    kept.reply_count += Lead.objects.filter(pk=merged.pk).values_list("reply_count", flat=True).get()
     kept.updated_at = timezone.now()
     kept.save()
     moved = _move_related_rows(merged, kept, skip={PossibleDuplicate})

@@ -210,6 +210,8 @@ class Lead(models.Model):
     score = models.PositiveSmallIntegerField(null=True, blank=True)
     score_tier = models.CharField(max_length=10, blank=True)
     inquiry_count = models.PositiveIntegerField(default=1)
+    # Texts and emails the borrower sent us (engagement, a scoring factor); kept from message.received.
+    reply_count = models.PositiveIntegerField(default=0)
 
     # Speed to lead: the clock starts at capture; only a person's contact stops it.
     assigned_at = models.DateTimeField(null=True, blank=True)

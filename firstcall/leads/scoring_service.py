@@ -33,7 +33,7 @@ def scoring_input_for(lead: Lead, *, reply_count: int | None = None, best_progra
         1 for name in COMPLETENESS_FIELDS if getattr(lead, name) not in (None, "", "unknown", "not_sure")
     )
     if reply_count is None:
-        reply_count = _reply_count(lead)
+        reply_count = lead.reply_count
     return ScoringInput(
         credit_score_low=lead.credit_score_low,
         credit_score_high=lead.credit_score_high,
@@ -54,21 +54,13 @@ def scoring_input_for(lead: Lead, *, reply_count: int | None = None, best_progra
     )
 
 
-def _reply_count(lead: Lead) -> int:
-    try:
-        from firstcall.messaging.models import Message
-    except ImportError:
-        return 0
-    return Message.objects.filter(lead=lead, direction="inbound").count()
-
-
 def rescore_lead(
     lead: Lead, *, trigger: str, best_program_status: str | None = None, reply_count: int | None = None
 ) -> LeadScore | None:
     """Score the lead again; store a history row only when the points or tier change.
 
-    `reply_count` may be given when the caller knows it (a lead created a moment ago has no replies), which
-    spares the capture transaction a count query."""
+    The borrower's engagement is `lead.reply_count` (kept from message.received by leads.subscribers) unless
+    `reply_count` is given."""
     facts = scoring_input_for(lead, best_program_status=best_program_status, reply_count=reply_count)
     try:
         config = ScoringConfig.from_dict(lead.organisation.scoring_config or None)

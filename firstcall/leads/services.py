@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from firstcall.accounts.models import Organisation, User
@@ -557,6 +558,11 @@ def revoke_consent(
         lead, TimelineEvent.Kind.CONSENT_REVOKED, f"Consent for {channel} revoked ({how})", actor=actor
     )
     emit("consent.revoked", organisation_id=lead.organisation_id, lead_id=lead.pk, channel=channel, how=kind)
+
+
+def count_reply(lead_id: int) -> int:
+    """The borrower sent us a text or an email: one more reply on the lead's engagement count."""
+    return Lead.objects.filter(pk=lead_id).update(reply_count=F("reply_count") + 1)
 
 
 def current_stage_is(lead: Lead, outcome: str) -> bool:

@@ -1,5 +1,6 @@
 """Alerts to loan officers by text or email: staff messages through the same outbox (logged, retried), without
-borrower consent rules. accounts.notifications.notify() calls send_staff_alert()."""
+borrower consent rules. accounts.notifications.notify() asks for them with the staff.alert_requested event;
+messaging.subscribers calls send_staff_alert() in the same transaction."""
 
 import logging
 

@@ -92,7 +92,7 @@ def _due_data(due_at: datetime | None) -> dict:
     return {"due_at": due_at.astimezone(UTC).isoformat()} if due_at else {}
 
 
-def _in_zone_of(person: User, moment: datetime) -> str:
+def in_zone_of(person: User, moment: datetime) -> str:
     """A time written into an alert for one person: in their zone, with its abbreviation."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -156,7 +156,7 @@ def _notify_assigned(task: Task, *, by: User) -> None:
         task.assignee,
         kind="task_assigned",
         title=f"{by} gave you a task: {task.title}{about}"[:200],
-        body=f"Due {_in_zone_of(task.assignee, task.due_at)}" if task.due_at else "",
+        body=f"Due {in_zone_of(task.assignee, task.due_at)}" if task.due_at else "",
         lead=task.lead,
         url=lead_url(task.lead) if task.lead_id else "/tasks/",
     )
@@ -228,11 +228,10 @@ def update_task(task: Task, *, actor: User, assignee: User | None, due_at: datet
     return changed
 
 
-def sweep_task_reminders(now: datetime | None = None) -> int:
-    """Notify assignees of open tasks coming due within REMINDER_AHEAD. Each reminder is claimed with a
-    conditional update of reminder_sent_at, so two workers never send the same one twice."""
-    now = now or timezone.now()
-    due_ids = list(
+def tasks_coming_due(now: datetime) -> list[int]:
+    """Open, assigned tasks due within REMINDER_AHEAD whose reminder has not gone out, oldest due first; a task
+    overdue for longer than REMINDER_STALE_AFTER is left alone."""
+    return list(
         Task.objects.filter(
             completed_at__isnull=True,
             reminder_sent_at__isnull=True,
@@ -244,29 +243,35 @@ def sweep_task_reminders(now: datetime | None = None) -> int:
         .order_by("due_at")
         .values_list("pk", flat=True)[:REMINDER_BATCH]
     )
-    sent = 0
-    for task_id in due_ids:
-        with transaction.atomic():
-            claimed = Task.objects.filter(
-                pk=task_id, reminder_sent_at__isnull=True, completed_at__isnull=True
-            ).update(reminder_sent_at=now)
-            if not claimed:
-                continue
-            task = Task.objects.select_related("assignee", "lead").get(pk=task_id)
-            state = "Overdue" if task.due_at < now else "Due soon"
-            about = f" ({task.lead.full_name})" if task.lead_id and task.lead.full_name else ""
-            notify(
-                task.assignee,
-                kind="task_due",
-                title=f"{state}: {task.title}{about}"[:200],
-                body=f"Due {_in_zone_of(task.assignee, task.due_at)}",
-                lead=task.lead,
-                url=lead_url(task.lead) if task.lead_id else "/tasks/",
-            )
-            emit("task.due", organisation_id=task.organisation_id, task_id=task.pk, lead_id=task.lead_id,
-                 assigned_to_id=task.assignee_id)  # fmt: skip
-            sent += 1
-    return sent
+
+
+def claim_reminder(task_id: int, *, now: datetime) -> Task | None:
+    """Claim the task's reminder with a conditional update of reminder_sent_at, so two workers never send the
+    same one twice. Returns the task, or None when it is already reminded or done. Call inside a transaction."""
+    claimed = Task.objects.filter(
+        pk=task_id, reminder_sent_at__isnull=True, completed_at__isnull=True
+    ).update(reminder_sent_at=now)
+    if not claimed:
+        return None
+    return Task.objects.select_related("assignee", "lead", "lead__organisation").get(pk=task_id)
+
+
+def remind_assignee(task: Task, *, now: datetime, advice: str = "") -> None:
+    """The in-app reminder to the task's assignee ("Due soon" or "Overdue", the due time in their zone, and
+    `advice` when given), then the `task.due` fact."""
+    state = "Overdue" if task.due_at < now else "Due soon"
+    about = f" ({task.lead.full_name})" if task.lead_id and task.lead.full_name else ""
+    due = f"Due {in_zone_of(task.assignee, task.due_at)}"
+    notify(
+        task.assignee,
+        kind="task_due",
+        title=f"{state}: {task.title}{about}"[:200],
+        body=f"{due}. {advice}" if advice else due,
+        lead=task.lead,
+        url=lead_url(task.lead) if task.lead_id else "/tasks/",
+    )
+    emit("task.due", organisation_id=task.organisation_id, task_id=task.pk, lead_id=task.lead_id,
+         assigned_to_id=task.assignee_id)  # fmt: skip
 
 
 # ------------------------------------------------------------------------------------ the tasks page lists

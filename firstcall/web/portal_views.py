@@ -10,10 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from firstcall.accounts.client import client_ip
 from firstcall.accounts.models import Organisation
+from firstcall.accounts.throttle import is_rate_limited
 from firstcall.flows.portal_sign_in import send_sign_in_link
-from firstcall.intake.ratelimit import is_rate_limited
-from firstcall.intake.recording import client_ip
 from firstcall.portals import services as portals
 
 MESSAGES = {

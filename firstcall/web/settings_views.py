@@ -17,9 +17,9 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from firstcall.accounts import audit
+from firstcall.accounts.client import client_ip
 from firstcall.accounts.models import Organisation, Team, User
 from firstcall.accounts.services import record_audit
-from firstcall.intake.recording import client_ip
 from firstcall.leads.models import Channel, LeadSource
 from firstcall.leads.sources import create_source, intake_url
 from firstcall.web.settings_forms import (

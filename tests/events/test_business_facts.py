@@ -7,12 +7,13 @@ from django.utils import timezone
 
 from firstcall.events.models import Delivery, Event
 from firstcall.flows.lead_arrives import lead_arrives as capture
+from firstcall.flows.task_falls_due import sweep_tasks_falling_due
 from firstcall.leads.models import IntakeRecord
 from firstcall.leads.submission import LeadSubmission
 from firstcall.messaging import services as messaging
 from firstcall.pipeline.models import Stage
 from firstcall.pipeline.services import move_stage
-from firstcall.pipeline.tasks_service import create_task, sweep_task_reminders
+from firstcall.pipeline.tasks_service import create_task
 from firstcall.routing.services import reassign_lead
 from tests.outside_services import BORROWER_PHONE, OUR_NUMBER, tampa_borrower
 
@@ -106,6 +107,7 @@ def test_a_stop_reply_emits_message_received_and_consent_revoked(organisation, o
         )
     }
     assert done == {
+        "firstcall.leads.subscribers.count_borrower_reply": {"counted": True},
         "firstcall.flows.borrower_replies.after_reply": {"lead": lead.pk},
         "firstcall.flows.borrower_opts_out.after_opt_out": {"enrolments_stopped": 0},
     }
@@ -115,8 +117,8 @@ def test_a_task_coming_due_emits_task_due_once(organisation, owner, manager):
     lead = tampa_borrower(organisation, owner=owner)
     task = create_task(organisation, title="Call Ana back", created_by=manager, assignee=owner, lead=lead,
                        due_at=timezone.now() + timedelta(minutes=5))  # fmt: skip
-    sweep_task_reminders()
-    sweep_task_reminders()
+    sweep_tasks_falling_due()
+    sweep_tasks_falling_due()
     assert payloads("task.due") == [{"task_id": task.pk, "lead_id": lead.pk, "assigned_to_id": owner.pk}]
 
 

@@ -9,12 +9,12 @@ from django.urls import reverse
 
 from firstcall.accounts.models import Notification, User
 from firstcall.cadences.models import CallTask
+from firstcall.flows.task_falls_due import sweep_tasks_falling_due
 from firstcall.pipeline.models import Task, TimelineEvent
 from firstcall.pipeline.tasks_service import (
     TaskRefused,
     complete_task,
     create_task,
-    sweep_task_reminders,
     update_task,
 )
 from tests.conftest import make_user
@@ -204,8 +204,8 @@ def test_reminder_sweep_notifies_each_assignee_once_for_tasks_coming_due(organis
     done = create_task(organisation, title="Done", created_by=owner, assignee=owner, due_at=NOW)
     complete_task(done, actor=owner)
 
-    first = sweep_task_reminders(now=NOW)
-    second = sweep_task_reminders(now=NOW + timedelta(minutes=1))
+    first = sweep_tasks_falling_due(now=NOW)
+    second = sweep_tasks_falling_due(now=NOW + timedelta(minutes=1))
 
     assert (first, second) == (2, 0)
     assert sorted(Notification.objects.filter(kind="task_due").values_list("title", flat=True)) == [

@@ -17,7 +17,9 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from firstcall.accounts.client import client_ip
 from firstcall.accounts.models import Organisation
+from firstcall.accounts.throttle import is_rate_limited
 from firstcall.eligibility import services
 from firstcall.eligibility.engine import OverlayError
 from firstcall.eligibility.scenario_from_lead import (
@@ -28,8 +30,7 @@ from firstcall.eligibility.views import _usd, program_cards
 from firstcall.flows.lead_arrives import lead_arrives
 from firstcall.intake.adapters import IntakeParseError
 from firstcall.intake.calculator.forms import CalculatorForm
-from firstcall.intake.ratelimit import is_rate_limited
-from firstcall.intake.recording import client_ip, record_request
+from firstcall.intake.recording import record_request
 from firstcall.intake.web_form import fields as form_fields
 from firstcall.intake.web_form.adapter import is_web_url, submission_from_record
 from firstcall.intake.web_form.tokens import max_age_seconds, read_form_token

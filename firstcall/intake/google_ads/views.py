@@ -12,10 +12,10 @@ from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from firstcall.accounts.throttle import is_rate_limited
 from firstcall.flows.lead_arrives import lead_arrives
 from firstcall.intake.adapters import IntakeParseError
 from firstcall.intake.google_ads.adapter import map_lead, parse_body
-from firstcall.intake.ratelimit import is_rate_limited
 from firstcall.intake.recording import record_request
 from firstcall.leads import services as lead_services
 from firstcall.leads.models import Channel, IntakeRecord, LeadSource

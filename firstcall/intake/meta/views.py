@@ -14,9 +14,9 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from firstcall.accounts.throttle import is_rate_limited
 from firstcall.intake.meta import tasks
 from firstcall.intake.meta.services import accept_notification
-from firstcall.intake.ratelimit import is_rate_limited
 from firstcall.intake.recording import record_request
 from firstcall.leads import services as lead_services
 from firstcall.leads.models import Channel, IntakeRecord, LeadSource

@@ -7,8 +7,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from firstcall.accounts.client import client_ip
 from firstcall.intake.mapping import CONSENT_TARGETS, PSEUDO_TARGETS, SUBMISSION_TARGETS, TRANSFORMS
-from firstcall.intake.recording import client_ip
 from firstcall.intake.services import ReplayRefused, replay_intake
 from firstcall.intake.vendor_post.mapping_editor import (
     MAPPED_CHANNEL_ADAPTERS,

@@ -11,9 +11,9 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from firstcall.accounts.throttle import is_rate_limited
 from firstcall.flows.lead_arrives import lead_arrives
 from firstcall.intake.adapters import IntakeParseError
-from firstcall.intake.ratelimit import is_rate_limited
 from firstcall.intake.recording import record_request
 from firstcall.intake.vendor_post.adapter import map_body
 from firstcall.intake.vendor_post.parsing import XML, detect_format

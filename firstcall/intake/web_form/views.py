@@ -19,12 +19,13 @@ from django.utils.html import escape
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from firstcall.accounts.client import client_ip
 from firstcall.accounts.security_headers import embed_frame_ancestors
 from firstcall.accounts.services import record_audit
+from firstcall.accounts.throttle import is_rate_limited
 from firstcall.flows.lead_arrives import lead_arrives
 from firstcall.intake.adapters import IntakeParseError
-from firstcall.intake.ratelimit import is_rate_limited
-from firstcall.intake.recording import client_ip, record_request
+from firstcall.intake.recording import record_request
 from firstcall.intake.web_form import fields as form_fields
 from firstcall.intake.web_form.adapter import is_web_url, submission_from_record
 from firstcall.intake.web_form.tokens import make_form_token, max_age_seconds, read_form_token

@@ -4,6 +4,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from firstcall.leads.models import Lead
+from firstcall.leads.services import count_reply
 from firstcall.pipeline.models import Stage, TimelineEvent
 from firstcall.web.demo.borrowers import BORROWER_REPLIES, FILE_NOTES, OFFICER_TASKS
 
@@ -61,6 +62,7 @@ class TodaysWork:
                     status=Message.Status.RECEIVED, idempotency_key=f"demo-reply-{lead.pk}",
                     created_at=received_at, updated_at=received_at,
                 )  # fmt: skip
+                count_reply(lead.pk)  # the borrower's engagement, as an inbound reply counts it
                 events.append(
                     TimelineEvent(lead=lead, kind=TimelineEvent.Kind.MESSAGE, created_at=received_at,
                                   summary="Text received from the borrower",

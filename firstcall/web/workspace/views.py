@@ -23,12 +23,12 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from firstcall.accounts.audit import record_export
+from firstcall.accounts.client import client_ip
 from firstcall.accounts.models import User
 from firstcall.cadences.access import can_see_cadences, visible_cadences
 from firstcall.cadences.services import bulk_enrol
 from firstcall.flows import loan_officer_calls as calls
 from firstcall.flows.lead_changes_hands import reassign_leads
-from firstcall.intake.recording import client_ip
 from firstcall.leads.access import visible_leads
 from firstcall.pipeline import board
 from firstcall.pipeline.access import may_move_visible_lead

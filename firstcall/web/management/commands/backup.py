@@ -1,4 +1,4 @@
-"""`firstcall backup FILE`: see firstcall/db/backup.py and docs/operations in README."""
+"""`firstcall backup FILE`: the command line over firstcall/db/backup.py (docs/operations in README)."""
 
 import json
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""`firstcall restore FILE`: see firstcall/db/backup.py and docs/operations in README."""
+"""`firstcall restore FILE`: the command line over firstcall/db/backup.py (docs/operations in README)."""
 
 import json
 from pathlib import Path

@@ -1,4 +1,5 @@
-"""Fixed-window rate limits kept in the cache (per process with the default cache; shared with Redis)."""
+"""Fixed-window rate limits kept in the cache (per process with the default cache; shared with Redis), for sign-in,
+the portals and the public intake endpoints alike."""
 
 import time
 
