@@ -246,8 +246,12 @@ def test_end_to_end_text_delivery_report_and_stop_over_real_http(
             [request] = standin.create_requests()
             assert request.monotonic - committed_at < 5  # the task was enqueued on commit, no poll
 
+            # Delivered once our server has taken both reports; the stand-in records each answer only after it
+            # has read it, a moment later, so wait for both records too.
             deadline = time.monotonic() + 10
-            while Message.objects.get(pk=message.pk).status != "delivered" and time.monotonic() < deadline:
+            while (
+                Message.objects.get(pk=message.pk).status != "delivered" or len(standin.callbacks) < 2
+            ) and time.monotonic() < deadline:
                 time.sleep(0.05)
             message.refresh_from_db()
             assert message.status == "delivered" and message.provider_message_id == request.sid
