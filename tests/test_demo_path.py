@@ -161,7 +161,7 @@ def demo_server(tmp_path, sms_standin):
         base_url = f"http://127.0.0.1:{port}"
         try:
             _wait_until_serving(base_url, process, log_path)
-            yield base_url, env, source_id
+            yield base_url, env, source_id, process
         finally:
             _stop(process)
 
@@ -186,6 +186,22 @@ def _stop(process: subprocess.Popen) -> None:
     with suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=10)
+
+
+def _worker_children(process: subprocess.Popen) -> list[int]:
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+    return [int(pid) for pid in children if b"worker" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+
+
+def test_serve_replaces_a_worker_that_dies(demo_server):
+    base_url, _, _, process = demo_server
+    [worker] = _worker_children(process)
+    os.kill(worker, signal.SIGKILL)
+
+    replacement = wait_for(lambda: [pid for pid in _worker_children(process) if pid != worker],
+                           what="a new worker")  # fmt: skip
+    assert len(replacement) == 1 and process.poll() is None
+    assert httpx.get(base_url + "/login/", timeout=5).status_code == 200
 
 
 # --- a browser, roughly ------------------------------------------------------------------------------------
@@ -295,7 +311,7 @@ def lead_and_owner(data_dir: Path) -> tuple[int, str] | None:
 def test_public_form_lead_reaches_officer_outbox_and_decision_log_within_seconds(
     demo_server, sms_standin, clients, tmp_path
 ):
-    base_url, env, source_id = demo_server
+    base_url, env, source_id, _ = demo_server
     started = time.monotonic()
 
     # The borrower: the public form, as a browser would send it, consent ticked.

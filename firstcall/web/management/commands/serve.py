@@ -2,8 +2,11 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 from django.core.management.base import BaseCommand
+
+RESTART_LIMIT = 5  # worker restarts within a minute before serve gives up and stops
 
 
 class Command(BaseCommand):
@@ -29,8 +32,8 @@ class Command(BaseCommand):
             "--error-logfile", "-", "--log-level", "warning",
         ]  # fmt: skip
         children.append(subprocess.Popen(web))  # noqa: S603 - our own interpreter and module
+        worker = [sys.executable, "-m", "firstcall.cli", "worker"]
         for _ in range(workers):
-            worker = [sys.executable, "-m", "firstcall.cli", "worker"]
             children.append(subprocess.Popen(worker))  # noqa: S603
         if not quiet:
             self.stdout.write(f"FirstCall is serving on http://{host}:{port}/ with {workers} worker(s).")
@@ -40,22 +43,38 @@ class Command(BaseCommand):
                 if child.poll() is None:
                     child.send_signal(signal.SIGTERM)
 
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
+        stopping = False
+
+        def stop_all(signum=None, frame=None):
+            nonlocal stopping
+            stopping = True
+            stop(signum, frame)
+
+        signal.signal(signal.SIGTERM, stop_all)
+        signal.signal(signal.SIGINT, stop_all)
+        restarts: list[float] = []
         try:
-            # If any child dies, stop them all: a web server without its worker would silently queue forever.
-            while True:
-                for child in children:
+            # The web server dying stops everything. A worker dying is restarted, as a supervisor would; only a
+            # worker that keeps dying (RESTART_LIMIT times within a minute) stops everything, because a web server
+            # without a worker would silently queue forever.
+            while not stopping:
+                for index, child in enumerate(children):
                     try:
                         child.wait(timeout=0.5)
                     except subprocess.TimeoutExpired:
                         continue
-                    stop(None, None)
-                    for other in children:
-                        try:
-                            other.wait(timeout=15)
-                        except subprocess.TimeoutExpired:
-                            other.kill()
-                    return
+                    now = time.monotonic()
+                    restarts[:] = [moment for moment in restarts if now - moment < 60]
+                    if stopping or index == 0 or len(restarts) >= RESTART_LIMIT:
+                        stop_all()
+                        break
+                    restarts.append(now)
+                    self.stderr.write(f"A worker exited with {child.returncode}; starting another.")
+                    children[index] = subprocess.Popen(worker)  # noqa: S603
+            for other in children:
+                try:
+                    other.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    other.kill()
         except KeyboardInterrupt:
             stop(None, None)

@@ -1,13 +1,38 @@
+import logging
 import threading
 import time
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 from django.utils.crypto import get_random_string
 
 from firstcall.sweeps import run_sweeps
+
+logger = logging.getLogger(__name__)
+
+
+def resilient_worker_class():
+    """django-tasks-db's worker, except that a task whose queue row disappears while it runs (purged by an
+    operator, or a test database emptied under a running server) is logged and skipped: the worker records a
+    result by updating that row, and without it the update fails and the whole worker process would exit."""
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+
+    class ResilientWorker(Worker):
+        def run_task(self, db_task_result) -> None:
+            try:
+                super().run_task(db_task_result)
+            except DatabaseError:
+                if DBTaskResult.objects.filter(pk=db_task_result.pk).exists():
+                    raise
+                logger.warning("Task %s was removed from the queue while it ran; its result is not kept",
+                               db_task_result.pk)  # fmt: skip
+            finally:
+                self.running_task = False
+
+    return ResilientWorker
 
 
 class Command(BaseCommand):
@@ -26,9 +51,7 @@ class Command(BaseCommand):
             if settings.TASK_BACKEND == "rq":
                 call_command("rqworker", "default", burst=batch)
             else:
-                from django_tasks_db.management.commands.db_worker import Worker
-
-                Worker(
+                resilient_worker_class()(
                     queue_names=["*"],
                     interval=settings.WORKER_POLL_INTERVAL,
                     batch=batch,
