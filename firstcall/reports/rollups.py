@@ -20,6 +20,7 @@ from firstcall.reports.models import (
     DailyRollup,
     FundedLoan,
     ReportSettings,
+    StageVisit,
     StaleDay,
 )
 
@@ -128,7 +129,7 @@ def rebuild_days(organisation: Organisation, first: date, last: date) -> int:
         Lead.objects.filter(organisation=organisation, created_at__gte=start, created_at__lt=end, is_test=False).values(
             "pk", "source_id", "owner_id", "loan_type", "pipeline_id", "pipeline__kind", "stage__position",
             "stage__outcome", "first_touch_at", "first_human_contact_at", "created_at", "purchase_price",
-            "down_payment", "loan_balance", "source__cost_per_lead",
+            "down_payment", "loan_balance", "source__cost_per_lead", "utm_campaign",
         )
     )  # fmt: skip
     ids = [lead["pk"] for lead in leads]
@@ -136,6 +137,7 @@ def rebuild_days(organisation: Organisation, first: date, last: date) -> int:
     for chunk_start in range(0, len(ids), 5000):
         chunk = ids[chunk_start : chunk_start + 5000]
         furthest.update(_furthest_positions(chunk))
+        rebuild_stage_visits(chunk)
         funded_loans.update(FundedLoan.objects.filter(lead_id__in=chunk).values_list("lead_id", "amount"))
         first_inquiry = (
             Inquiry.objects.filter(lead_id__in=chunk)
@@ -156,19 +158,20 @@ def rebuild_days(organisation: Organisation, first: date, last: date) -> int:
     )  # fmt: skip
     rows: dict[tuple, dict] = {}
 
-    def row_for(day, source_id, owner_id, loan_type, pipeline_kind):
-        key = (day, source_id, owner_id, loan_type or "", pipeline_kind or "")
+    def row_for(day, source_id, owner_id, loan_type, pipeline_kind, campaign, hour):
+        key = (day, source_id, owner_id, loan_type or "", pipeline_kind or "", campaign or "", hour)
         if key not in rows:
             rows[key] = {
                 **COUNTERS, "organisation_id": organisation.pk, "day": day, "source_id": source_id,
                 "owner_id": owner_id, "team_id": team_of.get(owner_id), "loan_type": loan_type or "",
-                "pipeline_kind": pipeline_kind or "", "funded_amount": Decimal(0), "lead_cost": Decimal(0),
+                "pipeline_kind": pipeline_kind or "", "campaign": campaign or "", "hour": hour, "funded_amount": Decimal(0), "lead_cost": Decimal(0),
             }  # fmt: skip
         return rows[key]
 
     for lead in leads:
-        day = lead["created_at"].astimezone(zone).date()
-        row = row_for(day, lead["source_id"], lead["owner_id"], lead["loan_type"], lead["pipeline__kind"])
+        arrived = lead["created_at"].astimezone(zone)
+        row = row_for(arrived.date(), lead["source_id"], lead["owner_id"], lead["loan_type"], lead["pipeline__kind"],
+                      lead["utm_campaign"], arrived.hour)  # fmt: skip
         reached = max(
             furthest.get(lead["pk"], -1), lead["stage__position"] if lead["stage__outcome"] != "lost" else -1
         )
@@ -198,12 +201,13 @@ def rebuild_days(organisation: Organisation, first: date, last: date) -> int:
     for inquiry in Inquiry.objects.filter(
         lead__organisation=organisation, received_at__gte=start, received_at__lt=end
     ).exclude(lead__created_at__gte=start).values(
-        "received_at", "source_id", "lead__owner_id", "lead__loan_type", "lead__pipeline__kind", "lead__created_at"
+        "received_at", "source_id", "lead__owner_id", "lead__loan_type", "lead__pipeline__kind", "lead__created_at",
+        "lead__utm_campaign",
     ):  # fmt: skip
-        day = inquiry["received_at"].astimezone(zone).date()
-        if inquiry["lead__created_at"].astimezone(zone).date() < day:
-            row_for(day, inquiry["source_id"], inquiry["lead__owner_id"], inquiry["lead__loan_type"],
-                    inquiry["lead__pipeline__kind"])["duplicates"] += 1  # fmt: skip
+        received = inquiry["received_at"].astimezone(zone)
+        if inquiry["lead__created_at"].astimezone(zone).date() < received.date():
+            row_for(received.date(), inquiry["source_id"], inquiry["lead__owner_id"], inquiry["lead__loan_type"],
+                    inquiry["lead__pipeline__kind"], inquiry["lead__utm_campaign"], received.hour)["duplicates"] += 1  # fmt: skip
     with transaction.atomic():
         # One rebuild of an organisation's rollups at a time (several workers sweep at once).
         Organisation.objects.select_for_update().filter(pk=organisation.pk).values_list(
@@ -240,6 +244,51 @@ def _insert(rows: list[dict]) -> None:
 
 def _seconds(start: datetime, end: datetime | None) -> float | None:
     return None if end is None else max((end - start).total_seconds(), 0.0)
+
+
+def rebuild_stage_visits(lead_ids: list[int]) -> int:
+    """Rebuild the stays in each stage of these leads from their stage history: the first stage from arrival to
+    the first move, each later stage from the move into it to the move out (still open for the stage it is in)."""
+    leads = list(
+        Lead.objects.filter(pk__in=lead_ids, is_test=False).values(
+            "pk", "organisation_id", "owner_id", "source_id", "loan_type", "stage_id", "created_at"
+        )
+    )
+    moves: dict[int, list] = defaultdict(list)
+    for lead_id, at, data in TimelineEvent.objects.filter(
+        lead_id__in=lead_ids, kind=TimelineEvent.Kind.STAGE_CHANGED
+    ).order_by("created_at", "pk").values_list("lead_id", "created_at", "data"):  # fmt: skip
+        if isinstance(data, dict) and data.get("to_stage_id"):
+            moves[lead_id].append((at, data.get("from_stage_id"), data["to_stage_id"]))
+    known = set(Stage.objects.filter(pk__in={m[2] for ms in moves.values() for m in ms} | {
+        m[1] for ms in moves.values() for m in ms if m[1]} | {lead["stage_id"] for lead in leads}
+    ).values_list("pk", flat=True))  # fmt: skip
+    visits = []
+    for lead in leads:
+        history = moves.get(lead["pk"], [])
+        stage_id = (history[0][1] if history and history[0][1] else None) or (
+            history[0][2] if history else lead["stage_id"]
+        )
+        entered = lead["created_at"]
+        stays = []
+        for at, _, to_stage_id in history:
+            at = max(at, entered)
+            if to_stage_id != stage_id:
+                stays.append((stage_id, entered, at))
+                stage_id, entered = to_stage_id, at
+        stays.append((stage_id, entered, None))
+        for stage, start, end in stays:
+            if stage in known:
+                visits.append(StageVisit(
+                    organisation_id=lead["organisation_id"], lead_id=lead["pk"], stage_id=stage,
+                    owner_id=lead["owner_id"], source_id=lead["source_id"], loan_type=lead["loan_type"] or "",
+                    entered_at=start, left_at=end,
+                    seconds=None if end is None else int((end - start).total_seconds()),
+                ))  # fmt: skip
+    with transaction.atomic():
+        StageVisit.objects.filter(lead_id__in=lead_ids).delete()
+        StageVisit.objects.bulk_create(visits, batch_size=1000)
+    return len(visits)
 
 
 def rebuild(organisation: Organisation, since: date | None = None) -> int:
