@@ -146,3 +146,32 @@ class StageVisit(models.Model):
 
     def __str__(self):
         return f"Lead {self.lead_id} in stage {self.stage_id} from {self.entered_at:%Y-%m-%d}"
+
+
+class ActivityRollup(models.Model):
+    """Messages sent to borrowers (and those answered) and calls logged, per day and hour (organisation's time
+    zone), channel, lead owner, caller, source and loan type. Rebuilt with the daily rollups (today's and
+    yesterday's every few minutes), so the activity report sums rows instead of reading messages and timelines."""
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    hour = models.PositiveSmallIntegerField(default=0)
+    channel = models.CharField(max_length=10, help_text="sms, email or call")
+    owner_id = models.BigIntegerField(null=True, help_text="The lead's loan officer")
+    team_id = models.BigIntegerField(null=True)
+    actor_id = models.BigIntegerField(null=True, help_text="Who logged the call")
+    source_id = models.BigIntegerField(null=True)
+    loan_type = models.CharField(max_length=20, blank=True)
+    sent = models.PositiveIntegerField(default=0)
+    replied = models.PositiveIntegerField(default=0)
+    calls = models.PositiveIntegerField(default=0)
+    connected = models.PositiveIntegerField(default=0)
+    voicemail = models.PositiveIntegerField(default=0)
+    no_answer = models.PositiveIntegerField(default=0)
+    wrong_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["organisation", "day"], name="activityrollup_org_day")]
+
+    def __str__(self):
+        return f"{self.day} {self.channel} activity"

@@ -352,7 +352,25 @@ def _jsonable(key):
 
 
 STALLED_AFTER = timedelta(days=14)
-REPLY_WINDOW = timedelta(hours=24)
+
+
+def _activity_scope(user, filters: Filters) -> Q:
+    """Activity rows a person may read (their leads' messages, calls they or their leads had) and the filters."""
+    if user is None or user.is_org_admin:
+        found = Q()
+    else:
+        found = scope(user, filters.organisation_id) & Q(channel__in=["sms", "email"]) | scope(
+            user, filters.organisation_id, "actor_id"
+        ) & Q(channel="call")  # fmt: skip
+    if filters.source_ids:
+        found &= Q(source_id__in=filters.source_ids)
+    if filters.owner_ids:
+        found &= Q(owner_id__in=filters.owner_ids)
+    if filters.team_ids:
+        found &= Q(team_id__in=filters.team_ids)
+    if filters.loan_types:
+        found &= Q(loan_type__in=filters.loan_types)
+    return found
 
 
 def _lead_filters(filters: Filters, lead: str) -> Q:
@@ -374,78 +392,61 @@ def activity_report(user, filters: Filters, now=None) -> dict:
     """What the team did and how leads moved: replies by channel and hour of sending, calls and how they went per
     loan officer, tasks overdue, days in each stage and where open leads stall. Every figure is a grouped count
     over the period's messages, calls and stage stays (bounded by the dates), never a walk through the leads."""
-    from django.db.models import Avg, Count, Exists, OuterRef
-    from django.db.models.functions import ExtractHour
+    from django.db.models import Avg, Count
     from django.utils import timezone
 
     from firstcall.accounts.models import Organisation
     from firstcall.cadences.models import CallTask
     from firstcall.messaging.models import Message
-    from firstcall.pipeline.calls import CallOutcome
-    from firstcall.pipeline.models import Stage, Task, TimelineEvent
-    from firstcall.reports.models import StageVisit
-    from firstcall.reports.rollups import day_bounds, zone_of
+    from firstcall.pipeline.models import Stage, Task
+    from firstcall.reports.models import ActivityRollup, StageVisit
+    from firstcall.reports.rollups import CALL_OUTCOMES, REPLY_WINDOW, day_bounds
 
     now = now or timezone.now()
     organisation = Organisation.objects.get(pk=filters.organisation_id)
-    zone = zone_of(organisation)
     start, _ = day_bounds(organisation, filters.date_from)
     _, end = day_bounds(organisation, filters.date_to)
     names = _names(filters)["lo"]
 
-    # Replies: a borrower's text or email on the same channel within a day of a message sent to them.
-    replied = Message.objects.filter(
-        lead_id=OuterRef("lead_id"), channel=OuterRef("channel"), direction=Message.Direction.INBOUND,
-        created_at__gt=OuterRef("sent_at"), created_at__lte=OuterRef("sent_at") + REPLY_WINDOW,
-    )  # fmt: skip
-    sent = (
-        Message.objects.filter(
-            scope(user, filters.organisation_id, "lead__owner_id") & _lead_filters(filters, "lead__"),
-            organisation_id=filters.organisation_id, direction=Message.Direction.OUTBOUND, lead__isnull=False,
-            recipient_user__isnull=True, sent_at__gte=start, sent_at__lt=end,
-            status__in=[Message.Status.SENT, Message.Status.DELIVERED],
-        )
-        .exclude(purpose__in=[*Message.RESPONSE_PURPOSES, Message.Purpose.ALERT])
-        .annotate(hour=ExtractHour("sent_at", tzinfo=zone), replied=Exists(replied))
-        .values("channel", "hour", "replied")
-        .annotate(n=Count("pk"))
-        .order_by()
+    # Messages and calls: sums of the activity rollups (docs/reports.md defines each figure).
+    activity = ActivityRollup.objects.filter(
+        _activity_scope(user, filters), organisation_id=filters.organisation_id, day__gte=filters.date_from,
+        day__lte=filters.date_to,
     )  # fmt: skip
     by_channel: dict = defaultdict(lambda: [0, 0])
     by_hour: dict = defaultdict(lambda: [0, 0])
-    for row in sent:
+    for row in activity.exclude(channel="call").values("channel", "hour").annotate(
+        sent=Sum("sent"), replied=Sum("replied")
+    ).order_by():  # fmt: skip
         for bucket in (by_channel[row["channel"]], by_hour[row["hour"]]):
-            bucket[0] += row["n"]
-            bucket[1] += row["n"] if row["replied"] else 0
+            bucket[0] += row["sent"] or 0
+            bucket[1] += row["replied"] or 0
     channel_labels = dict(Message.ChannelKind.choices)
     replies_by_channel = [
         {"channel": channel, "label": channel_labels.get(channel, channel), "sent": counts[0],
          "replied": counts[1], "reply_percent": percent(counts[1], counts[0])}
-        for channel, counts in sorted(by_channel.items())
+        for channel, counts in sorted(by_channel.items()) if counts[0]
     ]  # fmt: skip
     replies_by_hour = [
         {"hour": hour, "label": f"{hour:02d}:00\u2013{(hour + 1) % 24:02d}:00", "sent": counts[0],
          "replied": counts[1], "reply_percent": percent(counts[1], counts[0])}
-        for hour, counts in sorted(by_hour.items())
+        for hour, counts in sorted(by_hour.items()) if counts[0]
     ]  # fmt: skip
 
     # Calls a person logged (not the calls the rules held back or refused), by who called and how it went.
-    outcomes = list(CallOutcome.values)
-    calls: dict = defaultdict(lambda: dict.fromkeys(outcomes, 0))
-    for row in (
-        TimelineEvent.objects.filter(
-            scope(user, filters.organisation_id, "actor_id") & _lead_filters(filters, "lead__"),
-            lead__organisation_id=filters.organisation_id, kind=TimelineEvent.Kind.CALL, created_at__gte=start,
-            created_at__lt=end, data__outcome__in=outcomes,
-        ).values("actor_id", "data__outcome").annotate(n=Count("pk")).order_by()
-    ):  # fmt: skip
-        calls[row["actor_id"]][row["data__outcome"]] += row["n"]
-    calls_by_lo = sorted(
-        ({"lo": actor, "label": names.get(actor, "Unknown") if actor else "Nobody", "calls": sum(c.values()),
-          "outcomes": c, "connected_percent": percent(c.get("connected", 0), sum(c.values()))}
-         for actor, c in calls.items()),
-        key=lambda row: row["label"].lower(),
-    )  # fmt: skip
+    outcomes = list(CALL_OUTCOMES)
+    calls_by_lo = []
+    for row in activity.filter(channel="call").values("actor_id").annotate(
+        **{outcome: Sum(outcome) for outcome in outcomes}
+    ).order_by():  # fmt: skip
+        counts = {outcome: row[outcome] or 0 for outcome in outcomes}
+        total = sum(counts.values())
+        if total:
+            actor = row["actor_id"]
+            calls_by_lo.append({"lo": actor, "label": names.get(actor, "Unknown") if actor else "Nobody",
+                                "calls": total, "outcomes": counts,
+                                "connected_percent": percent(counts["connected"], total)})  # fmt: skip
+    calls_by_lo.sort(key=lambda row: row["label"].lower())
 
     # Tasks past due and not done, now: to-dos and cadence call tasks, by the person they are for.
     overdue: dict = defaultdict(lambda: {"tasks": 0, "call_tasks": 0})

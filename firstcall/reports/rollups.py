@@ -8,15 +8,18 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import Min, Q
+from django.db.models import Exists, Min, OuterRef, Q
 
 from firstcall.accounts.models import Organisation, User
 from firstcall.leads.models import Inquiry, Lead
+from firstcall.messaging.models import Message
+from firstcall.pipeline.calls import CallOutcome
 from firstcall.pipeline.models import Stage, TimelineEvent
 from firstcall.reports.engine.figures import bucket_of, conversion_index
 from firstcall.reports.models import (
     CONVERSION_COLUMNS,
     HISTOGRAM_COLUMNS,
+    ActivityRollup,
     DailyRollup,
     FundedLoan,
     ReportSettings,
@@ -208,6 +211,7 @@ def rebuild_days(organisation: Organisation, first: date, last: date) -> int:
         if inquiry["lead__created_at"].astimezone(zone).date() < received.date():
             row_for(received.date(), inquiry["source_id"], inquiry["lead__owner_id"], inquiry["lead__loan_type"],
                     inquiry["lead__pipeline__kind"], inquiry["lead__utm_campaign"], received.hour)["duplicates"] += 1  # fmt: skip
+    activity = _activity_rows(organisation, first, last)
     with transaction.atomic():
         # One rebuild of an organisation's rollups at a time (several workers sweep at once).
         Organisation.objects.select_for_update().filter(pk=organisation.pk).values_list(
@@ -215,7 +219,71 @@ def rebuild_days(organisation: Organisation, first: date, last: date) -> int:
         ).first()
         DailyRollup.objects.filter(organisation=organisation, day__gte=first, day__lte=last).delete()
         _insert(list(rows.values()))
+        ActivityRollup.objects.filter(organisation=organisation, day__gte=first, day__lte=last).delete()
+        ActivityRollup.objects.bulk_create(activity, batch_size=1000)
     return len(rows)
+
+
+# A borrower's text or email on the same channel within this long after a message sent to them is its reply.
+REPLY_WINDOW = timedelta(hours=24)
+# How long a message may wait between being written and being sent (held for quiet hours, retried): the bound
+# that lets the rebuild find a day's sent messages through the organisation's index by time written.
+LONGEST_SEND_WAIT = timedelta(days=7)
+CALL_OUTCOMES = tuple(CallOutcome.values)
+
+
+def _activity_rows(organisation: Organisation, first: date, last: date) -> list[ActivityRollup]:
+    """Messages sent to borrowers from `first` to `last` (by the day and hour sent), whether each was answered,
+    and the calls people logged (by the day and hour logged), summed per channel, owner, caller, source and type."""
+    start, _ = day_bounds(organisation, first)
+    _, end = day_bounds(organisation, last)
+    zone = zone_of(organisation)
+    rows: dict[tuple, ActivityRollup] = {}
+    team_of: dict = {}
+
+    def row_for(moment, channel, owner_id, actor_id, source_id, loan_type):
+        local = moment.astimezone(zone)
+        key = (local.date(), local.hour, channel, owner_id, actor_id, source_id, loan_type or "")
+        if key not in rows:
+            if owner_id not in team_of:
+                team_of[owner_id] = (
+                    User.teams.through.objects.filter(user_id=owner_id).values_list("team_id", flat=True).first()
+                    if owner_id else None
+                )  # fmt: skip
+            rows[key] = ActivityRollup(
+                organisation=organisation, day=key[0], hour=key[1], channel=channel, owner_id=owner_id,
+                team_id=team_of[owner_id], actor_id=actor_id, source_id=source_id, loan_type=key[6],
+            )  # fmt: skip
+        return rows[key]
+
+    answered = Message.objects.filter(
+        lead_id=OuterRef("lead_id"), channel=OuterRef("channel"), direction=Message.Direction.INBOUND,
+        created_at__gt=OuterRef("sent_at"), created_at__lte=OuterRef("sent_at") + REPLY_WINDOW,
+    )  # fmt: skip
+    sent = (
+        Message.objects.filter(
+            organisation=organisation, created_at__gte=start - LONGEST_SEND_WAIT, created_at__lt=end,
+            sent_at__gte=start, sent_at__lt=end, direction=Message.Direction.OUTBOUND, lead__isnull=False,
+            lead__is_test=False, recipient_user__isnull=True,
+            status__in=[Message.Status.SENT, Message.Status.DELIVERED],
+        )
+        .exclude(purpose__in=[*Message.RESPONSE_PURPOSES, Message.Purpose.ALERT])
+        .annotate(replied=Exists(answered))
+        .values_list("sent_at", "channel", "lead__owner_id", "lead__source_id", "lead__loan_type", "replied")
+    )  # fmt: skip
+    for sent_at, channel, owner_id, source_id, loan_type, replied in sent.iterator(chunk_size=5000):
+        row = row_for(sent_at, channel, owner_id, None, source_id, loan_type)
+        row.sent += 1
+        row.replied += bool(replied)
+    calls = TimelineEvent.objects.filter(
+        lead__organisation=organisation, lead__is_test=False, kind=TimelineEvent.Kind.CALL, created_at__gte=start,
+        created_at__lt=end, data__outcome__in=CALL_OUTCOMES,
+    ).values_list("created_at", "actor_id", "lead__owner_id", "lead__source_id", "lead__loan_type", "data__outcome")  # fmt: skip
+    for at, actor_id, owner_id, source_id, loan_type, outcome in calls.iterator(chunk_size=5000):
+        row = row_for(at, "call", owner_id, actor_id, source_id, loan_type)
+        row.calls += 1
+        setattr(row, outcome, getattr(row, outcome) + 1)
+    return list(rows.values())
 
 
 COUNTERS = {
@@ -314,14 +382,19 @@ RECENT_REFRESH_EVERY = timedelta(minutes=5)
 
 
 def refresh_recent_days(now: datetime | None = None) -> int:
-    """Mark today and yesterday stale for each organisation that had leads since, at most every five minutes
+    """Mark today and yesterday stale for each organisation that had leads or messages since, at most every five minutes
     (claimed by updating the organisation's refresh time, so one worker does it)."""
     now = now or datetime.now(tz=ZoneInfo("UTC"))
     marked = 0
-    recent = Lead.objects.filter(created_at__gte=now - timedelta(days=2)).values_list(
-        "organisation_id", flat=True
+    since = now - timedelta(days=2)
+    recent = set(
+        Lead.objects.filter(created_at__gte=since).values_list("organisation_id", flat=True).distinct()
     )
-    for organisation in Organisation.objects.filter(pk__in=recent.distinct()):
+    # Messages too: an organisation whose older leads are being texted and answered has activity to roll up.
+    recent |= set(
+        Message.objects.filter(created_at__gte=since).values_list("organisation_id", flat=True).distinct()
+    )
+    for organisation in Organisation.objects.filter(pk__in=recent):
         settings_row, _ = ReportSettings.objects.get_or_create(organisation=organisation)
         claimed = ReportSettings.objects.filter(pk=settings_row.pk).filter(
             Q(recent_refreshed_at__isnull=True) | Q(recent_refreshed_at__lte=now - RECENT_REFRESH_EVERY)

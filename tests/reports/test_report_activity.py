@@ -291,3 +291,23 @@ def test_the_command_line_and_the_api_carry_the_inputs_behind_each_ratio(
     with time_machine.travel(NOW, tick=False):
         mine = client.get("/api/v1/reports/activity?from=2026-11-01&to=2026-11-30").json()
     assert [row["label"] for row in mine["calls_by_lo"]] == ["Olivia"]
+
+
+def test_a_text_and_its_reply_reach_the_activity_report_at_the_next_sweep(organisation, activity):
+    from firstcall.reports.rollups import rebuild_stale
+
+    lead = Lead.objects.get(phone="+18135550011")
+    for direction, status, minutes in (("outbound", "delivered", 60), ("inbound", "received", 30)):
+        Message.objects.create(
+            organisation=organisation, lead=lead, channel="sms", direction=direction, to_address=lead.phone,
+            purpose="cadence" if direction == "outbound" else "reply", status=status,
+            created_at=NOW - timedelta(minutes=minutes),
+            sent_at=NOW - timedelta(minutes=minutes) if direction == "outbound" else None,
+            idempotency_key=f"sweep-{direction}",
+        )  # fmt: skip
+    assert activity_for(None, organisation)["replies_by_channel"][1]["sent"] == 3  # not rolled up yet
+    with time_machine.travel(NOW + timedelta(minutes=10), tick=False):
+        assert rebuild_stale() >= 2  # today and yesterday
+    sms = activity_for(None, organisation)["replies_by_channel"][1]
+    assert (sms["sent"], sms["replied"]) == (4, 3)
+    assert {row["hour"]: row["sent"] for row in activity_for(None, organisation)["replies_by_hour"]}[13] == 1
