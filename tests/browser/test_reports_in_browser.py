@@ -46,3 +46,14 @@ def test_every_report_on_a_phone(phone_page, server_url, admin_with_numbers):
     sign_in(phone_page, admin_with_numbers, server_url)
     for name, has_chart in REPORTS:
         check_report(phone_page, name, has_chart, 375, "phone")
+
+
+def test_the_report_settings_on_a_phone(phone_page, server_url, admin_with_numbers, organisation):
+    person(organisation, "maria", role=User.Role.MANAGER, first_name="Maria")
+    sign_in(phone_page, admin_with_numbers, server_url)
+    phone_page.goto("/settings/reports/")
+    expect(phone_page.get_by_role("heading", name="Reports", exact=True)).to_be_visible()
+    expect(phone_page.get_by_label("Maria: weekly digest")).to_be_visible()
+    overflow = phone_page.evaluate("document.documentElement.scrollWidth")
+    assert overflow <= 375, f"/settings/reports/ is {overflow} px wide on a phone"
+    screenshot(phone_page, "report-settings-phone")
