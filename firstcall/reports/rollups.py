@@ -179,7 +179,12 @@ def rebuild_days(organisation: Organisation, first: date, last: date) -> int:
             furthest.get(lead["pk"], -1), lead["stage__position"] if lead["stage__outcome"] != "lost" else -1
         )
         positions = steps.get(lead["pipeline_id"], {})
-        won = lead["stage__outcome"] == Stage.Outcome.WON or lead["pk"] in funded_loans
+        # Funded: a won stage, the loan system's word, or the stage the organisation chose as funded (if any).
+        won = (
+            lead["stage__outcome"] == Stage.Outcome.WON
+            or lead["pk"] in funded_loans
+            or reached >= positions.get("funded", 10**6)
+        )
         contacted = lead["first_human_contact_at"] is not None or reached >= positions.get("contacted", 10**6)
         applied = won or reached >= positions.get("applied", 10**6)
         approved = won or reached >= positions.get("approved", 10**6)

@@ -1,6 +1,6 @@
 """The reports' settings form for an organisation's admins: revenue per funded loan (basis points of the amount
-and/or a flat amount), which stage counts as contacted, applied and approved in each pipeline (funded is a won
-stage or the loan system's word), each source's flat fee for the month, and each manager's digest day and hour.
+and/or a flat amount), which stage counts as contacted, applied, approved and funded in each pipeline (a won
+stage and the loan system's word always count as funded), each source's flat fee for the month, and each manager's digest day and hour.
 `save` returns what changed, for the audit log; changing the funnel stages marks every day for a rebuild."""
 
 from datetime import date
@@ -21,7 +21,7 @@ from firstcall.reports.models import (
 )
 from firstcall.reports.rollups import DEFAULT_STEP_STAGES
 
-STEPS = (("contacted", "Contacted"), ("applied", "Applied"), ("approved", "Approved"))
+STEPS = (("contacted", "Contacted"), ("applied", "Applied"), ("approved", "Approved"), ("funded", "Funded"))
 WEEKDAYS = [(0, "Monday"), (1, "Tuesday"), (2, "Wednesday"), (3, "Thursday"), (4, "Friday"), (5, "Saturday"),
             (6, "Sunday")]  # fmt: skip
 
@@ -52,7 +52,8 @@ class ReportSettingsForm(forms.Form):
                 name = f"stage_{pipeline.kind}_{step}"
                 self.fields[name] = forms.ChoiceField(
                     label=f"{pipeline.name}: {label}", required=False,
-                    choices=[("", "No stage (the step is not counted)")] + [(n, n) for n in names],
+                    choices=[("", "A won stage only" if step == "funded" else "No stage (the step is not counted)")]
+                    + [(n, n) for n in names],
                 )  # fmt: skip
                 self.fields[name].initial = current.get(step) if current.get(step) in names else ""
                 row.append(self[name])

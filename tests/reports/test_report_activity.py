@@ -22,6 +22,7 @@ from firstcall.pipeline.models import Pipeline, Task
 from firstcall.pipeline.services import first_stage, move_stage
 from firstcall.reports import queries
 from firstcall.reports.filters import filters_from
+from firstcall.reports.models import ReportSettings
 from firstcall.reports.rollups import rebuild
 from tests.conftest import make_user
 
@@ -91,6 +92,18 @@ def test_the_funnel_by_vendor_campaign(organisation, campaigns):
     assert spring[4]["from_previous_percent"] is None  # nothing approved: no ratio, never a division error
     assert queries.funnel_report(None, filters_from({"from": "2026-12-01", "to": "2026-12-31", "by": "campaign"},
                                                     organisation.pk))["groups"] == []  # fmt: skip
+
+
+def test_a_stage_chosen_as_funded_counts_as_funded(organisation, campaigns):
+    ReportSettings.objects.create(
+        organisation=organisation, funnel_stages={"purchase": {"funded": "Application"}}
+    )
+    with time_machine.travel(at_ny(4, 9), tick=False):
+        rebuild(organisation)
+    report = queries.funnel_report(None, month(organisation, by="campaign"))
+    counts = {group["label"]: [step["count"] for step in group["steps"]] for group in report["groups"]}
+    assert counts["spring-fha"] == [2, 2, 1, 1, 1]  # the lead at Application is funded (and so approved)
+    assert counts["No campaign"] == [1, 1, 1, 1, 1]
 
 
 def test_speed_to_lead_by_hour_of_arrival_in_the_organisations_zone(organisation, campaigns):
