@@ -8,7 +8,8 @@ A fresh database is migrated and seeded in bulk (one organisation, 8 sources wit
 teams, leads spread over the last 365 days and the purchase pipeline's stages, first-touch and first-contact
 times, a stage-history event for every lead past New). Then `rebuild` builds every day's rollups (timed), and
 Django's test Client requests each report page over the whole year, grouped as a manager would look at it
-(funnel by source, speed by loan officer, cost and return by source, funnel by week), as the org admin, N times
+(funnel by source, speed by loan officer, cost and return by source, funnel by week, funnel by vendor campaign,
+speed by hour of arrival, activity with its stage stays), as the org admin, N times
 each after a warm-up. The baseline, measured in the same run, is the same funnel computed by scanning the leads
 (one GROUP BY query): the ratio shows what the rollups buy. Target: every page under 500 ms server time.
 The last line is one JSON object.
@@ -35,6 +36,9 @@ PAGES = {
     "speed_by_officer": "/reports/speed/?from={start}&to={end}&by=lo",
     "roi_by_source": "/reports/roi/?from={start}&to={end}&by=source",
     "funnel_by_week": "/reports/funnel/?from={start}&to={end}&by=week",
+    "funnel_by_campaign": "/reports/funnel/?from={start}&to={end}&by=campaign",
+    "speed_by_hour": "/reports/speed/?from={start}&to={end}&by=hour",
+    "activity": "/reports/activity/?from={start}&to={end}",
 }
 STAGE_WEIGHTS = {"New": 14, "Contacted": 18, "Qualified": 10, "Pre-approved": 6, "Application": 5,
                  "Processing": 3, "Underwriting": 2, "Clear to close": 2, "Closed": 7, "Lost": 33}  # fmt: skip

@@ -1,4 +1,4 @@
-"""Reports over the API: GET /api/v1/reports/{funnel|speed|roi|cadences}?from=&to=&by=&source=&lo=&team=&loan_type=
+"""Reports over the API: GET /api/v1/reports/{funnel|speed|roi|cadences|activity}?from=&to=&by=&source=&lo=&team=&loan_type=
 The answer carries the counts and sums behind every ratio. An API key needs leads:read and sees its whole
 organisation; a signed-in person sees what their role sees (their own, their teams', or everything)."""
 

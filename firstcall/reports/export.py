@@ -6,6 +6,14 @@ import io
 
 def flat_rows(report: dict) -> list[dict]:
     rows = []
+    if report["report"] == "activity":
+        for table in ("replies_by_channel", "replies_by_hour", "calls_by_lo", "tasks_overdue", "velocity",
+                      "cadence_steps"):  # fmt: skip
+            for row in report[table]:
+                flat = {key: value for key, value in row.items() if key != "outcomes"}
+                flat.update({f"calls_{name}": count for name, count in (row.get("outcomes") or {}).items()})
+                rows.append({"table": table, **flat})
+        return rows
     for group in report["groups"]:
         if report["report"] == "funnel":
             for step in group["steps"]:

@@ -17,6 +17,10 @@ class DailyRollup(models.Model):
     team_id = models.BigIntegerField(null=True)
     loan_type = models.CharField(max_length=20, blank=True)
     pipeline_kind = models.CharField(max_length=20, blank=True)
+    campaign = models.CharField(max_length=120, blank=True, help_text="The vendor's campaign (utm_campaign)")
+    hour = models.PositiveSmallIntegerField(
+        default=0, help_text="The hour the leads arrived (0-23), in the organisation's time zone"
+    )
     leads = models.PositiveIntegerField(default=0)
     duplicates = models.PositiveIntegerField(default=0, help_text="Repeat deliveries merged into a lead")
     contacted = models.PositiveIntegerField(default=0)
@@ -117,3 +121,57 @@ class DigestSubscription(models.Model):
 
     def __str__(self):
         return f"Digest for {self.user}"
+
+
+class StageVisit(models.Model):
+    """One stay of a lead in one stage, from its stage history: when it entered, when it left (null while it is
+    still there). Kept by the worker from `lead.stage_changed` and rebuilt by `firstcall report rebuild`, so the
+    velocity and stall figures are sums over these rows, never a walk through leads and their timelines."""
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="+")
+    stage = models.ForeignKey("pipeline.Stage", on_delete=models.CASCADE, related_name="+")
+    owner_id = models.BigIntegerField(null=True)
+    source_id = models.BigIntegerField(null=True)
+    loan_type = models.CharField(max_length=20, blank=True)
+    entered_at = models.DateTimeField()
+    left_at = models.DateTimeField(null=True, blank=True)
+    seconds = models.BigIntegerField(null=True, blank=True, help_text="Time spent in the stage, once it left")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organisation", "left_at"], name="stagevisit_org_left"),
+            models.Index(fields=["lead", "entered_at"], name="stagevisit_lead"),
+        ]
+
+    def __str__(self):
+        return f"Lead {self.lead_id} in stage {self.stage_id} from {self.entered_at:%Y-%m-%d}"
+
+
+class ActivityRollup(models.Model):
+    """Messages sent to borrowers (and those answered) and calls logged, per day and hour (organisation's time
+    zone), channel, lead owner, caller, source and loan type. Rebuilt with the daily rollups (today's and
+    yesterday's every few minutes), so the activity report sums rows instead of reading messages and timelines."""
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    hour = models.PositiveSmallIntegerField(default=0)
+    channel = models.CharField(max_length=10, help_text="sms, email or call")
+    owner_id = models.BigIntegerField(null=True, help_text="The lead's loan officer")
+    team_id = models.BigIntegerField(null=True)
+    actor_id = models.BigIntegerField(null=True, help_text="Who logged the call")
+    source_id = models.BigIntegerField(null=True)
+    loan_type = models.CharField(max_length=20, blank=True)
+    sent = models.PositiveIntegerField(default=0)
+    replied = models.PositiveIntegerField(default=0)
+    calls = models.PositiveIntegerField(default=0)
+    connected = models.PositiveIntegerField(default=0)
+    voicemail = models.PositiveIntegerField(default=0)
+    no_answer = models.PositiveIntegerField(default=0)
+    wrong_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["organisation", "day"], name="activityrollup_org_day")]
+
+    def __str__(self):
+        return f"{self.day} {self.channel} activity"

@@ -28,7 +28,7 @@ from firstcall.reports.models import (
     SourceMonthlyFee,
 )
 
-GROUPINGS = ("source", "lo", "loan_type", "week", "team")
+GROUPINGS = ("source", "campaign", "lo", "loan_type", "week", "team", "hour")
 MEASURES = (
     "leads",
     "duplicates",
@@ -68,16 +68,17 @@ class Filters:
         return query
 
 
-def scope(user: User | None, organisation_id: int) -> Q:
-    """The rollup rows a person may read. None is the organisation itself (an API key or the command line)."""
+def scope(user: User | None, organisation_id: int, field: str = "owner_id") -> Q:
+    """The rows a person may read, by the person in `field` (a lead's owner, a call's caller, a task's assignee).
+    None is the organisation itself (an API key or the command line)."""
     if user is None or user.is_org_admin:
         return Q()
     if user.role == User.Role.MANAGER:
         teams = list(user.managed_teams.values_list("pk", flat=True))
         members = User.teams.through.objects.filter(team_id__in=teams).values("user_id")
-        return Q(owner_id__in=members) | Q(owner_id__isnull=True) | Q(owner_id=user.pk)
+        return Q(**{f"{field}__in": members}) | Q(**{f"{field}__isnull": True}) | Q(**{field: user.pk})
     if user.role == User.Role.LOAN_OFFICER:
-        return Q(owner_id=user.pk)
+        return Q(**{field: user.pk})
     raise ReportRefused("Reports are for loan officers, managers and admins.")
 
 
@@ -116,6 +117,8 @@ def _group_key(row: dict, by: str):
         return row["team_id"]
     if by == "loan_type":
         return row["loan_type"]
+    if by in ("campaign", "hour"):
+        return row[by]
     if by == "week":
         return row["day"] - timedelta(days=row["day"].weekday())
     return "all"
@@ -124,12 +127,22 @@ def _group_key(row: dict, by: str):
 def _label(key, by: str, names: dict) -> str:
     if by == "week":
         return f"Week of {key:%b %-d, %Y}"
+    if by == "hour":
+        return f"{key:02d}:00\u2013{(key + 1) % 24:02d}:00"
     if key in (None, ""):
-        return {"source": "No source", "lo": "Unassigned", "team": "No team", "loan_type": "Not given"}.get(
+        return {
+            "source": "No source",
+            "lo": "Unassigned",
+            "team": "No team",
+            "loan_type": "Not given",
+            "campaign": "No campaign",
+        }.get(  # fmt: skip
             by, "All"
         )
     if by in names:
         return str(names[by].get(key, key))
+    if by == "campaign":
+        return str(key)
     if by == "loan_type":
         return (
             str(key).replace("_", " ").upper() if len(str(key)) <= 4 else str(key).replace("_", " ").title()
@@ -145,7 +158,7 @@ def grouped(user: User | None, filters: Filters) -> list[dict]:
     columns = [*MEASURES, *HISTOGRAM_COLUMNS, *CONVERSION_COLUMNS]
     sums = {column: Sum(column) for column in columns}
     key_field = {"source": "source_id", "lo": "owner_id", "team": "team_id", "loan_type": "loan_type",
-                 "week": "day"}.get(filters.by)  # fmt: skip
+                 "week": "day", "campaign": "campaign", "hour": "hour"}.get(filters.by)  # fmt: skip
     rows = rollups(user, filters)
     if key_field:
         aggregated = rows.values(key_field).annotate(**sums).order_by()
@@ -173,8 +186,12 @@ def grouped(user: User | None, filters: Filters) -> list[dict]:
             },
         })  # fmt: skip
     return sorted(
-        result, key=lambda group: str(group["key"]) if filters.by == "week" else group["label"].lower()
-    )
+        result,
+        key=lambda group: (
+            group["key"] if filters.by == "hour" else str(group["key"]) if filters.by == "week"
+            else group["label"].lower()
+        ),
+    )  # fmt: skip
 
 
 def funnel_report(user, filters: Filters) -> dict:
@@ -334,7 +351,166 @@ def _jsonable(key):
     return key.isoformat() if isinstance(key, date) else key
 
 
-REPORTS = {"funnel": funnel_report, "speed": speed_report, "roi": roi_report, "cadences": cadences_report}
+STALLED_AFTER = timedelta(days=14)
+
+
+def _activity_scope(user, filters: Filters) -> Q:
+    """Activity rows a person may read (their leads' messages, calls they or their leads had) and the filters."""
+    if user is None or user.is_org_admin:
+        found = Q()
+    else:
+        found = scope(user, filters.organisation_id) & Q(channel__in=["sms", "email"]) | scope(
+            user, filters.organisation_id, "actor_id"
+        ) & Q(channel="call")  # fmt: skip
+    if filters.source_ids:
+        found &= Q(source_id__in=filters.source_ids)
+    if filters.owner_ids:
+        found &= Q(owner_id__in=filters.owner_ids)
+    if filters.team_ids:
+        found &= Q(team_id__in=filters.team_ids)
+    if filters.loan_types:
+        found &= Q(loan_type__in=filters.loan_types)
+    return found
+
+
+def _lead_filters(filters: Filters, lead: str) -> Q:
+    """The report filters (source, loan officer, team, loan type) on rows reached through `lead`."""
+    found = Q()
+    if filters.source_ids:
+        found &= Q(**{f"{lead}source_id__in": filters.source_ids})
+    if filters.owner_ids:
+        found &= Q(**{f"{lead}owner_id__in": filters.owner_ids})
+    if filters.team_ids:
+        members = User.teams.through.objects.filter(team_id__in=filters.team_ids).values("user_id")
+        found &= Q(**{f"{lead}owner_id__in": members})
+    if filters.loan_types:
+        found &= Q(**{f"{lead}loan_type__in": filters.loan_types})
+    return found
+
+
+def activity_report(user, filters: Filters, now=None) -> dict:
+    """What the team did and how leads moved: replies by channel and hour of sending, calls and how they went per
+    loan officer, tasks overdue, days in each stage and where open leads stall. Every figure is a grouped count
+    over the period's messages, calls and stage stays (bounded by the dates), never a walk through the leads."""
+    from django.db.models import Avg, Count
+    from django.utils import timezone
+
+    from firstcall.accounts.models import Organisation
+    from firstcall.cadences.models import CallTask
+    from firstcall.messaging.models import Message
+    from firstcall.pipeline.models import Stage, Task
+    from firstcall.reports.models import ActivityRollup, StageVisit
+    from firstcall.reports.rollups import CALL_OUTCOMES, REPLY_WINDOW, day_bounds
+
+    now = now or timezone.now()
+    organisation = Organisation.objects.get(pk=filters.organisation_id)
+    start, _ = day_bounds(organisation, filters.date_from)
+    _, end = day_bounds(organisation, filters.date_to)
+    names = _names(filters)["lo"]
+
+    # Messages and calls: sums of the activity rollups (docs/reports.md defines each figure).
+    activity = ActivityRollup.objects.filter(
+        _activity_scope(user, filters), organisation_id=filters.organisation_id, day__gte=filters.date_from,
+        day__lte=filters.date_to,
+    )  # fmt: skip
+    by_channel: dict = defaultdict(lambda: [0, 0])
+    by_hour: dict = defaultdict(lambda: [0, 0])
+    for row in activity.exclude(channel="call").values("channel", "hour").annotate(
+        sent=Sum("sent"), replied=Sum("replied")
+    ).order_by():  # fmt: skip
+        for bucket in (by_channel[row["channel"]], by_hour[row["hour"]]):
+            bucket[0] += row["sent"] or 0
+            bucket[1] += row["replied"] or 0
+    channel_labels = dict(Message.ChannelKind.choices)
+    replies_by_channel = [
+        {"channel": channel, "label": channel_labels.get(channel, channel), "sent": counts[0],
+         "replied": counts[1], "reply_percent": percent(counts[1], counts[0])}
+        for channel, counts in sorted(by_channel.items()) if counts[0]
+    ]  # fmt: skip
+    replies_by_hour = [
+        {"hour": hour, "label": f"{hour:02d}:00\u2013{(hour + 1) % 24:02d}:00", "sent": counts[0],
+         "replied": counts[1], "reply_percent": percent(counts[1], counts[0])}
+        for hour, counts in sorted(by_hour.items()) if counts[0]
+    ]  # fmt: skip
+
+    # Calls a person logged (not the calls the rules held back or refused), by who called and how it went.
+    outcomes = list(CALL_OUTCOMES)
+    calls_by_lo = []
+    for row in activity.filter(channel="call").values("actor_id").annotate(
+        **{outcome: Sum(outcome) for outcome in outcomes}
+    ).order_by():  # fmt: skip
+        counts = {outcome: row[outcome] or 0 for outcome in outcomes}
+        total = sum(counts.values())
+        if total:
+            actor = row["actor_id"]
+            calls_by_lo.append({"lo": actor, "label": names.get(actor, "Unknown") if actor else "Nobody",
+                                "calls": total, "outcomes": counts,
+                                "connected_percent": percent(counts["connected"], total)})  # fmt: skip
+    calls_by_lo.sort(key=lambda row: row["label"].lower())
+
+    # Tasks past due and not done, now: to-dos and cadence call tasks, by the person they are for.
+    overdue: dict = defaultdict(lambda: {"tasks": 0, "call_tasks": 0})
+    for row in (
+        Task.objects.filter(
+            scope(user, filters.organisation_id, "assignee_id"), organisation_id=filters.organisation_id,
+            completed_at__isnull=True, due_at__lt=now,
+        ).values("assignee_id").annotate(n=Count("pk")).order_by()
+    ):  # fmt: skip
+        overdue[row["assignee_id"]]["tasks"] += row["n"]
+    for row in (
+        CallTask.objects.filter(
+            scope(user, filters.organisation_id, "owner_id"), organisation_id=filters.organisation_id,
+            status=CallTask.Status.OPEN, due_at__lt=now,
+        ).values("owner_id").annotate(n=Count("pk")).order_by()
+    ):  # fmt: skip
+        overdue[row["owner_id"]]["call_tasks"] += row["n"]
+    tasks_overdue = sorted(
+        ({"lo": who, "label": names.get(who, "Unknown") if who else "Nobody", **counts,
+          "total": counts["tasks"] + counts["call_tasks"]} for who, counts in overdue.items()),
+        key=lambda row: row["label"].lower(),
+    )  # fmt: skip
+
+    # Velocity: stays that ended in the period, and where open leads wait now (stalled: no move in two weeks).
+    visits = StageVisit.objects.filter(
+        scope(user, filters.organisation_id) & _lead_filters(filters, ""),
+        organisation_id=filters.organisation_id,
+    )
+    left = {
+        row["stage_id"]: row
+        for row in visits.filter(left_at__gte=start, left_at__lt=end)
+        .values("stage_id").annotate(left=Count("pk"), average=Avg("seconds")).order_by()
+    }  # fmt: skip
+    waiting = {
+        row["stage_id"]: row
+        for row in visits.filter(left_at__isnull=True, stage__outcome=Stage.Outcome.OPEN)
+        .values("stage_id")
+        .annotate(now_in=Count("pk"), stalled=Count("pk", filter=Q(entered_at__lte=now - STALLED_AFTER)))
+        .order_by()
+    }  # fmt: skip
+    stages = Stage.objects.filter(pk__in=set(left) | set(waiting)).select_related("pipeline").order_by(
+        "pipeline__name", "position"
+    )  # fmt: skip
+    velocity = []
+    for stage in stages:
+        gone, here = left.get(stage.pk, {}), waiting.get(stage.pk, {})
+        average = gone.get("average")
+        velocity.append({
+            "stage_id": stage.pk, "stage": stage.name, "pipeline": stage.pipeline.name,
+            "left": gone.get("left", 0), "seconds_in_stage": None if average is None else int(average),
+            "average_days": None if average is None else Decimal(average / 86400).quantize(Decimal("0.1")),
+            "now_in": here.get("now_in", 0), "stalled": here.get("stalled", 0),
+            "stalled_percent": percent(here.get("stalled", 0), here.get("now_in", 0)),
+        })  # fmt: skip
+    cadence_steps = cadences_report(user, filters)["groups"]
+    return {"report": "activity", "filters": filters.as_query(), "stalled_after_days": STALLED_AFTER.days,
+            "reply_window_hours": int(REPLY_WINDOW.total_seconds() // 3600),
+            "replies_by_channel": replies_by_channel, "replies_by_hour": replies_by_hour,
+            "calls_by_lo": calls_by_lo, "call_outcomes": outcomes, "tasks_overdue": tasks_overdue,
+            "velocity": velocity, "cadence_steps": cadence_steps, "groups": velocity}  # fmt: skip
+
+
+REPORTS = {"funnel": funnel_report, "speed": speed_report, "roi": roi_report, "cadences": cadences_report,
+           "activity": activity_report}  # fmt: skip
 
 
 def monthly_fee_total(filters: Filters) -> Decimal:

@@ -8,18 +8,22 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import Min, Q
+from django.db.models import Exists, Min, OuterRef, Q
 
 from firstcall.accounts.models import Organisation, User
 from firstcall.leads.models import Inquiry, Lead
+from firstcall.messaging.models import Message
+from firstcall.pipeline.calls import CallOutcome
 from firstcall.pipeline.models import Stage, TimelineEvent
 from firstcall.reports.engine.figures import bucket_of, conversion_index
 from firstcall.reports.models import (
     CONVERSION_COLUMNS,
     HISTOGRAM_COLUMNS,
+    ActivityRollup,
     DailyRollup,
     FundedLoan,
     ReportSettings,
+    StageVisit,
     StaleDay,
 )
 
@@ -128,7 +132,7 @@ def rebuild_days(organisation: Organisation, first: date, last: date) -> int:
         Lead.objects.filter(organisation=organisation, created_at__gte=start, created_at__lt=end, is_test=False).values(
             "pk", "source_id", "owner_id", "loan_type", "pipeline_id", "pipeline__kind", "stage__position",
             "stage__outcome", "first_touch_at", "first_human_contact_at", "created_at", "purchase_price",
-            "down_payment", "loan_balance", "source__cost_per_lead",
+            "down_payment", "loan_balance", "source__cost_per_lead", "utm_campaign",
         )
     )  # fmt: skip
     ids = [lead["pk"] for lead in leads]
@@ -136,6 +140,7 @@ def rebuild_days(organisation: Organisation, first: date, last: date) -> int:
     for chunk_start in range(0, len(ids), 5000):
         chunk = ids[chunk_start : chunk_start + 5000]
         furthest.update(_furthest_positions(chunk))
+        rebuild_stage_visits(chunk)
         funded_loans.update(FundedLoan.objects.filter(lead_id__in=chunk).values_list("lead_id", "amount"))
         first_inquiry = (
             Inquiry.objects.filter(lead_id__in=chunk)
@@ -156,24 +161,30 @@ def rebuild_days(organisation: Organisation, first: date, last: date) -> int:
     )  # fmt: skip
     rows: dict[tuple, dict] = {}
 
-    def row_for(day, source_id, owner_id, loan_type, pipeline_kind):
-        key = (day, source_id, owner_id, loan_type or "", pipeline_kind or "")
+    def row_for(day, source_id, owner_id, loan_type, pipeline_kind, campaign, hour):
+        key = (day, source_id, owner_id, loan_type or "", pipeline_kind or "", campaign or "", hour)
         if key not in rows:
             rows[key] = {
                 **COUNTERS, "organisation_id": organisation.pk, "day": day, "source_id": source_id,
                 "owner_id": owner_id, "team_id": team_of.get(owner_id), "loan_type": loan_type or "",
-                "pipeline_kind": pipeline_kind or "", "funded_amount": Decimal(0), "lead_cost": Decimal(0),
+                "pipeline_kind": pipeline_kind or "", "campaign": campaign or "", "hour": hour, "funded_amount": Decimal(0), "lead_cost": Decimal(0),
             }  # fmt: skip
         return rows[key]
 
     for lead in leads:
-        day = lead["created_at"].astimezone(zone).date()
-        row = row_for(day, lead["source_id"], lead["owner_id"], lead["loan_type"], lead["pipeline__kind"])
+        arrived = lead["created_at"].astimezone(zone)
+        row = row_for(arrived.date(), lead["source_id"], lead["owner_id"], lead["loan_type"], lead["pipeline__kind"],
+                      lead["utm_campaign"], arrived.hour)  # fmt: skip
         reached = max(
             furthest.get(lead["pk"], -1), lead["stage__position"] if lead["stage__outcome"] != "lost" else -1
         )
         positions = steps.get(lead["pipeline_id"], {})
-        won = lead["stage__outcome"] == Stage.Outcome.WON or lead["pk"] in funded_loans
+        # Funded: a won stage, the loan system's word, or the stage the organisation chose as funded (if any).
+        won = (
+            lead["stage__outcome"] == Stage.Outcome.WON
+            or lead["pk"] in funded_loans
+            or reached >= positions.get("funded", 10**6)
+        )
         contacted = lead["first_human_contact_at"] is not None or reached >= positions.get("contacted", 10**6)
         applied = won or reached >= positions.get("applied", 10**6)
         approved = won or reached >= positions.get("approved", 10**6)
@@ -198,12 +209,14 @@ def rebuild_days(organisation: Organisation, first: date, last: date) -> int:
     for inquiry in Inquiry.objects.filter(
         lead__organisation=organisation, received_at__gte=start, received_at__lt=end
     ).exclude(lead__created_at__gte=start).values(
-        "received_at", "source_id", "lead__owner_id", "lead__loan_type", "lead__pipeline__kind", "lead__created_at"
+        "received_at", "source_id", "lead__owner_id", "lead__loan_type", "lead__pipeline__kind", "lead__created_at",
+        "lead__utm_campaign",
     ):  # fmt: skip
-        day = inquiry["received_at"].astimezone(zone).date()
-        if inquiry["lead__created_at"].astimezone(zone).date() < day:
-            row_for(day, inquiry["source_id"], inquiry["lead__owner_id"], inquiry["lead__loan_type"],
-                    inquiry["lead__pipeline__kind"])["duplicates"] += 1  # fmt: skip
+        received = inquiry["received_at"].astimezone(zone)
+        if inquiry["lead__created_at"].astimezone(zone).date() < received.date():
+            row_for(received.date(), inquiry["source_id"], inquiry["lead__owner_id"], inquiry["lead__loan_type"],
+                    inquiry["lead__pipeline__kind"], inquiry["lead__utm_campaign"], received.hour)["duplicates"] += 1  # fmt: skip
+    activity = _activity_rows(organisation, first, last)
     with transaction.atomic():
         # One rebuild of an organisation's rollups at a time (several workers sweep at once).
         Organisation.objects.select_for_update().filter(pk=organisation.pk).values_list(
@@ -211,7 +224,71 @@ def rebuild_days(organisation: Organisation, first: date, last: date) -> int:
         ).first()
         DailyRollup.objects.filter(organisation=organisation, day__gte=first, day__lte=last).delete()
         _insert(list(rows.values()))
+        ActivityRollup.objects.filter(organisation=organisation, day__gte=first, day__lte=last).delete()
+        ActivityRollup.objects.bulk_create(activity, batch_size=1000)
     return len(rows)
+
+
+# A borrower's text or email on the same channel within this long after a message sent to them is its reply.
+REPLY_WINDOW = timedelta(hours=24)
+# How long a message may wait between being written and being sent (held for quiet hours, retried): the bound
+# that lets the rebuild find a day's sent messages through the organisation's index by time written.
+LONGEST_SEND_WAIT = timedelta(days=7)
+CALL_OUTCOMES = tuple(CallOutcome.values)
+
+
+def _activity_rows(organisation: Organisation, first: date, last: date) -> list[ActivityRollup]:
+    """Messages sent to borrowers from `first` to `last` (by the day and hour sent), whether each was answered,
+    and the calls people logged (by the day and hour logged), summed per channel, owner, caller, source and type."""
+    start, _ = day_bounds(organisation, first)
+    _, end = day_bounds(organisation, last)
+    zone = zone_of(organisation)
+    rows: dict[tuple, ActivityRollup] = {}
+    team_of: dict = {}
+
+    def row_for(moment, channel, owner_id, actor_id, source_id, loan_type):
+        local = moment.astimezone(zone)
+        key = (local.date(), local.hour, channel, owner_id, actor_id, source_id, loan_type or "")
+        if key not in rows:
+            if owner_id not in team_of:
+                team_of[owner_id] = (
+                    User.teams.through.objects.filter(user_id=owner_id).values_list("team_id", flat=True).first()
+                    if owner_id else None
+                )  # fmt: skip
+            rows[key] = ActivityRollup(
+                organisation=organisation, day=key[0], hour=key[1], channel=channel, owner_id=owner_id,
+                team_id=team_of[owner_id], actor_id=actor_id, source_id=source_id, loan_type=key[6],
+            )  # fmt: skip
+        return rows[key]
+
+    answered = Message.objects.filter(
+        lead_id=OuterRef("lead_id"), channel=OuterRef("channel"), direction=Message.Direction.INBOUND,
+        created_at__gt=OuterRef("sent_at"), created_at__lte=OuterRef("sent_at") + REPLY_WINDOW,
+    )  # fmt: skip
+    sent = (
+        Message.objects.filter(
+            organisation=organisation, created_at__gte=start - LONGEST_SEND_WAIT, created_at__lt=end,
+            sent_at__gte=start, sent_at__lt=end, direction=Message.Direction.OUTBOUND, lead__isnull=False,
+            lead__is_test=False, recipient_user__isnull=True,
+            status__in=[Message.Status.SENT, Message.Status.DELIVERED],
+        )
+        .exclude(purpose__in=[*Message.RESPONSE_PURPOSES, Message.Purpose.ALERT])
+        .annotate(replied=Exists(answered))
+        .values_list("sent_at", "channel", "lead__owner_id", "lead__source_id", "lead__loan_type", "replied")
+    )  # fmt: skip
+    for sent_at, channel, owner_id, source_id, loan_type, replied in sent.iterator(chunk_size=5000):
+        row = row_for(sent_at, channel, owner_id, None, source_id, loan_type)
+        row.sent += 1
+        row.replied += bool(replied)
+    calls = TimelineEvent.objects.filter(
+        lead__organisation=organisation, lead__is_test=False, kind=TimelineEvent.Kind.CALL, created_at__gte=start,
+        created_at__lt=end, data__outcome__in=CALL_OUTCOMES,
+    ).values_list("created_at", "actor_id", "lead__owner_id", "lead__source_id", "lead__loan_type", "data__outcome")  # fmt: skip
+    for at, actor_id, owner_id, source_id, loan_type, outcome in calls.iterator(chunk_size=5000):
+        row = row_for(at, "call", owner_id, actor_id, source_id, loan_type)
+        row.calls += 1
+        setattr(row, outcome, getattr(row, outcome) + 1)
+    return list(rows.values())
 
 
 COUNTERS = {
@@ -242,6 +319,51 @@ def _seconds(start: datetime, end: datetime | None) -> float | None:
     return None if end is None else max((end - start).total_seconds(), 0.0)
 
 
+def rebuild_stage_visits(lead_ids: list[int]) -> int:
+    """Rebuild the stays in each stage of these leads from their stage history: the first stage from arrival to
+    the first move, each later stage from the move into it to the move out (still open for the stage it is in)."""
+    leads = list(
+        Lead.objects.filter(pk__in=lead_ids, is_test=False).values(
+            "pk", "organisation_id", "owner_id", "source_id", "loan_type", "stage_id", "created_at"
+        )
+    )
+    moves: dict[int, list] = defaultdict(list)
+    for lead_id, at, data in TimelineEvent.objects.filter(
+        lead_id__in=lead_ids, kind=TimelineEvent.Kind.STAGE_CHANGED
+    ).order_by("created_at", "pk").values_list("lead_id", "created_at", "data"):  # fmt: skip
+        if isinstance(data, dict) and data.get("to_stage_id"):
+            moves[lead_id].append((at, data.get("from_stage_id"), data["to_stage_id"]))
+    known = set(Stage.objects.filter(pk__in={m[2] for ms in moves.values() for m in ms} | {
+        m[1] for ms in moves.values() for m in ms if m[1]} | {lead["stage_id"] for lead in leads}
+    ).values_list("pk", flat=True))  # fmt: skip
+    visits = []
+    for lead in leads:
+        history = moves.get(lead["pk"], [])
+        stage_id = (history[0][1] if history and history[0][1] else None) or (
+            history[0][2] if history else lead["stage_id"]
+        )
+        entered = lead["created_at"]
+        stays = []
+        for at, _, to_stage_id in history:
+            at = max(at, entered)
+            if to_stage_id != stage_id:
+                stays.append((stage_id, entered, at))
+                stage_id, entered = to_stage_id, at
+        stays.append((stage_id, entered, None))
+        for stage, start, end in stays:
+            if stage in known:
+                visits.append(StageVisit(
+                    organisation_id=lead["organisation_id"], lead_id=lead["pk"], stage_id=stage,
+                    owner_id=lead["owner_id"], source_id=lead["source_id"], loan_type=lead["loan_type"] or "",
+                    entered_at=start, left_at=end,
+                    seconds=None if end is None else int((end - start).total_seconds()),
+                ))  # fmt: skip
+    with transaction.atomic():
+        StageVisit.objects.filter(lead_id__in=lead_ids).delete()
+        StageVisit.objects.bulk_create(visits, batch_size=1000)
+    return len(visits)
+
+
 def rebuild(organisation: Organisation, since: date | None = None) -> int:
     """Rebuild every day from the organisation's first lead (or `since`) to today, a month at a time; returns
     the number of days rebuilt."""
@@ -265,14 +387,19 @@ RECENT_REFRESH_EVERY = timedelta(minutes=5)
 
 
 def refresh_recent_days(now: datetime | None = None) -> int:
-    """Mark today and yesterday stale for each organisation that had leads since, at most every five minutes
+    """Mark today and yesterday stale for each organisation that had leads or messages since, at most every five minutes
     (claimed by updating the organisation's refresh time, so one worker does it)."""
     now = now or datetime.now(tz=ZoneInfo("UTC"))
     marked = 0
-    recent = Lead.objects.filter(created_at__gte=now - timedelta(days=2)).values_list(
-        "organisation_id", flat=True
+    since = now - timedelta(days=2)
+    recent = set(
+        Lead.objects.filter(created_at__gte=since).values_list("organisation_id", flat=True).distinct()
     )
-    for organisation in Organisation.objects.filter(pk__in=recent.distinct()):
+    # Messages too: an organisation whose older leads are being texted and answered has activity to roll up.
+    recent |= set(
+        Message.objects.filter(created_at__gte=since).values_list("organisation_id", flat=True).distinct()
+    )
+    for organisation in Organisation.objects.filter(pk__in=recent):
         settings_row, _ = ReportSettings.objects.get_or_create(organisation=organisation)
         claimed = ReportSettings.objects.filter(pk=settings_row.pk).filter(
             Q(recent_refreshed_at__isnull=True) | Q(recent_refreshed_at__lte=now - RECENT_REFRESH_EVERY)

@@ -3,11 +3,13 @@ worker's sweep rebuilds it (see docs/events.md). New leads and their first assig
 capture pays for no extra task: the sweep refreshes today's and yesterday's rollups every few minutes instead
 (firstcall/reports/rollups.py, refresh_recent_days)."""
 
-from firstcall.reports.rollups import mark_lead_stale
+from firstcall.reports.rollups import mark_lead_stale, rebuild_stage_visits
 
 
 def lead_changed(event) -> dict:
-    return {"marked": mark_lead_stale(event.payload["lead_id"])}
+    """Mark the lead's day of arrival for the sweep, and rebuild its stays in each stage (velocity, stalls)."""
+    lead_id = event.payload["lead_id"]
+    return {"marked": mark_lead_stale(lead_id), "stage_visits": rebuild_stage_visits([lead_id])}
 
 
 SUBSCRIBERS = {

@@ -23,7 +23,7 @@ from firstcall.reports.metrics import bar_chart, speed_rows
 
 PERIODS = {"7": 7, "30": 30, "90": 90}
 REPORT_TITLES = {"funnel": "Funnel", "speed": "Speed to lead", "roi": "Cost and return by source",
-                 "cadences": "Follow-up results"}  # fmt: skip
+                 "cadences": "Follow-up results", "activity": "Activity"}  # fmt: skip
 
 
 def _may_report(user) -> bool:
@@ -41,8 +41,7 @@ def speed_to_lead(request):
     since = timezone.now() - timedelta(days=days)
     mine = visible_leads(user).filter(owner=user) if own_only else visible_leads(user)
     leads = list(
-        mine.filter(created_at__gte=since, is_test=False)
-        .values(
+        mine.filter(created_at__gte=since, is_test=False).values(
             "owner_id", "source_id", "created_at", "first_touch_at", "first_human_contact_at", "sla_status"
         )
     )
@@ -79,8 +78,10 @@ def _choices(user):
         "sources": LeadSource.objects.filter(organisation_id=organisation_id).order_by("name"),
         "officers": officers.order_by("first_name", "last_name"),
         "teams": Team.objects.filter(organisation_id=organisation_id).order_by("name"),
-        "groupings": [("", "Everything together"), ("source", "Source"), ("lo", "Loan officer"),
-                      ("loan_type", "Loan type"), ("week", "Week the leads arrived"), ("team", "Branch or team")],
+        "groupings": [("", "Everything together"), ("source", "Source"), ("campaign", "Vendor campaign"),
+                      ("lo", "Loan officer"),
+                      ("loan_type", "Loan type"), ("week", "Week the leads arrived"), ("team", "Branch or team"),
+                      ("hour", "Hour of the day they arrived")],
     }  # fmt: skip
 
 
@@ -101,7 +102,7 @@ def report_page(request, name: str):
             f'attachment; filename="{name}-{filters.date_from}-{filters.date_to}.csv"'
         )
         return response
-    for group in report["groups"]:
+    for group in report["groups"] if name != "activity" else []:
         group["leads_url"] = _leads_url(filters, group["key"])
     context = {"name": name, "title": REPORT_TITLES[name], "report": report, "filters": filters,
                "query": filters.as_query(), **_choices(request.user)}  # fmt: skip
@@ -113,9 +114,30 @@ def report_page(request, name: str):
         ]  # fmt: skip
     elif name == "speed":
         context["chart"] = bars([(g["label"], g["contacted_within_5_min_percent"]) for g in report["groups"]])
+    elif name == "activity":
+        context.update(_activity_context(report))
     elif name == "roi":
         context["chart"] = bars([(g["label"], g["cost_per_funded_loan"]) for g in report["groups"]])
     return render(request, f"reports/{name}.html", context)
+
+
+def _activity_context(report: dict) -> dict:
+    from firstcall.pipeline.calls import CallOutcome
+
+    labels = dict(CallOutcome.choices)
+    return {
+        "channel_chart": bars([(row["label"], row["reply_percent"]) for row in report["replies_by_channel"]]),
+        "hour_chart": bars([(row["label"], row["reply_percent"]) for row in report["replies_by_hour"]]),
+        "calls_chart": bars([(row["label"], row["calls"]) for row in report["calls_by_lo"]]),
+        "velocity_chart": bars(
+            [(f"{row['stage']} ({row['pipeline']})", row["average_days"]) for row in report["velocity"]]
+        ),  # fmt: skip
+        "outcome_labels": [labels[outcome].split(":")[0] for outcome in report["call_outcomes"]],
+        "calls": [
+            {**row, "counts": [row["outcomes"][o] for o in report["call_outcomes"]]}
+            for row in report["calls_by_lo"]
+        ],  # fmt: skip
+    }
 
 
 def _leads_url(filters, key) -> str:

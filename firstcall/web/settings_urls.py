@@ -17,4 +17,5 @@ urlpatterns = [
     path("settings/response-time/", views.settings_sla, name="settings_sla"),
     path("settings/compliance/", views.settings_compliance, name="settings_compliance"),
     path("settings/organisation/", views.settings_organisation, name="settings_organisation"),
+    path("settings/reports/", views.settings_reports, name="settings_reports"),
 ]

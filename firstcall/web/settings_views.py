@@ -39,6 +39,7 @@ SECTIONS = [
     ("settings_sla", "Response time"),
     ("settings_compliance", "Consent and messages"),
     ("settings_organisation", "Organisation"),
+    ("settings_reports", "Reports"),
 ]
 USER_DETAIL_FIELDS = [
     "first_name",
@@ -407,4 +408,35 @@ def settings_organisation(request):
         section="settings_organisation",
         template="organisation.html",
         action="settings.organisation.updated",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def settings_reports(request):
+    """Revenue per funded loan, the stages each funnel step counts, sources' monthly fees, managers' digests."""
+    from django.utils import timezone
+
+    from firstcall.reports.settings_form import ReportSettingsForm
+
+    organisation = require_settings_admin(request.user)
+    month = timezone.localdate()
+    form = ReportSettingsForm(organisation, month, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        changes = form.save()
+        if changes:
+            record_audit(
+                organisation,
+                "settings.reports.updated",
+                actor=request.user,
+                ip_address=client_ip(request),
+                detail={"changes": changes},
+            )
+        messages.success(request, "Saved." if changes else "Nothing changed.")
+        return redirect("settings_reports")
+    return _render(
+        request,
+        "reports.html",
+        {"current": "settings_reports", "form": form, "organisation": organisation},
+        status=422 if request.method == "POST" else 200,
     )

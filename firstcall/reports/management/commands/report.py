@@ -1,5 +1,5 @@
-"""`firstcall report NAME --org ORG --from DATE --to DATE [--by source|lo|loan_type|week|team] --format json|csv`
-for funnel, speed, roi and cadences; `firstcall report rebuild --org ORG` rebuilds the daily rollups."""
+"""`firstcall report NAME --org ORG --from DATE --to DATE [--by source|campaign|lo|loan_type|week|team|hour]
+--format json|csv` for funnel, speed, roi, cadences and activity; `firstcall report rebuild --org ORG` rebuilds the daily rollups."""
 
 import json
 import time
@@ -15,14 +15,14 @@ from firstcall.reports.rollups import rebuild
 
 
 class Command(BaseCommand):
-    help = "Print a report (funnel, speed, roi, cadences) as JSON or CSV, or rebuild the daily rollups."
+    help = "Print a report (funnel, speed, roi, cadences, activity) as JSON or CSV, or rebuild the daily rollups."
 
     def add_arguments(self, parser):
         parser.add_argument("name", choices=[*queries.REPORTS, "rebuild"])
         parser.add_argument("--org", required=True, help="organisation id or name")
         parser.add_argument("--from", dest="date_from")
         parser.add_argument("--to", dest="date_to")
-        parser.add_argument("--by", default="")
+        parser.add_argument("--by", default="", help="|".join(queries.GROUPINGS))
         parser.add_argument("--format", choices=["json", "csv"], default="json")
 
     def handle(self, *args, name, org, date_from, date_to, by, format, **options):
