@@ -257,6 +257,10 @@ def test_a_portal_message_joins_the_text_thread_and_alerts_the_officer(client, a
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body and "<script>alert(1)" not in body
     assert "Never sent" not in body and "Staff alert" not in body
     assert client.post("/portal/messages/", {"body": "   "}).status_code == 400
+    staff = Client()
+    staff.force_login(owner)
+    lead_page = staff.get(f"/leads/{ana.pk}/").content.decode()
+    assert "Portal message from the borrower" in lead_page and "Here they come &lt;script&gt;" in lead_page
 
 
 def test_a_portal_message_that_may_withdraw_consent_is_flagged_for_a_person(client, ana):
