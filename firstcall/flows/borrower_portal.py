@@ -273,7 +273,9 @@ def prequalification(lead: Lead, what_if: dict | None = None) -> Prequalificatio
     for program in result.get("programs", []):
         status = program.get("status", "")
         if program.get("program") in ("usda", "jumbo") and status == "ineligible":
-            continue
+            continue  # as the borrower calculator: shown only when they may fit
+        if program.get("program") == "va" and lead.veteran is not True:
+            continue  # VA is for veterans; the lead does not say it is one
         figures = program.get("figures") or {}
         payment = figures.get("monthly_payment") or {}
         programs.append(

@@ -279,6 +279,7 @@ def test_figures_come_from_the_leads_scenario_without_the_credit_score(client, a
     body = response.content.decode()
     assert response.status_code == 200 and "Monthly payment" in body and "Conventional" in body
     assert "612" not in body and "619" not in body and "credit" not in body.lower()
+    assert "<h2>VA</h2>" not in body  # the lead does not say the borrower is a veteran
     assert 'value="400000.00"' in body and 'value="40000.00"' in body
     cheaper = client.get("/portal/figures/", {"purchase_price": "300,000", "down_payment": "$60000"})
     assert 'value="300000.00"' in cheaper.content.decode()

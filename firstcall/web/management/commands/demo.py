@@ -60,9 +60,9 @@ class Command(BaseCommand):
         minutes = int(portals.link_lifetime().total_seconds() // 60)
         self.stdout.write(f"Borrower portal, signed in as the demo borrower {lead.full_name} ({lead.email}):")
         self.stdout.write(f"  {url}")
+        self.stdout.write(f"  (works once, for {minutes} minutes; for a new one ask at")
         self.stdout.write(
-            f"  (works once, for {minutes} minutes; for a new one ask at "
-            f"{settings.SITE_URL}/portal/{organisation.slug}/sign-in/ with that email address: the link appears\n"
-            "  in the Outbox of the workspace)"
+            f"  {settings.SITE_URL}/portal/{organisation.slug}/sign-in/ with that email address:"
         )
+        self.stdout.write("  the link appears in the Outbox of the workspace)")
         self.stdout.write("")
