@@ -106,6 +106,38 @@ def test_every_borrower_page_opens_only_with_a_borrower_session(client, organisa
     ).exists()
 
 
+def test_a_borrowers_document_and_forms_answer_only_to_that_borrower(organisation, ana, ben, owner):
+    borrower = sign_in(Client(), ana)
+    borrower.post("/portal/documents/", {"files": [pdf_file()]})
+    document = Document.objects.get(lead=ana)
+    staff = Client()
+    staff.force_login(owner)
+    partner = make_user(organisation, "rita", role=User.Role.PARTNER)
+    partner_client = Client()
+    token = portals.issue_link(
+        organisation, portals.Recipient(SignInLink.Party.PARTNER, "email", partner.email, user=partner)
+    )
+    partner_client.post(f"/portal/link/{token}/")
+    others = {"nobody": Client(), "staff": staff, "partner": partner_client}
+    for who, other in others.items():
+        assert other.get(f"/portal/documents/{document.pk}/").status_code == 404, who
+        assert other.post("/portal/messages/", {"body": "Hi"}).status_code == 404, who
+        assert other.post("/portal/documents/", {"files": [pdf_file("x.pdf")]}).status_code == 404, who
+        assert (
+            other.post("/portal/preferences/", {"channel": "sms", "action": "withdraw"}).status_code == 404
+        ), who
+    assert not Message.objects.filter(channel="portal").exists() and Document.objects.count() == 1
+    assert Lead_consent(ana, "sms")
+    # borrower B's own forms act on B's file only
+    ben_client = sign_in(Client(), ben)
+    assert ben_client.get(f"/portal/documents/{document.pk}/").status_code == 404
+    ben_client.post("/portal/messages/", {"body": "Hi"})
+    ben_client.post("/portal/preferences/", {"channel": "sms", "action": "withdraw"})
+    assert Message.objects.get(channel="portal").lead == ben
+    assert Lead_consent(ana, "sms") and not Lead_consent(ben, "sms")
+    assert borrower.get(f"/portal/documents/{document.pk}/").status_code == 200
+
+
 def test_borrower_a_never_sees_borrower_b(client, ana, ben):
     theirs = Document.objects.create(
         organisation=ben.organisation, lead=ben, file_name="ben-w2.pdf", size_bytes=1, sha256="x",
