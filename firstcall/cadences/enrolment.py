@@ -532,7 +532,7 @@ def on_borrower_reply(lead: Lead, message) -> None:
     from firstcall.accounts.notifications import lead_url, notify
     from firstcall.leads.scoring_service import rescore_lead
 
-    channel = "text" if message.channel == "sms" else "email"
+    channel = {"sms": "text", "portal": "portal message"}.get(message.channel, "email")
     keyword = f" ({message.keyword.replace('_', ' ')})" if getattr(message, "keyword", "") else ""
     stop_lead_enrolments(
         lead,

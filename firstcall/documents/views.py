@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from firstcall.accounts.client import client_ip
 from firstcall.documents import access, conf, needs, services
 from firstcall.documents.engine import DocumentError, render_page_image
 from firstcall.documents.models import Document, ExtractedField
@@ -31,10 +32,6 @@ def _document(request, document_id):
     if document is None:
         raise Http404
     return document
-
-
-def _client_ip(request):
-    return request.META.get("REMOTE_ADDR")
 
 
 @login_required
@@ -82,7 +79,7 @@ def upload(request, lead_id: int):
 @require_GET
 def review(request, document_id: int):
     document = _document(request, document_id)
-    services.record_view(document, actor=request.user, what="viewed", ip_address=_client_ip(request))
+    services.record_view(document, actor=request.user, what="viewed", ip_address=client_ip(request))
     page = int(request.GET.get("page") or 1)
     rows = field_rows(document)
     pages = list(range(1, (document.page_count or 0) + 1))
@@ -124,7 +121,7 @@ def page_image(request, document_id: int, page: int):
 @require_GET
 def download(request, document_id: int):
     document = _document(request, document_id)
-    services.record_view(document, actor=request.user, what="downloaded", ip_address=_client_ip(request))
+    services.record_view(document, actor=request.user, what="downloaded", ip_address=client_ip(request))
     data = services.read_stored(document)
     response = HttpResponse(data, content_type=document.media_type or "application/octet-stream")
     safe_name = "".join(c for c in document.file_name if c.isalnum() or c in "._- ") or "document"

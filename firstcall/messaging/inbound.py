@@ -176,6 +176,44 @@ def receive_inbound_sms(
     return message, True
 
 
+PORTAL = Message.ChannelKind.PORTAL
+PORTAL_MESSAGE_LIMIT = 2000
+
+
+def receive_portal_message(lead: Lead, body: str, *, ip_address=None) -> Message:
+    """A message the borrower wrote in the borrower portal: an inbound message on the lead's thread, handled like
+    a reply (timeline, message.received: cadences that stop on a reply stop, the owner is alerted, the assistant
+    reads it). Words that may revoke consent ("stop texting me") are flagged for a person, never acted on
+    silently: the portal's own preferences page is where consent is changed."""
+    text = storable_text((body or "").strip())[:PORTAL_MESSAGE_LIMIT]
+    if not text:
+        raise ValueError("A message needs some text.")
+    keyword = compliance.classify_inbound_keywords(text)
+    # A person confirming the flag opts the borrower's number out (resolve_possible_opt_out), so only with one.
+    flagged = bool(lead.phone) and (keyword.kind in ("opt_out", "possible_opt_out") or keyword.needs_review)
+    now = timezone.now()
+    with transaction.atomic():
+        message = Message.objects.create(
+            organisation_id=lead.organisation_id,
+            lead=lead,
+            channel=PORTAL,
+            direction=Message.Direction.INBOUND,
+            purpose=Message.Purpose.REPLY,
+            from_address=lead.phone,
+            body=text,
+            status=Message.Status.RECEIVED,
+            idempotency_key=f"inbound:portal:{uuid.uuid4().hex}",
+            provider="portal",
+            keyword="possible_opt_out" if flagged else "",
+            needs_review=flagged,
+            created_at=now,
+            updated_at=now,
+        )
+        on_inbound_reply(lead, message)
+        emit_message_received(message)
+    return message
+
+
 def _hold_for_review(organisation, address: str, message: Message, phrase: str) -> None:
     """Free text that may be a revocation ("please stop texting me"): stop sending now, let a person
     decide."""

@@ -11,6 +11,8 @@ class Message(models.Model):
     class ChannelKind(models.TextChoices):
         SMS = "sms", "Text message"
         EMAIL = "email", "Email"
+        # Written by the borrower in the borrower portal: inbound only, on the same thread as texts.
+        PORTAL = "portal", "Portal message"
 
     class Direction(models.TextChoices):
         OUTBOUND = "outbound", "Outbound"

@@ -167,13 +167,34 @@ def opt_out_address(
     return OptOutResult(entry, not already_opted_out, suppressed, revoked)
 
 
-def grant_consent(lead: Lead, channel: str, *, how: str, actor=None) -> None:
-    """Consent given by the borrower's own message (START). leads.services has only revoke_consent; this
-    mirrors it."""
+def grant_consent(
+    lead: Lead,
+    channel: str,
+    *,
+    how: str,
+    actor=None,
+    disclosure_text: str = "",
+    ip_address=None,
+    user_agent: str = "",
+    page_url: str = "",
+) -> Consent:
+    """Consent given by the borrower (START, or the borrower portal with the text they agreed to and where from).
+    leads.services has only revoke_consent; this mirrors it. `channel` is sms, email or calls."""
     address = (lead.email or "").lower() if channel == EMAIL else lead.phone or ""
-    Consent.objects.create(lead=lead, channel=channel, is_granted=True, address=address, how=how[:200])
-    Lead.objects.filter(pk=lead.pk).update(**{CONSENT_FIELD[channel]: True})
-    setattr(lead, CONSENT_FIELD[channel], True)
+    consent = Consent.objects.create(
+        lead=lead,
+        channel=channel,
+        is_granted=True,
+        address=address,
+        how=how[:200],
+        disclosure_text=disclosure_text,
+        ip_address=ip_address,
+        user_agent=user_agent[:500],
+        page_url=page_url[:1000],
+    )
+    field = CONSENT_FIELD.get(channel, f"consent_{channel}")
+    Lead.objects.filter(pk=lead.pk).update(**{field: True})
+    setattr(lead, field, True)
     record_event(
         lead,
         TimelineEvent.Kind.CONSENT_RECORDED,
@@ -181,6 +202,7 @@ def grant_consent(lead: Lead, channel: str, *, how: str, actor=None) -> None:
         actor=actor,
         data={"channels": [channel], "how": how},
     )
+    return consent
 
 
 # ------------------------------------------------------------------------------------------ unsubscribe

@@ -23,6 +23,7 @@ from firstcall.messaging.inbound import (  # noqa: F401
     help_reply_text,
     on_inbound_reply,
     receive_inbound_sms,
+    receive_portal_message,
     resolve_possible_opt_out,
 )
 from firstcall.messaging.optout import (  # noqa: F401

@@ -1,11 +1,14 @@
-"""The borrower and partner portals' pages (delivery): sign-in by link, and the signed-in home.
+"""The borrower and partner portals' pages (delivery): sign-in by link, the signed-in home, and the borrower's
+pages (documents, messages, figures, preferences; what they do is firstcall/flows/borrower_portal.py).
 
 The portal identity lives in the session under its own key (portals.services.SESSION_KEY); nobody is ever
 logged in as a Django user here, so a portal session can never reach staff pages, and a staff session is not
 a portal session."""
 
+from functools import wraps
+
 from django.conf import settings
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -13,8 +16,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from firstcall.accounts.client import client_ip
 from firstcall.accounts.models import Organisation
 from firstcall.accounts.throttle import is_rate_limited
+from firstcall.flows import borrower_portal
 from firstcall.flows.portal_sign_in import send_sign_in_link
 from firstcall.portals import services as portals
+from firstcall.portals.access import borrower_lead
 
 MESSAGES = {
     portals.EXPIRED: "This sign-in link has expired.",
@@ -87,9 +92,162 @@ def home(request):
     identity = portal_identity(request)
     if identity is None:
         raise Http404
+    lead = borrower_lead(identity)
+    if identity.get("party") == "borrower" and lead is None:
+        raise Http404
     portals.record_view(identity, "home", ip_address=client_ip(request))
     organisation = Organisation.objects.get(pk=identity["organisation_id"])
-    return render(request, "web/portal/home.html", {"identity": identity, "organisation": organisation})
+    context = {"identity": identity, "organisation": organisation, "lead": lead, "page": "home"}
+    if lead is not None:
+        context.update(
+            progress=borrower_portal.progress(lead),
+            officer=borrower_portal.officer(lead),
+            missing=[need for need in borrower_portal.needs_list(lead) if not need.met],
+        )
+    return render(request, "web/portal/home.html", context)
+
+
+def borrower_page(page: str):
+    """A borrower's page: the portal session's own lead or 404 (no session, a partner, a staff session), and
+    every view audited like the sign-in."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            identity = portal_identity(request)
+            lead = borrower_lead(identity)
+            if lead is None:
+                raise Http404
+            portals.record_view(identity, page, ip_address=client_ip(request))
+            return view(request, lead, *args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def _borrower_context(lead, page: str, **extra) -> dict:
+    return {"organisation": lead.organisation, "lead": lead, "page": page, **extra}
+
+
+@require_http_methods(["GET", "POST"])
+@borrower_page("documents")
+def documents(request, lead):
+    notices, errors, status = [], [], 200
+    if request.method == "POST":
+        files = request.FILES.getlist("files")
+        if not files:
+            errors.append("Choose a photo or a file first.")
+            status = 400
+        for item in files:
+            try:
+                outcome = borrower_portal.upload(lead, file_name=item.name, size=item.size, read=item.read)
+            except borrower_portal.UploadRefused as refusal:
+                errors.append(str(refusal))
+                status = 400
+                continue
+            notices.append(
+                f"{item.name} was already received."
+                if outcome.duplicate
+                else f"Received {item.name}. Thank you."
+            )
+    limit_mb = borrower_portal.upload_limit() // (1024 * 1024)
+    return render(
+        request,
+        "web/portal/documents.html",
+        _borrower_context(
+            lead,
+            "documents",
+            needs=borrower_portal.needs_list(lead),
+            uploads=borrower_portal.uploads(lead),
+            notices=notices,
+            errors=errors,
+            limit_mb=limit_mb,
+        ),
+        status=status,
+    )
+
+
+@borrower_page("document")
+def document_file(request, lead, document_id: int):
+    document = borrower_portal.own_document(lead, document_id)
+    if document is None:
+        raise Http404
+    data = borrower_portal.read_own_document(lead, document, ip_address=client_ip(request))
+    response = HttpResponse(data, content_type="application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="document-{document.pk}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@borrower_page("messages")
+def messages(request, lead):
+    error, status = "", 200
+    if request.method == "POST":
+        try:
+            borrower_portal.send_message(lead, request.POST.get("body", ""))
+        except ValueError:
+            error, status = "Write a message first.", 400
+        else:
+            return redirect("portal_messages")
+    return render(
+        request,
+        "web/portal/messages.html",
+        _borrower_context(
+            lead,
+            "messages",
+            thread=borrower_portal.thread(lead),
+            error=error,
+            officer=borrower_portal.officer(lead),
+        ),
+        status=status,
+    )
+
+
+@borrower_page("figures")
+def figures(request, lead):
+    what_if, errors = borrower_portal.parse_what_if(request.GET)
+    result = borrower_portal.prequalification(lead, {} if errors else what_if)
+    return render(
+        request,
+        "web/portal/figures.html",
+        _borrower_context(lead, "figures", result=result, errors=errors),
+        status=400 if errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@borrower_page("preferences")
+def preferences(request, lead):
+    notice = ""
+    if request.method == "POST":
+        channel, action = request.POST.get("channel", ""), request.POST.get("action", "")
+        if channel not in borrower_portal.portal.CHANNELS or action not in ("give", "withdraw"):
+            return HttpResponse("Unknown choice.", status=400)
+        label = borrower_portal.portal.CHANNELS[channel].lower()
+        if action == "withdraw":
+            borrower_portal.revoke(lead, channel)
+            notice = f"Done: you will get no more {label} from us."
+        else:
+            try:
+                borrower_portal.give(
+                    lead,
+                    channel,
+                    ip_address=client_ip(request),
+                    user_agent=request.headers.get("User-Agent", ""),
+                    page_url=request.build_absolute_uri(),
+                )
+            except ValueError:
+                return HttpResponse("There is no address on file for this.", status=400)
+            notice = f"Thank you: we have recorded your consent for {label}."
+        lead.refresh_from_db()
+    return render(
+        request,
+        "web/portal/preferences.html",
+        _borrower_context(lead, "preferences", channels=borrower_portal.consents(lead), notice=notice),
+    )
 
 
 @require_POST

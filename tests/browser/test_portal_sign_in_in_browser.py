@@ -30,7 +30,7 @@ def test_borrower_signs_in_by_link_on_a_phone(phone_page, organisation):
     link = re.search(r"https?://\S+(/portal/link/\S+/)", message.body).group(1)
     phone_page.goto(link)
     phone_page.get_by_role("button", name="Continue to your portal").click()
-    phone_page.get_by_text("You are signed in as a borrower").wait_for()
+    phone_page.get_by_role("heading", name="Where your loan is").wait_for()
     assert _fits_the_phone(phone_page)
     screenshot(phone_page, "portal-signed-in-375")
 

@@ -5,6 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from firstcall.accounts.models import Organisation
+from firstcall.portals import services as portals
 
 
 class Command(BaseCommand):
@@ -44,5 +45,24 @@ class Command(BaseCommand):
             "partner sign in with their password only."
         )
         self.stdout.write("")
+        self._print_borrower_link()
         if not no_serve:
             call_command("serve", host=host, port=port)
+
+    def _print_borrower_link(self) -> None:
+        from firstcall.web.demo.portal_links import borrower_sign_in_link
+
+        organisation = Organisation.objects.get(slug="demo-home-loans")
+        found = borrower_sign_in_link(organisation)
+        if found is None:
+            return
+        lead, url = found
+        minutes = int(portals.link_lifetime().total_seconds() // 60)
+        self.stdout.write(f"Borrower portal, signed in as the demo borrower {lead.full_name} ({lead.email}):")
+        self.stdout.write(f"  {url}")
+        self.stdout.write(f"  (works once, for {minutes} minutes; for a new one ask at")
+        self.stdout.write(
+            f"  {settings.SITE_URL}/portal/{organisation.slug}/sign-in/ with that email address:"
+        )
+        self.stdout.write("  the link appears in the Outbox of the workspace)")
+        self.stdout.write("")
