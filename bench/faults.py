@@ -249,6 +249,16 @@ def standin_env(database_url: str, data_dir: Path, standin, **extra: str) -> dic
     return _common.product_env(database_url, data_dir, **{**settings, **extra})
 
 
+def serve_scenario(databases: Databases, label: str, data_dir: Path):
+    """A scenario's database, the stand-in, and `firstcall serve --workers 2` on them (starting: wait until it
+    is ready before use, stop it and the stand-in after)."""
+    url = databases.new(label)
+    standin = faulty_standin(auto_callbacks=False)
+    port = _common.free_port()
+    env = standin_env(url, data_dir, standin, FIRSTCALL_SITE_URL=f"http://127.0.0.1:{port}")
+    return url, standin, speed_to_lead.start_server(env, port, 2)
+
+
 def provider_figures(standin, expected_numbers: set[str]) -> dict:
     creates = [asdict(record) for record in standin.create_requests()]
     created, calls, first_arrival = _common.provider_sends(creates)
@@ -441,12 +451,8 @@ def scenario_postgres_restart(
 ) -> dict:
     total = int(rate * seconds)
     _common.say(f"== b. PostgreSQL restarted during intake: {total} leads at {rate:g}/s over HTTP, 2 workers")
-    url = databases.new("b")
-    standin = faulty_standin(auto_callbacks=False)
-    port = _common.free_port()
-    env = standin_env(url, data_dir, standin, FIRSTCALL_SITE_URL=f"http://127.0.0.1:{port}")
+    url, standin, server = serve_scenario(databases, "b", data_dir)
     prepared = databases.prepared
-    server = speed_to_lead.start_server(env, port, 2)
     restart: dict[str, float] = {}
     try:
         _common.wait_until_ready(server, "/login/", 240)
@@ -633,12 +639,8 @@ def scenario_duplicate_webhooks(databases: Databases, data_dir: Path, profile: d
 
     count = profile["posts"]
     _common.say(f"== d. every vendor post delivered twice: {count} leads, half at the same instant")
-    url = databases.new("d")
-    standin = faulty_standin(auto_callbacks=False)
-    port = _common.free_port()
-    env = standin_env(url, data_dir, standin, FIRSTCALL_SITE_URL=f"http://127.0.0.1:{port}")
+    url, standin, server = serve_scenario(databases, "d", data_dir)
     prepared = databases.prepared
-    server = speed_to_lead.start_server(env, port, 2)
     run = f"fd{os.getpid()}"
     posts = [Post(index, vendor_body(run, index), 0.0) for index in range(count)]
     again = [Post(index, post.body, 0.0) for index, post in enumerate(posts)]
