@@ -151,7 +151,7 @@ def test_csv_file_and_its_rows_are_kept_redacted(client, admin_user, organisatio
 
 
 def test_csv_rows_keep_each_borrowers_own_date_of_birth(
-    client, admin_user, organisation, django_capture_on_commit_callbacks, run_worker
+    client, admin_user, organisation, django_capture_on_commit_callbacks, run_worker, settings
 ):
     source, _ = create_source(organisation, channel="csv", name="Old CRM")
     content = (
@@ -171,6 +171,12 @@ def test_csv_rows_keep_each_borrowers_own_date_of_birth(
     run_worker()
     births = dict(Lead.objects.values_list("first_name", "date_of_birth"))
     assert births == {"Ana": date(1975, 3, 4), "Cara": None, "Dev": date(1990, 12, 31)}
+    # Past the retention period the kept file and its birth dates go; the leads keep theirs.
+    with time_machine.travel(timezone.now() + timedelta(days=settings.INTAKE_RETENTION_DAYS + 1), tick=False):
+        purge_expired_intake()
+    kept = CsvImport.objects.get()
+    assert (kept.content, kept.birth_dates) == ("", None)
+    assert Lead.objects.get(first_name="Ana").date_of_birth == date(1975, 3, 4)
 
 
 def test_raw_bodies_past_the_retention_period_are_emptied_by_the_sweep(
