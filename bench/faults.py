@@ -16,12 +16,12 @@ a. worker killed: N borrower texts are queued through the outbox (one delivery t
    text reached the provider. A text the dead worker was sending stays "sending" until the send lease runs
    out (FIRSTCALL_MESSAGING_SEND_LEASE_SECONDS; --quick sets 5 s, the full run keeps the product's 120 s).
 b. PostgreSQL restarted: leads posted to `POST /api/v1/leads` of `firstcall serve --workers 2` at R leads/s
-   for S seconds (open loop), `pg_ctl restart -m fast` a third of the way in. A request refused during the
-   outage (5xx or no answer) is retried after the load with the same body and vendor lead id until accepted.
-   Lost: accepted (2xx) but absent from the database; duplicates: more than one lead per vendor lead id.
-   Recovery: from the restart until the last refused lead was accepted.
+   for S seconds (open loop), `pg_ctl restart -m fast` once a third of them were answered. A refused post
+   (5xx or no answer) is sent again by its client, same body and vendor lead id, with backoff until accepted;
+   refusals are counted apart. Lost: accepted (2xx) but absent from the database; duplicates: more than one
+   lead per vendor lead id. Recovery: from the restart until the last refused lead was accepted.
 c. provider outage: N texts queued; the stand-in answers 500 for a while, then answers nothing for a minute
-   (--quick: 4 s and 10 s), then heals. The outbox retries with its backoff; a request held past the client's
+   (--quick: 4 s and 12 s, past the client's 10 s timeout), then heals. The outbox retries with its backoff; a request held past the client's
    timeout is completed by the provider when it heals (a late success), so the retry must not text twice.
    Recovery: from the healing until every text reached the provider.
 d. duplicate webhooks: every vendor post (`POST /hooks/post/<source>/`) is delivered twice, half one after
