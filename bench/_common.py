@@ -231,6 +231,50 @@ def wait_until_ready(server: Server, path: str, timeout: float) -> None:
     )
 
 
+def start_worker(env: dict, log_path: Path, *args: str) -> subprocess.Popen:
+    """One `firstcall worker` (task worker and periodic sweeps) in its own process group, logging to log_path."""
+    with log_path.open("a") as log:  # the child keeps its own copy of the file descriptor
+        return subprocess.Popen(  # noqa: S603 - our own console script
+            [*firstcall_command(), "worker", *args],
+            env=env,
+            cwd=REPO_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """SIGTERM to the process group, SIGKILL after 15 s."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+def provider_sends(
+    create_requests: Sequence[dict],
+) -> tuple[dict[str, int], dict[str, int], dict[str, float]]:
+    """From the SMS stand-in's recorded create-message requests (as dicts): texts the provider created per
+    number (a repeated idempotency key creates nothing), calls per number, and each number's first arrival
+    (wall clock)."""
+    created: dict[str, int] = {}
+    calls: dict[str, int] = {}
+    first_arrival: dict[str, float] = {}
+    for request in create_requests:
+        to = request["form"].get("To", "")
+        calls[to] = calls.get(to, 0) + 1
+        if request["status"] == 201 and not request["is_duplicate"]:
+            created[to] = created.get(to, 0) + 1
+            first_arrival[to] = min(first_arrival.get(to, request["wall"]), request["wall"])
+    return created, calls, first_arrival
+
+
 @contextlib.contextmanager
 def data_directory(prefix: str = "firstcall-bench-") -> Iterator[Path]:
     path = Path(tempfile.mkdtemp(prefix=prefix))

@@ -34,7 +34,6 @@ import argparse
 import contextlib
 import json
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -282,18 +281,6 @@ def _start_standin(port: int, log: Path) -> subprocess.Popen:
     raise RuntimeError("The SMS stand-in did not start")
 
 
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-
-
 def run_one(label: str, database_url: str | None, workers: int, leads: int, *, max_wait: float) -> dict:
     _common.say(f"== {label}: {leads} leads, {workers} worker(s)")
     with _common.data_directory() as data_dir:
@@ -328,16 +315,8 @@ def run_one(label: str, database_url: str | None, workers: int, leads: int, *, m
             processes = []
             try:
                 for index in range(workers):
-                    log = (data_dir / f"worker-{index}.log").open("w")
                     processes.append(
-                        subprocess.Popen(  # noqa: S603
-                            [*_common.firstcall_command(), "worker", "--sweep-interval", "1"],
-                            env=env,
-                            cwd=_common.REPO_ROOT,
-                            stdout=log,
-                            stderr=subprocess.STDOUT,
-                            start_new_session=True,
-                        )
+                        _common.start_worker(env, data_dir / f"worker-{index}.log", "--sweep-interval", "1")
                     )
                 time.sleep(3)  # let the workers start
                 load = os.getloadavg()[0]
@@ -373,21 +352,13 @@ def run_one(label: str, database_url: str | None, workers: int, leads: int, *, m
                 time.sleep(1)  # let a send in flight finish
             finally:
                 for process in processes:
-                    _stop(process)
+                    _common.stop_process(process)
             import httpx
 
             requests = httpx.get(f"http://127.0.0.1:{port}/_standin/requests", timeout=120).json()["requests"]
-            _stop(standin)
+            _common.stop_process(standin)
             creates = [r for r in requests if r["method"] == "POST" and r["path"].endswith("/Messages.json")]
-            first_arrival: dict[str, float] = {}
-            created_per_number: dict[str, int] = {}
-            calls_per_number: dict[str, int] = {}
-            for request in creates:
-                to = request["form"].get("To", "")
-                calls_per_number[to] = calls_per_number.get(to, 0) + 1
-                if request["status"] == 201 and not request["is_duplicate"]:
-                    created_per_number[to] = created_per_number.get(to, 0) + 1
-                    first_arrival[to] = min(first_arrival.get(to, request["wall"]), request["wall"])
+            created_per_number, calls_per_number, first_arrival = _common.provider_sends(creates)
             duplicates = sum(count - 1 for count in created_per_number.values() if count > 1)
             repeated_calls = sum(count - 1 for count in calls_per_number.values() if count > 1)
             missing_sends = leads - len(created_per_number)

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from firstcall.leads.fields import EncryptedJSONField
+
 
 class CsvImport(models.Model):
     """One uploaded spreadsheet for one CSV lead source. The file itself is kept (as text) so that the import
@@ -47,6 +49,9 @@ class CsvImport(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     # Touched after every row: a worker that stops touching it has died and another may take the import over.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # {"<row number>": "<ISO date>"}: the birth dates redacted from the kept file, encrypted, so each row's lead
+    # keeps its date of birth like a vendor post's does.
+    birth_dates = EncryptedJSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

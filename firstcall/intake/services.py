@@ -89,7 +89,7 @@ def purge_expired_intake(now=None) -> int:
     old_files = CsvImport.objects.filter(created_at__lt=cutoff).exclude(content="")
     old_files = old_files.filter(Q(status=CsvImport.Status.FINISHED) | Q(status=CsvImport.Status.FAILED))
     purged += old_files.filter(pk__in=list(old_files.values_list("pk", flat=True)[:PURGE_BATCH])).update(
-        content=""
+        content="", birth_dates=None
     )
     return purged
 

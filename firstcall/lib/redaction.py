@@ -396,7 +396,8 @@ def redact_xml(text: str) -> Redacted:
 
 def redact_csv(text: str, delimiter: str = ",") -> Redacted:
     """A spreadsheet: columns named like a sensitive field are redacted in every row; every cell is checked
-    for sensitive shapes. A date of birth is not collected from a file of many borrowers."""
+    for sensitive shapes. Birth dates are not collected here: a file holds many borrowers, and the CSV import
+    reads each row's before redacting (firstcall/intake/csv_import/services.py)."""
     try:
         rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     except csv.Error:

@@ -143,8 +143,40 @@ def test_csv_file_and_its_rows_are_kept_redacted(client, admin_user, organisatio
     record = IntakeRecord.objects.get()
     assert record.status == IntakeRecord.Status.ACCEPTED
     assert_nothing_in_clear(stored_text_of(record))
-    # The file is redacted as it is uploaded, before any row is read: a spreadsheet's birth dates are not kept.
-    assert Lead.objects.get().date_of_birth is None
+    assert_nothing_in_clear(raw_column("intake_csvimport", "birth_dates", csv_import.pk))
+    # The kept file is redacted, but each row's date of birth reaches its lead encrypted, as a vendor post's does.
+    assert record.date_of_birth == "1980-01-02"
+    assert Lead.objects.get().date_of_birth == date(1980, 1, 2)
+    assert "1980" not in raw_column("leads_lead", "date_of_birth", Lead.objects.get().pk)
+
+
+def test_csv_rows_keep_each_borrowers_own_date_of_birth(
+    client, admin_user, organisation, django_capture_on_commit_callbacks, run_worker, settings
+):
+    source, _ = create_source(organisation, channel="csv", name="Old CRM")
+    content = (
+        b"First Name,Email,DOB,Notes\n"
+        b"Ana,ana@example.com,1975-03-04,\n"
+        b"Ben,,,no date of birth\n"
+        b"Cara,cara@example.com,not a date,\n"
+        b"Dev,dev@example.com,12/31/1990,\n"
+    )
+    client.force_login(admin_user)
+    csv_import, _ = csv_services.upload_csv(source, uploaded_by=admin_user, file_name="y.csv", raw=content)
+    assert CsvImport.objects.get().birth_dates == {"2": "1975-03-04", "5": "1990-12-31"}
+    mapping = {"First Name": "first_name", "Email": "email"}
+    data = {f"column_{index}": mapping.get(header, "") for index, header in enumerate(csv_import.headers)}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/sources/{source.pk}/import/{csv_import.pk}/mapping/", data)
+    run_worker()
+    births = dict(Lead.objects.values_list("first_name", "date_of_birth"))
+    assert births == {"Ana": date(1975, 3, 4), "Cara": None, "Dev": date(1990, 12, 31)}
+    # Past the retention period the kept file and its birth dates go; the leads keep theirs.
+    with time_machine.travel(timezone.now() + timedelta(days=settings.INTAKE_RETENTION_DAYS + 1), tick=False):
+        purge_expired_intake()
+    kept = CsvImport.objects.get()
+    assert (kept.content, kept.birth_dates) == ("", None)
+    assert Lead.objects.get(first_name="Ana").date_of_birth == date(1975, 3, 4)
 
 
 def test_raw_bodies_past_the_retention_period_are_emptied_by_the_sweep(

@@ -27,7 +27,7 @@ from firstcall.intake.models import CsvImport, CsvImportRow
 from firstcall.intake.services import replay_intake, replay_refusal
 from firstcall.leads import services as lead_services
 from firstcall.leads.models import Channel, IntakeRecord, LeadSource
-from firstcall.lib.redaction import redact_csv
+from firstcall.lib.redaction import DOB, kind_for_name, parse_birth_date, redact_csv
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +81,7 @@ def upload_csv(source: LeadSource, *, uploaded_by, file_name: str, raw: bytes) -
                 sha256=sha256,
                 # Redaction at the door: the kept file holds no SSN, account, card or birth date in clear.
                 content=redact_csv(parsed.text, parsed.delimiter).text,
+                birth_dates=birth_dates_by_row(parsed.text, parsed.delimiter, parsed.headers) or None,
                 size_bytes=len(raw),
                 delimiter=parsed.delimiter,
                 headers=parsed.headers,
@@ -97,6 +98,22 @@ def upload_csv(source: LeadSource, *, uploaded_by, file_name: str, raw: bytes) -
         # The same file uploaded twice at once (a double click): the first one wins, the second is shown it.
         return CsvImport.objects.get(source=source, sha256=sha256), False
     return csv_import, True
+
+
+def birth_dates_by_row(text: str, delimiter: str, headers: list[str]) -> dict[str, str]:
+    """{"<row number>": ISO date} from the columns named like a date of birth (DOB, Date of Birth,
+    birth_date...), read before the file is redacted: the one sensitive value a lead keeps (encrypted)."""
+    columns = [header for header in headers if kind_for_name(header) == DOB]
+    found: dict[str, str] = {}
+    if not columns:
+        return found
+    for row_number, values in iter_rows(text, delimiter, headers):
+        birth_date = next(
+            (iso for column in columns if (iso := parse_birth_date(values.get(column, "")))), ""
+        )
+        if birth_date:
+            found[str(row_number)] = birth_date
+    return found
 
 
 def preview_rows(csv_import: CsvImport, count: int = 5) -> list[tuple[int, dict[str, str]]]:
@@ -210,6 +227,10 @@ def _row_body(csv_import: CsvImport, row_number: int, values: dict) -> str:
 
 
 def _new_record(csv_import: CsvImport, row_number: int, body: str, **extra) -> IntakeRecord:
+    birth_date = (csv_import.birth_dates or {}).get(str(row_number))
+    if birth_date:
+        # Kept encrypted on the record, as a vendor post's is, so capture (and a replay) give it to the lead.
+        extra["sensitive_values"] = {"date_of_birth": birth_date}
     return IntakeRecord.objects.create(
         organisation=csv_import.organisation,
         source=csv_import.source,

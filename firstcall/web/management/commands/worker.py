@@ -1,3 +1,4 @@
+import contextlib
 import logging
 import threading
 import time
@@ -5,7 +6,7 @@ import time
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connections
 from django.utils.crypto import get_random_string
 
 from firstcall.sweeps import run_sweeps
@@ -35,6 +36,10 @@ def resilient_worker_class():
     return ResilientWorker
 
 
+# Waits before the task loop tries the database again after losing it (a restart, a failover); the last repeats.
+RECONNECT_DELAYS_SECONDS = (0.5, 1, 2, 5)
+
+
 class Command(BaseCommand):
     help = "Run a background worker: executes queued tasks and sweeps overdue work (retries, SLA, cadences)."
 
@@ -51,18 +56,40 @@ class Command(BaseCommand):
             if settings.TASK_BACKEND == "rq":
                 call_command("rqworker", "default", burst=batch)
             else:
-                resilient_worker_class()(
-                    queue_names=["*"],
-                    interval=settings.WORKER_POLL_INTERVAL,
-                    batch=batch,
-                    backend_name="default",
-                    startup_delay=False,
-                    max_tasks=None,
-                    worker_id=get_random_string(32),
-                    excluded_queue_names=[],
-                ).run()
+                self._run_database_worker(batch)
         finally:
             stop.set()
+
+    def _run_database_worker(self, batch: bool) -> None:
+        """The database task loop, resumed when the database goes away and comes back: a restarted PostgreSQL
+        must not stop the worker (and `firstcall serve` with it). A task cut off mid-run is not lost: what it
+        was doing is recorded in the domain tables, and the sweeps resume it (a text left "sending" is
+        retried with its idempotency key once its lease runs out)."""
+        worker_class = resilient_worker_class()
+        failures, last_failure = 0, 0.0
+        while True:
+            worker = worker_class(
+                queue_names=["*"],
+                interval=settings.WORKER_POLL_INTERVAL,
+                batch=batch,
+                backend_name="default",
+                startup_delay=False,
+                max_tasks=None,
+                worker_id=get_random_string(32),
+                excluded_queue_names=[],
+            )
+            try:
+                worker.run()
+                return
+            except (OperationalError, InterfaceError) as error:
+                if time.monotonic() - last_failure > 60:
+                    failures = 0  # a new outage starts with the short wait again
+                delay = RECONNECT_DELAYS_SECONDS[min(failures, len(RECONNECT_DELAYS_SECONDS) - 1)]
+                failures, last_failure = failures + 1, time.monotonic()
+                logger.warning("Task worker lost the database (%s); retrying in %s s", error, delay)
+                with contextlib.suppress(DatabaseError):
+                    connections.close_all()
+                time.sleep(delay)
 
     def _sweep_forever(self, stop: threading.Event, interval: float) -> None:
         while not stop.is_set():
