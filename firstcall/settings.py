@@ -124,7 +124,11 @@ TEMPLATES = [
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 DATABASE_URL = env("DATABASE_URL", f"sqlite:///{DATA_DIR / 'firstcall.sqlite3'}")
 DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("FIRSTCALL_DB_CONN_MAX_AGE", 60))
+    # Persistent connections are checked before each request reuses them, so a restarted or failed-over
+    # PostgreSQL costs no request a 500 (one cheap query when a connection is reused after a request).
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=env_int("FIRSTCALL_DB_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the single writer; IMMEDIATE takes the write lock at BEGIN so two writers
