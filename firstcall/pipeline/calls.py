@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from firstcall.compliance import services as compliance
 from firstcall.compliance.engine import ALLOW, HOLD, Decision
-from firstcall.pipeline.models import TimelineEvent
-from firstcall.pipeline.services import record_event
+from firstcall.leads.models import TimelineEvent
+from firstcall.leads.timeline import record_event
 
 
 class CallOutcome(models.TextChoices):

@@ -16,10 +16,10 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from firstcall.accounts.models import User
 from firstcall.cadences.models import CallTask
 from firstcall.leads.allow_lists import sees_conversations
-from firstcall.leads.models import Lead
+from firstcall.leads.models import Lead, Stage
 from firstcall.messaging.models import Message
 from firstcall.pipeline.board import in_outcome, summary_rows, version_of, workspace_leads
-from firstcall.pipeline.models import Stage, Task
+from firstcall.pipeline.models import Task
 from firstcall.pipeline.tasks_service import open_call_tasks, open_tasks
 from firstcall.routing.models import LeadOffer
 

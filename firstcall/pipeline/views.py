@@ -27,6 +27,7 @@ from firstcall.cadences.access import can_see_cadences, visible_cadences
 from firstcall.cadences.services import bulk_enrol
 from firstcall.intake.recording import client_ip
 from firstcall.leads.access import visible_leads
+from firstcall.leads.models import Pipeline, Stage
 from firstcall.pipeline import board, calls
 from firstcall.pipeline.access import may_move_visible_lead
 from firstcall.pipeline.forms import (
@@ -38,7 +39,6 @@ from firstcall.pipeline.forms import (
     clean_query_string,
     officers_of,
 )
-from firstcall.pipeline.models import Pipeline, Stage
 from firstcall.pipeline.services import StageMoveRefused, move_stage, reassign_leads
 from firstcall.routing.access import can_manage_routing
 from firstcall.routing.services import RoutingError

@@ -11,8 +11,7 @@ from django.db import connection, transaction
 from django.db.models import Min, Q
 
 from firstcall.accounts.models import Organisation, User
-from firstcall.leads.models import Inquiry, Lead
-from firstcall.pipeline.models import Stage, TimelineEvent
+from firstcall.leads.models import Inquiry, Lead, Stage, TimelineEvent
 from firstcall.reports.engine.figures import bucket_of, conversion_index
 from firstcall.reports.models import (
     CONVERSION_COLUMNS,

@@ -3,8 +3,7 @@
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from firstcall.leads.models import Lead
-from firstcall.pipeline.models import Stage, TimelineEvent
+from firstcall.leads.models import Lead, Stage, TimelineEvent
 from firstcall.web.demo.borrowers import BORROWER_REPLIES, FILE_NOTES, OFFICER_TASKS
 
 
