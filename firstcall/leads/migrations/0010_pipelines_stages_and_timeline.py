@@ -32,7 +32,11 @@ class Migration(migrations.Migration):
                         (
                             "kind",
                             models.CharField(
-                                choices=[("purchase", "Purchase"), ("refinance", "Refinance"), ("heloc", "HELOC")],
+                                choices=[
+                                    ("purchase", "Purchase"),
+                                    ("refinance", "Refinance"),
+                                    ("heloc", "HELOC"),
+                                ],
                                 max_length=20,
                             ),
                         ),
@@ -88,7 +92,9 @@ class Migration(migrations.Migration):
                         "db_table": "pipeline_stage",
                         "ordering": ["pipeline", "position"],
                         "constraints": [
-                            models.UniqueConstraint(fields=("pipeline", "position"), name="stage_position_unique")
+                            models.UniqueConstraint(
+                                fields=("pipeline", "position"), name="stage_position_unique"
+                            )
                         ],
                     },
                 ),
@@ -148,7 +154,9 @@ class Migration(migrations.Migration):
                     options={
                         "db_table": "pipeline_timelineevent",
                         "ordering": ["-created_at", "-id"],
-                        "indexes": [models.Index(fields=["lead", "-created_at"], name="timeline_lead_recent")],
+                        "indexes": [
+                            models.Index(fields=["lead", "-created_at"], name="timeline_lead_recent")
+                        ],
                     },
                 ),
                 migrations.AlterField(
