@@ -119,9 +119,8 @@ def phase_setup(count: int) -> dict:
     from firstcall.accounts.models import Organisation, User
     from firstcall.cadences import editing
     from firstcall.cadences.models import Enrolment, StepRun
-    from firstcall.leads.models import Lead
-    from firstcall.pipeline.models import Pipeline
-    from firstcall.pipeline.services import ensure_default_pipelines, first_stage
+    from firstcall.leads.models import Lead, Pipeline
+    from firstcall.leads.stages import ensure_default_pipelines, first_stage
 
     far = datetime.fromisoformat(FAR_FUTURE)
     organisation = Organisation.objects.create(

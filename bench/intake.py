@@ -346,7 +346,7 @@ def phase_prepare() -> None:
 
     from firstcall.accounts.services import get_or_create_organisation
     from firstcall.leads.sources import create_source
-    from firstcall.pipeline.services import ensure_default_pipelines
+    from firstcall.leads.stages import ensure_default_pipelines
 
     call_command("migrate", verbosity=0, interactive=False)
     organisation = get_or_create_organisation("Bench Lending")
@@ -376,7 +376,7 @@ class BulkLeadWriter:
 
         from firstcall.leads.models import Lead
         from firstcall.leads.services import pipeline_for_purpose
-        from firstcall.pipeline.services import first_stage
+        from firstcall.leads.stages import first_stage
 
         pipeline = pipeline_for_purpose(organisation, "purchase")
         template = Lead(
@@ -475,9 +475,9 @@ def phase_dedupe(sizes: list[int], lookups: int, captures: int) -> None:
     from firstcall.leads.models import IntakeRecord
     from firstcall.leads.services import find_match
     from firstcall.leads.sources import create_source
+    from firstcall.leads.stages import ensure_default_pipelines
     from firstcall.leads.submission import LeadSubmission, NormalisedLead
     from firstcall.lib.geography import US_STATES
-    from firstcall.pipeline.services import ensure_default_pipelines
 
     organisation = Organisation.objects.create(name="Dedupe Bench", slug="dedupe-bench")
     ensure_default_pipelines(organisation)
@@ -596,7 +596,7 @@ def phase_profile(requests: int = 150) -> None:
 
     from firstcall.accounts.services import get_or_create_organisation
     from firstcall.leads.sources import create_source
-    from firstcall.pipeline.services import ensure_default_pipelines
+    from firstcall.leads.stages import ensure_default_pipelines
 
     organisation = get_or_create_organisation("Profile Bench")
     ensure_default_pipelines(organisation)

@@ -67,10 +67,9 @@ def configure(database: str, data_dir: Path) -> str | None:
 
 def seed(lead_count: int, rng: random.Random):
     from firstcall.accounts.models import Organisation, Team, User
-    from firstcall.leads.models import Lead
+    from firstcall.leads.models import Lead, Pipeline, TimelineEvent
     from firstcall.leads.sources import create_source
-    from firstcall.pipeline.models import Pipeline, TimelineEvent
-    from firstcall.pipeline.services import ensure_default_pipelines
+    from firstcall.leads.stages import ensure_default_pipelines
 
     organisation = Organisation.objects.create(name="Bench Lending", time_zone="America/New_York")
     ensure_default_pipelines(organisation)

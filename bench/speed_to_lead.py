@@ -694,9 +694,9 @@ def phase_prepare() -> None:
     from firstcall.accounts.models import Organisation, User
     from firstcall.leads.models import IntakeRecord
     from firstcall.leads.sources import create_source
+    from firstcall.leads.stages import ensure_default_pipelines
     from firstcall.lib.geography import US_STATES
     from firstcall.messaging.models import Message
-    from firstcall.pipeline.services import ensure_default_pipelines
 
     call_command("migrate", verbosity=0, interactive=False)
     all_day = {day: ["00:00", "00:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}

@@ -102,10 +102,10 @@ def seed(lead_count: int, rng: random.Random) -> dict:
 
     from firstcall.accounts.models import Organisation, Team, User
     from firstcall.cadences.models import CallTask
-    from firstcall.leads.models import Lead, LeadSource
+    from firstcall.leads.models import Lead, LeadSource, Pipeline, TimelineEvent
+    from firstcall.leads.stages import ensure_default_pipelines
     from firstcall.messaging.models import Message
-    from firstcall.pipeline.models import Pipeline, Task, TimelineEvent
-    from firstcall.pipeline.services import ensure_default_pipelines
+    from firstcall.pipeline.models import Task
 
     now = timezone.now()
     organisation = Organisation.objects.create(name="Bench Home Loans")

@@ -9,7 +9,7 @@ from django.conf import settings
 
 from firstcall.accounts.models import Organisation, Team, User
 from firstcall.leads.sources import create_source
-from firstcall.pipeline.services import ensure_default_pipelines
+from firstcall.leads.stages import ensure_default_pipelines
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

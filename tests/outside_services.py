@@ -7,9 +7,8 @@ from datetime import datetime
 from email import message_from_bytes, policy
 from zoneinfo import ZoneInfo
 
-from firstcall.leads.models import Lead
-from firstcall.pipeline.models import Pipeline
-from firstcall.pipeline.services import first_stage
+from firstcall.leads.models import Lead, Pipeline
+from firstcall.leads.stages import first_stage
 
 ACCOUNT_SID = "AC" + "1" * 32
 AUTH_TOKEN = "test-auth-token"

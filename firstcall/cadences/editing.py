@@ -382,8 +382,8 @@ def _publish_version(cadence: Cadence, version: CadenceVersion, actor, *, note: 
 
 def _replan(enrolment_id: int, version: CadenceVersion, actor) -> bool:
     """Move one enrolment to ``version`` from its next unsent step on; False when it keeps its plan."""
-    from firstcall.pipeline.models import TimelineEvent
-    from firstcall.pipeline.services import record_event
+    from firstcall.leads.models import TimelineEvent
+    from firstcall.leads.timeline import record_event
 
     enrolment = (
         Enrolment.objects.select_for_update(of=("self",)).select_related("cadence").get(pk=enrolment_id)

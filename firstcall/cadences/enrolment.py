@@ -27,9 +27,8 @@ from firstcall.cadences.models import (
     Enrolment,
     StepRun,
 )
-from firstcall.leads.models import Lead
-from firstcall.pipeline.models import Stage, TimelineEvent
-from firstcall.pipeline.services import record_event
+from firstcall.leads.models import Lead, Stage, TimelineEvent
+from firstcall.leads.timeline import record_event
 
 logger = logging.getLogger(__name__)
 

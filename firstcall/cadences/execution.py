@@ -56,9 +56,8 @@ from firstcall.cadences.models import (
 )
 from firstcall.cadences.personalise import compose, merge_context
 from firstcall.cadences.templating import render
-from firstcall.leads.models import Lead
-from firstcall.pipeline.models import Stage, TimelineEvent
-from firstcall.pipeline.services import record_event
+from firstcall.leads.models import Lead, Stage, TimelineEvent
+from firstcall.leads.timeline import record_event
 
 logger = logging.getLogger(__name__)
 

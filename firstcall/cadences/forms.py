@@ -6,8 +6,7 @@ from django import forms
 from firstcall.cadences import editing, templating
 from firstcall.cadences.models import Cadence, CadenceStep, CallTask, MessageTemplate
 from firstcall.cadences.personalise import MERGE_FIELDS
-from firstcall.leads.models import Lead, LeadSource
-from firstcall.pipeline.models import Stage
+from firstcall.leads.models import Lead, LeadSource, Stage
 
 SCORE_TIERS = [("hot", "Hot"), ("warm", "Warm"), ("cold", "Cold")]
 

@@ -244,7 +244,7 @@ class Enrolment(models.Model):
     lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="enrolments")
     cadence = models.ForeignKey(Cadence, on_delete=models.CASCADE, related_name="enrolments")
     cadence_version = models.ForeignKey(CadenceVersion, on_delete=models.PROTECT, related_name="enrolments")
-    pipeline = models.ForeignKey("pipeline.Pipeline", on_delete=models.SET_NULL, null=True, related_name="+")
+    pipeline = models.ForeignKey("leads.Pipeline", on_delete=models.SET_NULL, null=True, related_name="+")
     is_exclusive = models.BooleanField(default=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     stop_reason = models.CharField(max_length=20, choices=StopReason.choices, blank=True)

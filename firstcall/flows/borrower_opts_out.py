@@ -14,10 +14,10 @@ from django.utils import timezone
 from firstcall.cadences import services as cadence_services
 from firstcall.cadences.models import CallTask
 from firstcall.events.models import Event
-from firstcall.leads.models import Lead
+from firstcall.leads.models import Lead, TimelineEvent
 from firstcall.leads.services import revoke_consent
-from firstcall.pipeline.models import Task, TimelineEvent
-from firstcall.pipeline.services import record_event
+from firstcall.leads.timeline import record_event
+from firstcall.pipeline.models import Task
 
 
 def after_opt_out(event: Event) -> dict:

@@ -34,14 +34,14 @@ from firstcall.eligibility import scenario_from_lead as scenarios
 from firstcall.eligibility.services import run_assessment
 from firstcall.integrations.calendar.services import bookable, booking_url
 from firstcall.integrations.models import LoanApplication
-from firstcall.leads.models import Consent, Lead
+from firstcall.leads.models import Consent, Lead, TimelineEvent
 from firstcall.leads.services import consent_address, revoke_consent
+from firstcall.leads.timeline import record_event
 from firstcall.messaging.models import Message, Suppression
 from firstcall.messaging.optout import grant_consent, lift_suppression, opt_out_address
 from firstcall.messaging.outbox import SELF_SERVICE_SMS_REASONS, active_suppression_reason
 from firstcall.messaging.services import receive_portal_message
-from firstcall.pipeline.models import Task, TimelineEvent
-from firstcall.pipeline.services import record_event
+from firstcall.pipeline.models import Task
 from firstcall.portals import borrower as portal
 
 PORTAL_HOW = "borrower portal"

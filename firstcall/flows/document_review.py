@@ -16,8 +16,8 @@ from firstcall.documents.engine.income import (
 from firstcall.documents.models import Document
 from firstcall.eligibility.scenario_from_lead import scenario_from_lead
 from firstcall.eligibility.services import assess_and_store
+from firstcall.leads.timeline import record_event
 from firstcall.pipeline.lead_editing import update_lead_fields
-from firstcall.pipeline.services import record_event
 
 
 def income_from_document(document: Document):

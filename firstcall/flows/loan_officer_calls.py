@@ -10,21 +10,13 @@
 
 from datetime import datetime
 
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from firstcall.compliance import services as compliance
 from firstcall.compliance.engine import ALLOW, HOLD, Decision
-from firstcall.pipeline.models import TimelineEvent
-from firstcall.pipeline.services import record_event
-
-
-class CallOutcome(models.TextChoices):
-    CONNECTED = "connected", "Connected: talked to the borrower"
-    VOICEMAIL = "voicemail", "Left a voicemail"
-    NO_ANSWER = "no_answer", "No answer"
-    WRONG_NUMBER = "wrong_number", "Wrong number"
-
+from firstcall.leads.models import TimelineEvent
+from firstcall.leads.timeline import CallOutcome, record_event
 
 SHORT_LABELS = {
     CallOutcome.CONNECTED: "connected",

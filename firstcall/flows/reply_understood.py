@@ -24,11 +24,12 @@ from firstcall.cadences import services as cadences
 from firstcall.compliance import services as compliance
 from firstcall.compliance.engine import gate
 from firstcall.integrations.calendar.services import booking_url
-from firstcall.leads.models import Lead
+from firstcall.leads.models import Lead, Stage, TimelineEvent
+from firstcall.leads.timeline import record_event
 from firstcall.messaging.models import Message
 from firstcall.messaging.services import opt_out_address, queue_message
-from firstcall.pipeline.models import Stage, Task, TimelineEvent
-from firstcall.pipeline.services import move_stage, record_event
+from firstcall.pipeline.models import Task
+from firstcall.pipeline.services import move_stage
 from firstcall.pipeline.tasks_service import create_task
 
 DEFAULT_ZONE = "America/New_York"

@@ -9,8 +9,7 @@ new inquiry).
 from firstcall.accounts.models import User
 from firstcall.cadences import services as cadence_services
 from firstcall.events.models import Event
-from firstcall.leads.models import Lead
-from firstcall.pipeline.models import Stage
+from firstcall.leads.models import Lead, Stage
 
 
 def after_stage_change(event: Event) -> dict:

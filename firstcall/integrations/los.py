@@ -32,7 +32,7 @@ MILESTONES = (
     "application_taken", "disclosed", "submitted_to_underwriting", "approved", "clear_to_close", "funded",
     "withdrawn", "denied",
 )  # fmt: skip
-# The pipeline stage each milestone means, by the default stage names (pipeline.services.DEFAULT_STAGES).
+# The pipeline stage each milestone means, by the default stage names (leads.stages.DEFAULT_STAGES).
 STAGE_FOR_MILESTONE = {
     "application_taken": "Application",
     "disclosed": "Processing",

@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from firstcall.leads.models import Consent, Inquiry, IntakeRecord, Lead, LeadSource
+from firstcall.leads.models import (
+    Consent,
+    Inquiry,
+    IntakeRecord,
+    Lead,
+    LeadSource,
+    Pipeline,
+    Stage,
+    TimelineEvent,
+)
 
 
 @admin.register(LeadSource)
@@ -35,3 +44,19 @@ class IntakeRecordAdmin(admin.ModelAdmin):
     list_display = ["id", "channel", "source", "status", "received_at", "lead"]
     list_filter = ["status", "channel"]
     raw_id_fields = ["lead", "replay_of"]
+
+
+class StageInline(admin.TabularInline):
+    model = Stage
+
+
+@admin.register(Pipeline)
+class PipelineAdmin(admin.ModelAdmin):
+    list_display = ["name", "organisation", "kind"]
+    inlines = [StageInline]
+
+
+@admin.register(TimelineEvent)
+class TimelineEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "lead", "kind", "summary"]
+    raw_id_fields = ["lead"]

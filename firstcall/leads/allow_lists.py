@@ -13,7 +13,7 @@ is not shared with a non-affiliated third party such as a real estate agent with
 ADMIN, MANAGER, LOAN_OFFICER, PROCESSOR, PARTNER = "admin", "manager", "loan_officer", "processor", "partner"
 ROLES = (ADMIN, MANAGER, LOAN_OFFICER, PROCESSOR, PARTNER)
 
-# Timeline event kinds (pipeline.TimelineEvent.Kind values), named here as plain strings.
+# Timeline event kinds (leads.TimelineEvent.Kind values), named here as plain strings.
 EVERY_EVENT_KIND = frozenset(
     {
         "created", "merged", "reopened", "field_changed", "consent_recorded", "consent_revoked",

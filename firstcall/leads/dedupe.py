@@ -12,9 +12,8 @@ import re
 from dataclasses import dataclass
 
 from firstcall.accounts.models import Organisation
-from firstcall.leads.models import Lead
+from firstcall.leads.models import Lead, Stage
 from firstcall.leads.submission import NormalisedLead
-from firstcall.pipeline.models import Stage
 
 SAME_EMAIL = "same email address"
 SAME_PHONE = "same mobile number"

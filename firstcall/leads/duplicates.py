@@ -10,9 +10,8 @@ from django.utils import timezone
 
 from firstcall.accounts.models import User
 from firstcall.leads.access import visible_leads
-from firstcall.leads.models import Lead, PossibleDuplicate
-from firstcall.pipeline.models import TimelineEvent
-from firstcall.pipeline.services import record_event
+from firstcall.leads.models import Lead, PossibleDuplicate, TimelineEvent
+from firstcall.leads.timeline import record_event
 
 
 class DecisionRefused(Exception):

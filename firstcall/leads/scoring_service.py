@@ -4,10 +4,9 @@ import logging
 from dataclasses import asdict
 from decimal import Decimal
 
-from firstcall.leads.models import Lead, LeadScore
+from firstcall.leads.models import Lead, LeadScore, TimelineEvent
 from firstcall.leads.scoring import ScoringConfig, ScoringInput, score_lead
-from firstcall.pipeline.models import TimelineEvent
-from firstcall.pipeline.services import record_event
+from firstcall.leads.timeline import record_event
 
 logger = logging.getLogger(__name__)
 

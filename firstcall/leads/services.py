@@ -19,8 +19,12 @@ from firstcall.leads.models import (
     IntakeRecord,
     Lead,
     LeadSource,
+    Pipeline,
     PossibleDuplicate,
+    Stage,
+    TimelineEvent,
 )
+from firstcall.leads.stages import ensure_default_pipelines, first_stage
 from firstcall.leads.submission import (
     LeadSubmission,
     NormalisedLead,
@@ -28,10 +32,9 @@ from firstcall.leads.submission import (
     content_fingerprint,
     normalise,
 )
+from firstcall.leads.timeline import record_event
 from firstcall.lib.jsonsafe import scrub_for_storage
 from firstcall.lib.redaction import redact_data, redact_free_text
-from firstcall.pipeline.models import Pipeline, Stage, TimelineEvent
-from firstcall.pipeline.services import ensure_default_pipelines, first_stage, record_event
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from firstcall.compliance import services as compliance_services
 from firstcall.events.outbox import emit
-from firstcall.leads.models import Lead
+from firstcall.leads.models import Lead, TimelineEvent
+from firstcall.leads.timeline import record_event
 from firstcall.messaging.models import Message, Suppression
 from firstcall.messaging.optout import opt_out_address
 from firstcall.messaging.outbox import (
@@ -38,8 +39,6 @@ from firstcall.messaging.providers import (
     TransientProviderError,
     get_provider,
 )
-from firstcall.pipeline.models import TimelineEvent
-from firstcall.pipeline.services import record_event
 
 # --------------------------------------------------------------------------------------------- delivery
 

@@ -4,11 +4,10 @@ delivered on commit (never on a poll). Compliance (consent, quiet hours, opt-out
 from django.utils import timezone
 
 from firstcall.compliance.services import may_auto_text
-from firstcall.leads.models import Lead
+from firstcall.leads.models import Lead, TimelineEvent
+from firstcall.leads.timeline import record_event
 from firstcall.lib.phones import display_phone
 from firstcall.messaging.services import queue_message
-from firstcall.pipeline.models import TimelineEvent
-from firstcall.pipeline.services import record_event
 
 LOAN_WORDS = {
     "en": {"fha": "an FHA loan", "va": "a VA loan", "usda": "a USDA loan", "jumbo": "a jumbo loan",

@@ -10,7 +10,8 @@ from django.utils import timezone
 from firstcall.accounts.models import Organisation
 from firstcall.compliance.engine import optout
 from firstcall.events.outbox import emit
-from firstcall.leads.models import Consent, Lead
+from firstcall.leads.models import Consent, Lead, TimelineEvent
+from firstcall.leads.timeline import record_event
 from firstcall.lib.phones import display_phone
 from firstcall.messaging import compliance
 from firstcall.messaging.models import Message, Suppression
@@ -30,8 +31,6 @@ from firstcall.messaging.outbox import (
     queue_message,
     storable_text,
 )
-from firstcall.pipeline.models import TimelineEvent
-from firstcall.pipeline.services import record_event
 
 # ---------------------------------------------------------------------------------------------- inbound
 

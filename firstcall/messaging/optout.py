@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from firstcall.accounts.models import Organisation
 from firstcall.events.outbox import emit
-from firstcall.leads.models import Consent, Lead
+from firstcall.leads.models import Consent, Lead, TimelineEvent
+from firstcall.leads.timeline import record_event
 from firstcall.messaging.models import Message, SendDecision, Suppression
 from firstcall.messaging.outbox import (
     CONSENT_FIELD,
@@ -18,8 +19,6 @@ from firstcall.messaging.outbox import (
     SUPPRESSED,
     normalise_address,
 )
-from firstcall.pipeline.models import TimelineEvent
-from firstcall.pipeline.services import record_event
 
 # ----------------------------------------------------------------------------------- suppression & consent
 

@@ -31,8 +31,7 @@ from django.db.models.functions import Coalesce
 
 from firstcall.accounts.models import User
 from firstcall.leads.access import visible_leads
-from firstcall.leads.models import Lead
-from firstcall.pipeline.models import Stage
+from firstcall.leads.models import Lead, Stage
 
 CARDS_PER_STAGE = 25
 SCORE_TIERS = [("hot", "Hot"), ("warm", "Warm"), ("cold", "Cold")]

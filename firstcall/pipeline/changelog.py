@@ -17,9 +17,8 @@ from decimal import Decimal
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
-from firstcall.leads.models import Lead
-from firstcall.pipeline.models import TimelineEvent
-from firstcall.pipeline.services import record_event
+from firstcall.leads.models import Lead, TimelineEvent
+from firstcall.leads.timeline import record_event
 
 # What a person edits on a lead. Owner, stage and pipeline have their own timeline events (assigned, stage
 # changed); bookkeeping (score, SLA clock, counters) is derived, not edited.

@@ -9,9 +9,8 @@ from urllib.parse import urlencode
 from django import forms
 
 from firstcall.accounts.models import Team, User
-from firstcall.leads.models import Lead, LeadSource
+from firstcall.leads.models import Lead, LeadSource, Pipeline, Stage
 from firstcall.pipeline.board import SCORE_TIERS
-from firstcall.pipeline.models import Pipeline, Stage
 
 # Suggestions only: any short reason is accepted.
 LOST_REASONS = [

@@ -15,8 +15,9 @@ from django.db import transaction
 from firstcall.accounts.models import User
 from firstcall.accounts.notifications import lead_url, notify
 from firstcall.leads.access import visible_leads
-from firstcall.pipeline.models import Note, TimelineEvent
-from firstcall.pipeline.services import record_event
+from firstcall.leads.models import TimelineEvent
+from firstcall.leads.timeline import record_event
+from firstcall.pipeline.models import Note
 
 MAX_NOTE_LENGTH = 5000
 # Django usernames are letters, digits and @ . + - _; a mention ends at anything else, and a trailing dot or

@@ -5,8 +5,8 @@ from datetime import datetime
 from django.utils import timezone
 
 from firstcall.accounts.models import User
-from firstcall.leads.models import Lead
-from firstcall.pipeline.models import Stage, Task
+from firstcall.leads.models import Lead, Stage
+from firstcall.pipeline.models import Task
 from firstcall.pipeline.services import StageMoveRefused, move_stage
 from firstcall.pipeline.tasks_service import TaskRefused, create_task
 

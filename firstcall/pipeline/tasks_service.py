@@ -20,8 +20,9 @@ from firstcall.accounts.models import User
 from firstcall.accounts.notifications import lead_url, notify
 from firstcall.events.outbox import emit
 from firstcall.leads.access import visible_leads
-from firstcall.pipeline.models import Task, TimelineEvent
-from firstcall.pipeline.services import record_event
+from firstcall.leads.models import TimelineEvent
+from firstcall.leads.timeline import record_event
+from firstcall.pipeline.models import Task
 
 # Remind this long before a task is due; a task found already overdue is reminded at once, unless it has been
 # overdue for longer than REMINDER_STALE_AFTER (an old backlog must not flood anyone with alerts at once).

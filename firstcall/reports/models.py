@@ -130,7 +130,7 @@ class StageVisit(models.Model):
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
     lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="+")
-    stage = models.ForeignKey("pipeline.Stage", on_delete=models.CASCADE, related_name="+")
+    stage = models.ForeignKey("leads.Stage", on_delete=models.CASCADE, related_name="+")
     owner_id = models.BigIntegerField(null=True)
     source_id = models.BigIntegerField(null=True)
     loan_type = models.CharField(max_length=20, blank=True)

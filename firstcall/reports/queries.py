@@ -397,8 +397,9 @@ def activity_report(user, filters: Filters, now=None) -> dict:
 
     from firstcall.accounts.models import Organisation
     from firstcall.cadences.models import CallTask
+    from firstcall.leads.models import Stage
     from firstcall.messaging.models import Message
-    from firstcall.pipeline.models import Stage, Task
+    from firstcall.pipeline.models import Task
     from firstcall.reports.models import ActivityRollup, StageVisit
     from firstcall.reports.rollups import CALL_OUTCOMES, REPLY_WINDOW, day_bounds
 

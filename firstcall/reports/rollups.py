@@ -11,10 +11,9 @@ from django.db import connection, transaction
 from django.db.models import Exists, Min, OuterRef, Q
 
 from firstcall.accounts.models import Organisation, User
-from firstcall.leads.models import Inquiry, Lead
+from firstcall.leads.models import Inquiry, Lead, Stage, TimelineEvent
+from firstcall.leads.timeline import CallOutcome
 from firstcall.messaging.models import Message
-from firstcall.pipeline.calls import CallOutcome
-from firstcall.pipeline.models import Stage, TimelineEvent
 from firstcall.reports.engine.figures import bucket_of, conversion_index
 from firstcall.reports.models import (
     CONVERSION_COLUMNS,

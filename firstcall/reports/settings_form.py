@@ -10,8 +10,7 @@ from django import forms
 from django.db import transaction
 
 from firstcall.accounts.models import User
-from firstcall.leads.models import LeadSource
-from firstcall.pipeline.models import Pipeline, Stage
+from firstcall.leads.models import LeadSource, Pipeline, Stage
 from firstcall.reports.models import (
     DailyRollup,
     DigestSubscription,

@@ -122,7 +122,7 @@ def report_page(request, name: str):
 
 
 def _activity_context(report: dict) -> dict:
-    from firstcall.pipeline.calls import CallOutcome
+    from firstcall.leads.timeline import CallOutcome
 
     labels = dict(CallOutcome.choices)
     return {

@@ -12,9 +12,8 @@ from django.utils import timezone
 from firstcall.accounts.models import Organisation, User
 from firstcall.accounts.notifications import lead_url, notify
 from firstcall.events.outbox import emit
-from firstcall.leads.models import Lead
-from firstcall.pipeline.models import Stage, TimelineEvent
-from firstcall.pipeline.services import record_event
+from firstcall.leads.models import Lead, Stage, TimelineEvent
+from firstcall.leads.timeline import record_event
 from firstcall.routing import engine, sla
 from firstcall.routing.models import LeadOffer, RoutingDecisionLog, RoutingRule, RoutingState
 

@@ -4,8 +4,9 @@ import re
 
 from django import forms
 
-from firstcall.flows.loan_officer_calls import MAX_CALL_NOTES, CallOutcome
+from firstcall.flows.loan_officer_calls import MAX_CALL_NOTES
 from firstcall.leads.models import Lead
+from firstcall.leads.timeline import CallOutcome
 from firstcall.lib.emails import InvalidEmail, normalise_email
 from firstcall.lib.geography import InvalidZip, lookup_zip
 from firstcall.lib.phones import InvalidPhone, normalise_phone

@@ -29,9 +29,8 @@ def sign_in_with_password(client, username, password=PASSWORD, **extra):
 
 def make_lead(organisation, **fields):
     """A lead created directly, without capture side effects: these tests need only the row."""
-    from firstcall.leads.models import Lead
-    from firstcall.pipeline.models import Pipeline
-    from firstcall.pipeline.services import first_stage
+    from firstcall.leads.models import Lead, Pipeline
+    from firstcall.leads.stages import first_stage
 
     pipeline = Pipeline.objects.get(organisation=organisation, kind=Pipeline.Kind.PURCHASE)
     values = {

@@ -16,10 +16,10 @@ from django.test import Client
 from firstcall.accounts.models import AuditEvent, Notification, Team, User
 from firstcall.accounts.services import record_audit
 from firstcall.cadences.models import Enrolment
-from firstcall.leads.models import IntakeRecord, Lead
+from firstcall.leads.models import IntakeRecord, Lead, Stage, TimelineEvent
 from firstcall.leads.sources import create_source
 from firstcall.messaging.models import Message
-from firstcall.pipeline.models import Stage, Task, TimelineEvent
+from firstcall.pipeline.models import Task
 from firstcall.routing.models import LeadOffer
 from firstcall.web.models import SavedView
 

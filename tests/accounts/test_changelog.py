@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 from account_helpers import make_lead
 
+from firstcall.leads.models import TimelineEvent
 from firstcall.pipeline.changelog import TRACKED_FIELDS, record_field_changes, snapshot
-from firstcall.pipeline.models import TimelineEvent
 
 
 @pytest.fixture

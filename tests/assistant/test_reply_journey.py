@@ -10,8 +10,9 @@ from firstcall.accounts.models import Notification
 from firstcall.assistant.models import AssistantSettings, Draft, LabelledExample, ReplyReading
 from firstcall.events.dispatch import dispatch
 from firstcall.events.models import Event
+from firstcall.leads.models import Stage, TimelineEvent
 from firstcall.messaging.models import Message
-from firstcall.pipeline.models import Stage, Task, TimelineEvent
+from firstcall.pipeline.models import Task
 
 pytestmark = pytest.mark.usefixtures("at_monday_lunch")
 EASTERN = ZoneInfo("America/New_York")

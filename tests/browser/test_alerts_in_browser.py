@@ -9,9 +9,8 @@ from django.utils import timezone
 from workspace_browser import both_sizes, person, sign_in
 
 from firstcall.accounts.notifications import notify
-from firstcall.leads.models import Lead
-from firstcall.pipeline.models import Pipeline
-from firstcall.pipeline.services import first_stage
+from firstcall.leads.models import Lead, Pipeline
+from firstcall.leads.stages import first_stage
 from firstcall.routing.services import record_human_contact
 
 pytestmark = pytest.mark.django_db(transaction=True)

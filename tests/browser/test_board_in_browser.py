@@ -10,9 +10,8 @@ from playwright.sync_api import expect
 from workspace_browser import person, seed_pipeline, sign_in
 
 from firstcall.flows.lead_arrives import lead_arrives as capture
-from firstcall.leads.models import IntakeRecord, Lead
+from firstcall.leads.models import IntakeRecord, Lead, Stage
 from firstcall.leads.submission import ConsentInput, LeadSubmission
-from firstcall.pipeline.models import Stage
 
 pytestmark = pytest.mark.django_db(transaction=True)
 LIVE_TIMEOUT = 20_000  # the pages poll every 5 s

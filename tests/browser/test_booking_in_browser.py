@@ -9,7 +9,7 @@ from icalendar import Calendar
 
 from firstcall.accounts.models import Organisation, User
 from firstcall.integrations.models import Appointment
-from firstcall.pipeline.services import ensure_default_pipelines
+from firstcall.leads.stages import ensure_default_pipelines
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 EVERY_DAY = {day: ["07:00", "21:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}

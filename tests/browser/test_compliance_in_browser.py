@@ -9,9 +9,8 @@ from django.test import Client
 
 from firstcall.accounts.models import User
 from firstcall.compliance.models import ContactAttempt
-from firstcall.leads.models import Consent, Lead
-from firstcall.pipeline.models import Pipeline
-from firstcall.pipeline.services import first_stage
+from firstcall.leads.models import Consent, Lead, Pipeline
+from firstcall.leads.stages import first_stage
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 

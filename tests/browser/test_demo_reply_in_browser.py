@@ -4,9 +4,8 @@ import pytest
 from browser_helpers import screenshot
 from workspace_browser import assert_no_sideways_scroll, both_sizes, person, sign_in
 
-from firstcall.leads.models import Lead
-from firstcall.pipeline.models import Pipeline
-from firstcall.pipeline.services import first_stage
+from firstcall.leads.models import Lead, Pipeline
+from firstcall.leads.stages import first_stage
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -11,9 +11,8 @@ from firstcall.accounts.models import User
 from firstcall.documents.corpus.generate import one
 from firstcall.documents.models import Document
 from firstcall.eligibility.models import Assessment
-from firstcall.leads.models import Lead
-from firstcall.pipeline.models import Pipeline
-from firstcall.pipeline.services import first_stage
+from firstcall.leads.models import Lead, Pipeline
+from firstcall.leads.stages import first_stage
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 

@@ -10,9 +10,10 @@ from django.test import Client
 from django.urls import resolve
 
 from firstcall.accounts.models import User
-from firstcall.leads.models import Consent, Lead, LeadScore
-from firstcall.pipeline.models import Note, Pipeline, TimelineEvent
-from firstcall.pipeline.services import first_stage, record_event
+from firstcall.leads.models import Consent, Lead, LeadScore, Pipeline, TimelineEvent
+from firstcall.leads.stages import first_stage
+from firstcall.leads.timeline import record_event
+from firstcall.pipeline.models import Note
 from firstcall.web.lead_views import lead_page
 
 pytestmark = [

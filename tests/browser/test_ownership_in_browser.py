@@ -10,10 +10,9 @@ from django.utils import timezone
 from workspace_browser import assert_no_sideways_scroll, both_sizes, person, sign_in
 
 from firstcall.accounts.models import Notification, Team, User
-from firstcall.leads.models import Lead
+from firstcall.leads.models import Lead, Pipeline
+from firstcall.leads.stages import first_stage
 from firstcall.messaging.models import Message
-from firstcall.pipeline.models import Pipeline
-from firstcall.pipeline.services import first_stage
 from firstcall.routing import services
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -7,10 +7,10 @@ from django.utils import timezone
 from workspace_browser import assert_no_sideways_scroll, both_sizes, person, sign_in
 
 from firstcall.accounts.models import User
-from firstcall.leads.models import Lead
+from firstcall.leads.models import Lead, Pipeline, TimelineEvent
+from firstcall.leads.stages import first_stage
+from firstcall.leads.timeline import record_event
 from firstcall.messaging.models import Message
-from firstcall.pipeline.models import Pipeline, TimelineEvent
-from firstcall.pipeline.services import first_stage, record_event
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PRIVATE_TEXT = "Can we talk after 6? My hours got cut"

@@ -11,10 +11,9 @@ from firstcall.accounts.models import User
 from firstcall.assistant import services as assistant
 from firstcall.assistant.engine.drafting import DraftFacts
 from firstcall.assistant.models import Draft
-from firstcall.leads.models import Lead
+from firstcall.leads.models import Lead, Pipeline
+from firstcall.leads.stages import first_stage
 from firstcall.messaging.models import Message
-from firstcall.pipeline.models import Pipeline
-from firstcall.pipeline.services import first_stage
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

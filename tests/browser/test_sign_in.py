@@ -11,9 +11,8 @@ from django.urls import resolve
 from firstcall.accounts import two_factor
 from firstcall.accounts.models import User
 from firstcall.accounts.views import sign_in
-from firstcall.leads.models import Lead
-from firstcall.pipeline.models import Pipeline
-from firstcall.pipeline.services import first_stage
+from firstcall.leads.models import Lead, Pipeline
+from firstcall.leads.stages import first_stage
 
 PASSWORD = "correct horse battery staple"
 

@@ -8,8 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from firstcall.accounts.models import User
-from firstcall.leads.models import Lead
-from firstcall.pipeline.models import Pipeline
+from firstcall.leads.models import Lead, Pipeline
 
 PASSWORD = "correct horse battery staple"
 

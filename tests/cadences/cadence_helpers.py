@@ -4,8 +4,7 @@ from datetime import time
 
 from firstcall.cadences import editing
 from firstcall.cadences.models import Cadence, StepRun
-from firstcall.leads.models import Lead
-from firstcall.pipeline.models import Stage
+from firstcall.leads.models import Lead, Stage
 from tests.outside_services import (  # noqa: F401 - re-exported for the cadence tests
     ACCOUNT_SID,
     AUTH_TOKEN,

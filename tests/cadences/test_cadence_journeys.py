@@ -26,11 +26,10 @@ from cadence_helpers import (
 from firstcall.cadences import services
 from firstcall.cadences.models import CallTask, Enrolment, StepRun
 from firstcall.flows.lead_arrives import lead_arrives as capture
-from firstcall.leads.models import IntakeRecord, Lead
+from firstcall.leads.models import IntakeRecord, Lead, TimelineEvent
 from firstcall.leads.submission import ConsentInput, LeadSubmission
 from firstcall.messaging import services as messaging
 from firstcall.messaging.models import Message, Suppression
-from firstcall.pipeline.models import TimelineEvent
 
 MONDAY_10AM = eastern(2026, 3, 9, 10, 0)
 SIGNING_KEY = "inbound-email-test-key"

@@ -22,9 +22,9 @@ from cadence_helpers import (
 
 from firstcall.cadences import execution, services
 from firstcall.cadences.models import CadenceSettings, CallTask, Enrolment, StepRun
+from firstcall.leads.models import TimelineEvent
 from firstcall.messaging.models import Message, Suppression
 from firstcall.messaging.services import add_suppression
-from firstcall.pipeline.models import TimelineEvent
 
 MONDAY_10AM = eastern(2026, 3, 9, 10, 0)  # a Monday, Eastern Daylight Time
 

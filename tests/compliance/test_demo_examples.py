@@ -4,8 +4,8 @@ import time_machine
 
 from firstcall.compliance.models import TouchDecision
 from firstcall.flows.compliance_examples import seed_compliance_examples
+from firstcall.leads.models import TimelineEvent
 from firstcall.messaging.models import Message
-from firstcall.pipeline.models import TimelineEvent
 from tests.outside_services import eastern
 from tests.outside_services import tampa_borrower as make_lead
 

@@ -13,11 +13,11 @@ from firstcall.cadences.models import CallTask
 from firstcall.compliance import services as compliance
 from firstcall.compliance.models import ContactAttempt, NationalDncNumber, TouchDecision
 from firstcall.flows import loan_officer_calls as calls
-from firstcall.leads.models import Consent
+from firstcall.leads.models import Consent, TimelineEvent
 from firstcall.messaging import services
 from firstcall.messaging.first_touch import schedule_first_touch
 from firstcall.messaging.models import Message
-from firstcall.pipeline.models import Task, TimelineEvent
+from firstcall.pipeline.models import Task
 from tests.outside_services import BORROWER_PHONE, OUR_NUMBER, eastern
 from tests.outside_services import tampa_borrower as make_lead
 

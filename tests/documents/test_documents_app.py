@@ -22,8 +22,8 @@ from firstcall.documents.needs import needs_for, upload_token
 from firstcall.eligibility.models import Assessment
 from firstcall.events.models import Event
 from firstcall.flows.document_request import request_documents
+from firstcall.leads.models import TimelineEvent
 from firstcall.messaging.models import Message
-from firstcall.pipeline.models import TimelineEvent
 from tests.outside_services import tampa_borrower
 
 

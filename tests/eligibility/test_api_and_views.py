@@ -14,9 +14,8 @@ from firstcall.accounts.services import create_api_key
 from firstcall.eligibility.engine import RULE_SET_VERSION, ScenarioError, assess
 from firstcall.eligibility.models import Assessment, LenderOverlay
 from firstcall.eligibility.scenario_from_lead import lead_scenario, scenario_from_lead
-from firstcall.leads.models import Lead, LeadScore
-from firstcall.pipeline.models import Pipeline
-from firstcall.pipeline.services import first_stage
+from firstcall.leads.models import Lead, LeadScore, Pipeline
+from firstcall.leads.stages import first_stage
 from tests.conftest import make_user
 
 TODAY = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)

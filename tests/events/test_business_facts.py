@@ -8,10 +8,9 @@ from django.utils import timezone
 from firstcall.events.models import Delivery, Event
 from firstcall.flows.lead_arrives import lead_arrives as capture
 from firstcall.flows.task_falls_due import sweep_tasks_falling_due
-from firstcall.leads.models import IntakeRecord
+from firstcall.leads.models import IntakeRecord, Stage
 from firstcall.leads.submission import LeadSubmission
 from firstcall.messaging import services as messaging
-from firstcall.pipeline.models import Stage
 from firstcall.pipeline.services import move_stage
 from firstcall.pipeline.tasks_service import create_task
 from firstcall.routing.services import reassign_lead

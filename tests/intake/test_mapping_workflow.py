@@ -9,9 +9,8 @@ import pytest
 
 from firstcall.intake.mapping import MappingError, compile_mapping, map_payload
 from firstcall.intake.services import replay_intake
-from firstcall.leads.models import IntakeRecord, Lead
+from firstcall.leads.models import IntakeRecord, Lead, TimelineEvent
 from firstcall.leads.sources import create_source
-from firstcall.pipeline.models import TimelineEvent
 
 
 def test_compute_adds_converts_and_reads_payload_paths():

@@ -1,9 +1,8 @@
 import pytest
 
 from firstcall.flows.lead_arrives import lead_arrives as capture
-from firstcall.leads.models import Consent, Inquiry, IntakeRecord, Lead
+from firstcall.leads.models import Consent, Inquiry, IntakeRecord, Lead, Stage, TimelineEvent
 from firstcall.leads.submission import ConsentInput, LeadSubmission
-from firstcall.pipeline.models import Stage, TimelineEvent
 
 
 def intake(source, channel="api"):

@@ -85,7 +85,7 @@ def test_admin_exports_everything_about_the_lead_and_the_export_is_audited(clien
     related = export["related"]
     assert len(related["leads.consent:lead"]) == 3 and len(related["leads.inquiry:lead"]) == 1
     assert "[redacted SSN ending 6789]" in related["leads.intakerecord:lead"][0]["body"]
-    assert "pipeline.timelineevent:lead" in related
+    assert "leads.timelineevent:lead" in related
     event = AuditEvent.objects.get(action="lead.exported")
     assert event.actor == admin_user and event.detail["lead"] == captured_lead.pk
 

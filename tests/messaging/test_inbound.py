@@ -9,12 +9,11 @@ import time_machine
 from messaging_helpers import BORROWER_PHONE, OUR_NUMBER, client_poster, eastern, make_lead
 
 from firstcall.accounts.models import Organisation
-from firstcall.leads.models import Consent
+from firstcall.leads.models import Consent, TimelineEvent
+from firstcall.leads.stages import ensure_default_pipelines
 from firstcall.messaging import services
 from firstcall.messaging.models import Message, SendDecision, Suppression
 from firstcall.messaging.twilio_signature import compute_signature
-from firstcall.pipeline.models import TimelineEvent
-from firstcall.pipeline.services import ensure_default_pipelines
 
 MORNING = eastern(2026, 3, 10, 10, 0)
 LATE_NIGHT = eastern(2026, 3, 10, 23, 15)

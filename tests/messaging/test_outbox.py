@@ -28,11 +28,11 @@ from messaging_helpers import (
 )
 
 from firstcall.accounts.models import Notification
+from firstcall.leads.models import TimelineEvent
 from firstcall.messaging import services
 from firstcall.messaging.alerts import send_staff_alert
 from firstcall.messaging.models import Message, SendDecision, Suppression
 from firstcall.messaging.providers import get_provider
-from firstcall.pipeline.models import TimelineEvent
 from tests.conftest import REPO_ROOT, own_code_env
 
 only_postgres = pytest.mark.skipif(not settings.IS_POSTGRES, reason="needs PostgreSQL row locks")

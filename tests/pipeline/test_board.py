@@ -13,8 +13,8 @@ from django.utils import timezone
 from workspace_helpers import make_lead, make_new_lead, snapshot, stage_named
 
 from firstcall.accounts.models import Team, User
+from firstcall.leads.models import Pipeline
 from firstcall.pipeline.board import board_columns, money_compact, workspace_leads
-from firstcall.pipeline.models import Pipeline
 from tests.conftest import make_user
 
 FETCH = {"HTTP_X_REQUESTED_WITH": "fetch", "HTTP_ACCEPT": "application/json"}

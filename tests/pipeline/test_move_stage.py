@@ -5,7 +5,7 @@ from workspace_helpers import make_lead, snapshot, stage_named
 
 from firstcall.accounts.models import User
 from firstcall.cadences import services as cadence_services
-from firstcall.pipeline.models import TimelineEvent
+from firstcall.leads.models import TimelineEvent
 from firstcall.pipeline.services import StageMoveRefused, move_stage
 from tests.conftest import make_user, only_postgres
 

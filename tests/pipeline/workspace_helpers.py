@@ -6,8 +6,7 @@ from itertools import count
 
 from django.utils import timezone
 
-from firstcall.leads.models import Lead
-from firstcall.pipeline.models import Pipeline, Stage
+from firstcall.leads.models import Lead, Pipeline, Stage
 
 _numbers = count(100)
 

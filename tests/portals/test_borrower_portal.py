@@ -14,9 +14,8 @@ from firstcall.documents.corpus.generate import one
 from firstcall.documents.models import Document
 from firstcall.events.models import Event
 from firstcall.integrations.models import LoanApplication
-from firstcall.leads.models import Consent
+from firstcall.leads.models import Consent, TimelineEvent
 from firstcall.messaging.models import Message, Suppression
-from firstcall.pipeline.models import TimelineEvent
 from firstcall.portals import services as portals
 from firstcall.portals.models import SignInLink
 from tests.conftest import make_user

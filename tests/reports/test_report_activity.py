@@ -14,12 +14,13 @@ from django.core.management import call_command
 from firstcall.accounts.models import ApiKey
 from firstcall.accounts.services import create_api_key
 from firstcall.cadences.models import CallTask
-from firstcall.leads.models import Lead
+from firstcall.flows.loan_officer_calls import log_call
+from firstcall.leads.models import Lead, Pipeline
 from firstcall.leads.sources import create_source
+from firstcall.leads.stages import first_stage
 from firstcall.messaging.models import Message
-from firstcall.pipeline.calls import log_call
-from firstcall.pipeline.models import Pipeline, Task
-from firstcall.pipeline.services import first_stage, move_stage
+from firstcall.pipeline.models import Task
+from firstcall.pipeline.services import move_stage
 from firstcall.reports import queries
 from firstcall.reports.filters import filters_from
 from firstcall.reports.models import ReportSettings

@@ -13,10 +13,10 @@ from django.core.management import call_command
 
 from firstcall.accounts.models import ApiKey, User
 from firstcall.accounts.services import create_api_key
-from firstcall.leads.models import Inquiry, Lead
+from firstcall.leads.models import Inquiry, Lead, Pipeline, Stage
 from firstcall.leads.sources import create_source
-from firstcall.pipeline.models import Pipeline, Stage
-from firstcall.pipeline.services import first_stage, move_stage
+from firstcall.leads.stages import first_stage
+from firstcall.pipeline.services import move_stage
 from firstcall.reports import queries
 from firstcall.reports.digest import send_due_digests
 from firstcall.reports.filters import filters_from

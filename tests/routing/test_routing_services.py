@@ -7,9 +7,8 @@ from django.db import connection
 
 from firstcall.accounts.models import Notification, User
 from firstcall.flows.lead_arrives import lead_arrives as capture
-from firstcall.leads.models import IntakeRecord, Lead
+from firstcall.leads.models import IntakeRecord, Lead, Stage
 from firstcall.leads.submission import LeadSubmission
-from firstcall.pipeline.models import Stage
 from firstcall.routing import services
 from firstcall.routing.models import LeadOffer, RoutingDecisionLog, RoutingRule
 from tests.conftest import make_user, only_postgres

@@ -10,9 +10,8 @@ from tests.conftest import drain_task_queue, make_user, only_postgres  # noqa: E
 @pytest.fixture
 def make_lead(organisation):
     """Build a lead row directly (no capture side effects), with consent proof for the channels granted."""
-    from firstcall.leads.models import Consent, Lead
-    from firstcall.pipeline.models import Pipeline
-    from firstcall.pipeline.services import first_stage
+    from firstcall.leads.models import Consent, Lead, Pipeline
+    from firstcall.leads.stages import first_stage
 
     def build(owner=None, *, consents=("sms", "email", "calls"), **fields) -> Lead:
         pipeline = Pipeline.objects.get(organisation=organisation, kind=Pipeline.Kind.PURCHASE)

@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 
 from firstcall.accounts.models import User
-from firstcall.leads.models import Lead
-from firstcall.pipeline.models import Task, TimelineEvent
+from firstcall.leads.models import Lead, TimelineEvent
+from firstcall.pipeline.models import Task
 from firstcall.web.demo import seed_demo
 
 pytestmark = pytest.mark.django_db

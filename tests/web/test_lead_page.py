@@ -12,12 +12,12 @@ from django.urls import reverse
 
 from firstcall.accounts.models import Notification, User
 from firstcall.cadences.models import MessageTemplate
-from firstcall.leads.models import Consent, Lead, LeadScore
+from firstcall.leads.models import Consent, Lead, LeadScore, TimelineEvent
+from firstcall.leads.timeline import record_event
 from firstcall.messaging.models import Message, Suppression
 from firstcall.messaging.services import deliver, on_inbound_reply
-from firstcall.pipeline.models import Note, TimelineEvent
+from firstcall.pipeline.models import Note
 from firstcall.pipeline.notes import mentioned_usernames
-from firstcall.pipeline.services import record_event
 from firstcall.routing.models import LeadOffer, RoutingDecisionLog
 from tests.conftest import make_user
 

@@ -6,9 +6,9 @@ from django.utils import timezone
 
 from firstcall.accounts.models import User
 from firstcall.leads import allow_lists
+from firstcall.leads.models import TimelineEvent
+from firstcall.leads.timeline import record_event
 from firstcall.messaging.models import Message
-from firstcall.pipeline.models import TimelineEvent
-from firstcall.pipeline.services import record_event
 from tests.conftest import make_user
 
 PRIVATE_TEXT = "Private: my income dropped, can we still do this"

@@ -10,7 +10,8 @@ from django.urls import reverse
 from firstcall.accounts.models import Notification, User
 from firstcall.cadences.models import CallTask
 from firstcall.flows.task_falls_due import sweep_tasks_falling_due
-from firstcall.pipeline.models import Task, TimelineEvent
+from firstcall.leads.models import TimelineEvent
+from firstcall.pipeline.models import Task
 from firstcall.pipeline.tasks_service import (
     TaskRefused,
     complete_task,

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0005_organisation_public_notice'),
         ('leads', '0009_merge_20261207_1934'),
-        ('pipeline', '0003_task_kind_appointment'),
+        ('leads', '0010_pipelines_stages_and_timeline'),
         ('reports', '0001_initial'),
     ]
 
@@ -61,7 +61,7 @@ class Migration(migrations.Migration):
                 ('seconds', models.BigIntegerField(blank=True, help_text='Time spent in the stage, once it left', null=True)),
                 ('lead', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='leads.lead')),
                 ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
-                ('stage', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='pipeline.stage')),
+                ('stage', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='leads.stage')),
             ],
             options={
                 'indexes': [models.Index(fields=['organisation', 'left_at'], name='stagevisit_org_left'), models.Index(fields=['lead', 'entered_at'], name='stagevisit_lead')],

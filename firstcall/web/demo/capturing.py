@@ -118,7 +118,7 @@ class Capturing:
 # What capture() and the services it calls write with "now", moved to when it happened: (app, model, lead
 # field, time field). Models that do not exist in this build are skipped.
 _BACKDATED = [
-    ("pipeline", "TimelineEvent", "lead", "created_at"),
+    ("leads", "TimelineEvent", "lead", "created_at"),
     ("routing", "RoutingDecisionLog", "lead", "decided_at"),
     ("leads", "LeadScore", "lead", "computed_at"),
     ("accounts", "Notification", "lead", "created_at"),

@@ -5,8 +5,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from firstcall.accounts.models import User
-from firstcall.leads.models import Lead
-from firstcall.pipeline.models import Stage, TimelineEvent
+from firstcall.leads.models import Lead, Stage, TimelineEvent
 from firstcall.web.demo.borrowers import LOST_REASONS
 from firstcall.web.demo.capturing import _backdate
 from firstcall.web.demo.cast import FRESH_WINDOW

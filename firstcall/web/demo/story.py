@@ -13,7 +13,7 @@ from firstcall.documents.demo import seed_documents
 from firstcall.flows.compliance_examples import seed_compliance_examples
 from firstcall.flows.reply_understood import seed_reply_examples
 from firstcall.leads.models import Lead
-from firstcall.pipeline.services import ensure_default_pipelines
+from firstcall.leads.stages import ensure_default_pipelines
 from firstcall.reports.demo import seed_report_story
 from firstcall.web.demo.arrivals import PlannedArrivals
 from firstcall.web.demo.capturing import Capturing, SeedSummary

@@ -3,9 +3,8 @@
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from firstcall.leads.models import Lead
+from firstcall.leads.models import Lead, Stage, TimelineEvent
 from firstcall.leads.services import count_reply
-from firstcall.pipeline.models import Stage, TimelineEvent
 from firstcall.web.demo.borrowers import BORROWER_REPLIES, FILE_NOTES, OFFICER_TASKS
 
 

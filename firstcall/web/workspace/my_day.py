@@ -17,10 +17,10 @@ from firstcall.accounts.models import User
 from firstcall.cadences.access import open_call_tasks
 from firstcall.cadences.models import CallTask
 from firstcall.leads.allow_lists import sees_conversations
-from firstcall.leads.models import Lead
+from firstcall.leads.models import Lead, Stage
 from firstcall.messaging.models import Message
 from firstcall.pipeline.board import in_outcome, summary_rows, version_of, workspace_leads
-from firstcall.pipeline.models import Stage, Task
+from firstcall.pipeline.models import Task
 from firstcall.pipeline.tasks_service import open_tasks
 from firstcall.routing.models import LeadOffer
 

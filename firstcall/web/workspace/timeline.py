@@ -13,9 +13,9 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 
-from firstcall.leads.models import Lead
+from firstcall.leads.models import Lead, TimelineEvent
 from firstcall.messaging.models import Message
-from firstcall.pipeline.models import Note, TimelineEvent
+from firstcall.pipeline.models import Note
 
 PAGE_SIZE = 25
 Kind = TimelineEvent.Kind

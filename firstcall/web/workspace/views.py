@@ -30,6 +30,7 @@ from firstcall.cadences.services import bulk_enrol
 from firstcall.flows import loan_officer_calls as calls
 from firstcall.flows.lead_changes_hands import reassign_leads
 from firstcall.leads.access import visible_leads
+from firstcall.leads.models import Pipeline, Stage
 from firstcall.pipeline import board
 from firstcall.pipeline.access import may_move_visible_lead
 from firstcall.pipeline.forms import (
@@ -41,7 +42,6 @@ from firstcall.pipeline.forms import (
     clean_query_string,
     officers_of,
 )
-from firstcall.pipeline.models import Pipeline, Stage
 from firstcall.pipeline.services import StageMoveRefused, move_stage
 from firstcall.routing.access import can_manage_routing
 from firstcall.routing.services import RoutingError
