@@ -56,6 +56,7 @@ from firstcall.cadences.models import (
 )
 from firstcall.cadences.personalise import compose, merge_context
 from firstcall.cadences.templating import render
+from firstcall.compliance import services as compliance_services
 from firstcall.leads.models import Lead
 from firstcall.pipeline.models import Stage, TimelineEvent
 from firstcall.pipeline.services import record_event
@@ -594,6 +595,8 @@ def _call_task(run: StepRun, step: CadenceStep, enrolment: Enrolment, lead: Lead
         },
     )
     if created:
+        # The call counts toward the FL/OK/MD 3-per-24-hours cap from now on, calls and texts together.
+        compliance_services.record_call_task(lead.organisation, lead, task.pk)
         record_event(
             Lead(pk=lead.pk),
             TimelineEvent.Kind.CADENCE,

@@ -80,7 +80,15 @@ def consent_records(lead: Lead | None, channel: str) -> tuple[ConsentRecord, ...
 
 
 def record_attempt(
-    organisation, lead, channel: str, address: str, *, kind: str, at: datetime | None = None
+    organisation,
+    lead,
+    channel: str,
+    address: str,
+    *,
+    kind: str,
+    at: datetime | None = None,
+    subject_type: str = "",
+    subject_id: int | None = None,
 ) -> None:
     """A text went out or a call was placed: the caps count it."""
     if channel not in ("sms", "call") or not address:
@@ -92,7 +100,47 @@ def record_attempt(
         address=_normal(channel, address),
         kind=kind,
         at=at or timezone.now(),
+        subject_type=subject_type,
+        subject_id=subject_id,
     )
+
+
+def record_call_task(organisation, lead, task_id: int, *, at: datetime | None = None) -> None:
+    """A cadence created a call task: the call it asks for is a solicitation, and the FL/OK/MD cap counts it
+    with the texts from now on, so an automatic text cannot take the borrower past 3 touches in 24 hours while
+    the call is due (Fla. Stat. 501.616(6)(b); 15 O.S. § 775C.1 et seq.; Md. Code, Com. Law § 14-4501 et seq.;
+    REFERENCE §4.3: calls and texts on the same subject together)."""
+    if not getattr(lead, "phone", ""):
+        return
+    if ContactAttempt.objects.filter(subject_type="call_task", subject_id=task_id).exists():
+        return
+    record_attempt(
+        organisation,
+        lead,
+        "call",
+        lead.phone,
+        kind="marketing",
+        at=at,
+        subject_type="call_task",
+        subject_id=task_id,
+    )
+
+
+def record_call_task_done(organisation, lead, task_id: int, *, at: datetime | None = None) -> None:
+    """The loan officer made the task's call: the attempt counts at the time of the call (moved there from the
+    task's creation, or recorded now for a task that had none)."""
+    at = at or timezone.now()
+    if not ContactAttempt.objects.filter(subject_type="call_task", subject_id=task_id).update(at=at):
+        record_attempt(
+            organisation,
+            lead,
+            "call",
+            getattr(lead, "phone", ""),
+            kind="marketing",
+            at=at,
+            subject_type="call_task",
+            subject_id=task_id,
+        )
 
 
 def recent_attempts(
