@@ -339,6 +339,10 @@ def add_to_internal_do_not_call(organisation, *, lead: Lead | None = None, phone
 
 
 def company_nmls_id(organisation) -> str:
+    """The company's NMLS unique identifier (SAFE Act; 12 CFR 1008.105 and state advertising rules): the one an
+    admin sets in Settings, Organisation (also shown on the public forms)."""
+    if (organisation.nmls_id or "").strip():
+        return organisation.nmls_id.strip()
     return (
         ComplianceProfile.objects.filter(organisation=organisation)
         .values_list("company_nmls_id", flat=True)
@@ -348,10 +352,27 @@ def company_nmls_id(organisation) -> str:
 
 
 def set_company_nmls_id(organisation, value: str) -> ComplianceProfile:
+    value = (value or "").strip()[:20]
+    type(organisation).objects.filter(pk=organisation.pk).update(nmls_id=value)
+    organisation.nmls_id = value
     profile, _ = ComplianceProfile.objects.update_or_create(
-        organisation=organisation, defaults={"company_nmls_id": (value or "").strip()[:20]}
+        organisation=organisation, defaults={"company_nmls_id": value}
     )
     return profile
+
+
+def marketing_nmls_blocker(organisation, loan_officer=None) -> str | None:
+    """Why marketing from this organisation (and this loan officer) cannot go out, or None: every marketing
+    message carries the company's and the loan officer's NMLS IDs (SAFE Act, 12 U.S.C. 5101 et seq.;
+    12 CFR 1007.105(c), 1008.105; state advertising rules)."""
+    missing = []
+    if not company_nmls_id(organisation):
+        missing.append("the company's NMLS ID (Settings, Organisation)")
+    if loan_officer is not None and not (loan_officer.nmls_id or "").strip():
+        missing.append(f"{loan_officer.get_full_name() or loan_officer}'s NMLS ID (their profile)")
+    if not missing:
+        return None
+    return "Marketing messages are off: add " + " and ".join(missing) + " (SAFE Act)."
 
 
 def marketing_email_blocker(organisation) -> str | None:

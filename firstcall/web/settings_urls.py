@@ -3,6 +3,7 @@ not used elsewhere)."""
 
 from django.urls import path
 
+from firstcall.web import profile_views
 from firstcall.web import settings_views as views
 
 urlpatterns = [
@@ -17,4 +18,5 @@ urlpatterns = [
     path("settings/response-time/", views.settings_sla, name="settings_sla"),
     path("settings/compliance/", views.settings_compliance, name="settings_compliance"),
     path("settings/organisation/", views.settings_organisation, name="settings_organisation"),
+    path("account/profile/", profile_views.my_profile, name="my_profile"),
 ]
