@@ -29,6 +29,7 @@ class CallAdvice:
     reason: str = ""  # the decisive rules' details (empty when allowed)
     opens_at: datetime | None = None  # UTC, for a held call
     zone: str = ""  # the borrower's time zone the opening is shown in
+    capped: bool = False  # held by the FL/OK/MD cap of 3 per 24 hours (the window itself may be open)
 
     @property
     def may_call(self) -> bool:
@@ -57,15 +58,8 @@ class CallAdvice:
         return f"{local:%I:%M %p}".lstrip("0") + f" {local:%Z %a %b} {local.day}"
 
     @property
-    def headline(self) -> str:
-        """One line for a list, an alert or a notification."""
-        if not self.phone:
-            return "No phone number"
-        if self.may_call:
-            return f"Call {self.phone_display}"
-        if self.is_held:
-            return f"Calling window opens at {self.opens_text} (the borrower's time)"
-        return f"Do not call: {self.reason}"
+    def opens_phrase(self) -> str:
+        return "next call allowed at" if self.capped else "calling window opens at"
 
 
 def _zone(name: str):
@@ -101,7 +95,8 @@ def call_advice(lead, at: datetime | None = None) -> CallAdvice:
     decision = services.preview_call(lead, at or timezone.now())
     if decision.outcome == ALLOW:
         return CallAdvice(ALLOW, phone)
-    return CallAdvice(decision.outcome, phone, decision.summary, decision.until, borrower_zone(lead))
+    capped = any(r.rule == "cap.state_24h" and r.outcome == HOLD for r in decision.reasons)
+    return CallAdvice(decision.outcome, phone, decision.summary, decision.until, borrower_zone(lead), capped)
 
 
 def call_line(lead, at: datetime | None = None) -> str:
@@ -113,5 +108,5 @@ def call_line(lead, at: datetime | None = None) -> str:
     if advice.may_call:
         return f"Call {advice.phone_display}: tel:{advice.phone}"
     if advice.is_held:
-        return f"Do not call yet: calling window opens at {advice.opens_text} (the borrower's time)."
+        return f"Do not call yet: {advice.opens_phrase} {advice.opens_text} (the borrower's time)."
     return f"Do not call: {advice.reason}"

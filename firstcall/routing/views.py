@@ -61,7 +61,8 @@ def claim(request, lead_id: int):
         elif advice.is_held:
             messages.success(
                 request,
-                f"{lead.full_name} is yours. Calling window opens at {advice.opens_text} (the borrower's time).",
+                f"{lead.full_name} is yours. Do not call yet: {advice.opens_phrase} {advice.opens_text} "
+                "(the borrower's time).",
             )
         else:
             messages.success(request, f"{lead.full_name} is yours. Do not call: {advice.reason}")

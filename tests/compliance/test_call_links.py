@@ -13,6 +13,7 @@ from firstcall.compliance import calling
 from firstcall.compliance import services as compliance
 from firstcall.leads.models import Consent
 from firstcall.messaging.models import Message
+from firstcall.pipeline import calls
 from firstcall.pipeline.models import Task
 from firstcall.routing import services as routing
 from tests.outside_services import BORROWER_PHONE, eastern
@@ -168,3 +169,17 @@ def test_a_new_lead_email_alert_at_night_has_no_call_link(lead, owner):
     assert notification.lead_id == lead.pk
     assert "tel:" not in alert.html_body
     assert OPENS in alert.body and OPENS in alert.html_body
+
+
+@time_machine.travel(MORNING, tick=False)
+def test_a_call_held_by_the_florida_cap_says_when_the_next_call_is_allowed(client, owner, lead):
+    for hours in (3, 2, 1):
+        calls.log_call(lead, actor=owner, outcome="no_answer", at=MORNING - timedelta(hours=hours))
+    advice = calling.call_advice(lead)
+    # The oldest call (7:00) leaves the 24 hours at 7:00 tomorrow; Florida's window opens at 8:00.
+    assert advice.capped and advice.opens_at == eastern(2026, 3, 11, 8, 0)
+    assert advice.opens_text == OPENS
+    client.force_login(owner)
+    html = page(client, f"/leads/{lead.pk}/")
+    assert TEL not in html
+    assert "Not now: next call allowed at" in html and "calls and texts together" in html
