@@ -18,7 +18,6 @@ from django.utils import timezone
 
 from firstcall.compliance import services
 from firstcall.compliance.engine import ALLOW, HOLD, windows
-from firstcall.leads.models import Lead
 from firstcall.lib.phones import display_phone
 
 
@@ -84,19 +83,32 @@ def borrower_zone(lead) -> str:
     return zones[0] if zones else "UTC"
 
 
+def call_advice_many(leads, at: datetime | None = None) -> dict[int, CallAdvice]:
+    """The advice for every lead of a list (by id), in a fixed number of queries whatever its length."""
+    leads = [lead for lead in leads if lead is not None and lead.pk]
+    decisions = services.preview_calls(leads, at or timezone.now())
+    advice = {}
+    for pk in {lead.pk for lead in leads}:
+        if pk not in decisions:  # no phone number
+            advice[pk] = CallAdvice("", "")
+            continue
+        lead, decision = decisions[pk]
+        phone = lead.phone.strip()
+        if decision.outcome == ALLOW:
+            advice[lead.pk] = CallAdvice(ALLOW, phone)
+        else:
+            capped = any(r.rule == "cap.state_24h" and r.outcome == HOLD for r in decision.reasons)
+            advice[lead.pk] = CallAdvice(
+                decision.outcome, phone, decision.summary, decision.until, borrower_zone(lead), capped
+            )
+    return advice
+
+
 def call_advice(lead, at: datetime | None = None) -> CallAdvice:
     """May a loan officer call this lead now; if not, why and from when."""
-    phone = (getattr(lead, "phone", "") or "").strip()
-    if not phone:
+    if lead is None or not (getattr(lead, "phone", "") or "").strip():
         return CallAdvice("", "")
-    if lead.get_deferred_fields() or not Lead.organisation.is_cached(lead):
-        # A list loads a few fields of each lead; the gate needs the address, consent and location facts.
-        lead = Lead.objects.select_related("organisation").get(pk=lead.pk)
-    decision = services.preview_call(lead, at or timezone.now())
-    if decision.outcome == ALLOW:
-        return CallAdvice(ALLOW, phone)
-    capped = any(r.rule == "cap.state_24h" and r.outcome == HOLD for r in decision.reasons)
-    return CallAdvice(decision.outcome, phone, decision.summary, decision.until, borrower_zone(lead), capped)
+    return call_advice_many([lead], at)[lead.pk]
 
 
 def call_line(lead, at: datetime | None = None) -> str:

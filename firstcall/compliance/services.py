@@ -4,6 +4,7 @@ what it is about) and act on the answer; this module changes nothing but its own
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
@@ -35,27 +36,29 @@ def _normal(channel: str, address: str) -> str:
     return gate.normalise_phone(address or "") or (address or "").strip()
 
 
-def consent_records(lead: Lead | None, channel: str) -> tuple[ConsentRecord, ...]:
+def consent_records(lead: Lead | None, channel: str, rows: list | None = None) -> tuple[ConsentRecord, ...]:
     """The lead's consent history on one channel as (address, given, revoked) periods.
 
     A period opens with a grant for an address and closes with a revocation for it. A lead whose consent flag is
     set but has no consent row with an address (created by hand before addresses were kept) has consent for
-    its current address only, so a new number still has none until given."""
+    its current address only, so a new number still has none until given. ``rows``: the lead's consent rows
+    on the channel, already read (a list deciding many leads at once)."""
     if lead is None:
         return ()
     lead_channel = LEAD_CHANNEL[channel]
+    if rows is None:
+        rows = list(
+            Consent.objects.filter(lead=lead, channel=lead_channel)
+            .exclude(address="")
+            .order_by("recorded_at", "id")
+        )
+    else:
+        rows = sorted((row for row in rows if row.address), key=lambda row: (row.recorded_at, row.pk))
     if not getattr(lead, f"consent_{lead_channel}", False):
-        rows = Consent.objects.filter(lead=lead, channel=lead_channel, is_granted=False).exclude(address="")
         # Nothing granted now; the revocations are still shown with their times.
         return tuple(
-            ConsentRecord(channel, row.address, EPOCH, row.recorded_at)
-            for row in rows.order_by("recorded_at", "id")
+            ConsentRecord(channel, row.address, EPOCH, row.recorded_at) for row in rows if not row.is_granted
         )
-    rows = list(
-        Consent.objects.filter(lead=lead, channel=lead_channel)
-        .exclude(address="")
-        .order_by("recorded_at", "id")
-    )
     if not rows:
         current = lead.email if channel == "email" else lead.phone
         # When it was given is not recorded: the period is open from the start.
@@ -307,6 +310,75 @@ def decide_call(lead: Lead, *, actor=None, kind: str = "manual", subject_type: s
         subject_id=subject_id,
         actor=actor,
     )
+
+
+def preview_calls(leads: Iterable[Lead], at: datetime | None = None) -> dict[int, tuple[Lead, Decision]]:
+    """``preview_call`` for every lead of a list in a fixed number of queries, whatever the list's length: the
+    same facts (call consent per number, both do-not-call lists, calls and texts in the last 24 hours), read for
+    all leads at once, and the same engine decision for each. Returns each lead with a phone, read in full,
+    and its decision, by id."""
+    at = at or timezone.now()
+    ids = list(dict.fromkeys(lead.pk for lead in leads if lead is not None and lead.pk))
+    if not ids:
+        return {}
+    full = list(Lead.objects.select_related("organisation").filter(pk__in=ids).exclude(phone=""))
+    if not full:
+        return {}
+    phones = {lead.pk: _normal("call", lead.phone) for lead in full}
+    organisation_ids = {lead.organisation_id for lead in full}
+    consents: dict[int, list] = defaultdict(list)
+    for row in Consent.objects.filter(lead_id__in=ids, channel=LEAD_CHANNEL["call"]).exclude(address=""):
+        consents[row.lead_id].append(row)
+    internal = list(
+        InternalDoNotCall.objects.filter(organisation_id__in=organisation_ids, lifted_at__isnull=True)
+        .filter(Q(lead_id__in=ids) | Q(phone__in=list(phones.values())))
+        .values_list("organisation_id", "lead_id", "phone")
+    )
+    national = set(
+        NationalDncNumber.objects.filter(
+            organisation_id__in=organisation_ids, phone__in=list(phones.values())
+        ).values_list("organisation_id", "phone")
+    )
+    attempts = list(
+        ContactAttempt.objects.filter(
+            organisation_id__in=organisation_ids,
+            channel__in=["sms", "call"],
+            at__gt=at - timedelta(hours=24),
+            at__lte=at,
+        )
+        .filter(Q(address__in=list(phones.values())) | Q(lead_id__in=ids))
+        .exclude(kind="transactional")
+        .values_list("organisation_id", "lead_id", "address", "channel", "at")
+    )
+    decisions = {}
+    for lead in full:
+        phone = phones[lead.pk]
+        org = lead.organisation_id
+        dnc = DoNotCall(
+            internal=any(
+                o == org and (lead_id == lead.pk or number == phone) for o, lead_id, number in internal
+            ),
+            national=(org, gate.normalise_phone(lead.phone or "")) in national,
+            last_inquiry_on=lead.last_inquiry_at.date() if lead.last_inquiry_at else None,
+        )
+        past = tuple(
+            PastTouch(channel, moment)
+            for o, lead_id, address, channel, moment in attempts
+            if o == org and (lead_id == lead.pk or address == phone)
+        )
+        touch = Touch(
+            channel="call",
+            kind="manual",
+            to=lead.phone,
+            at=at,
+            zip=lead.zip_code or "",
+            state=lead.state or "",
+            consent=consent_records(lead, "call", consents.get(lead.pk, [])),
+            touches_last_24h=past,
+            dnc=dnc,
+        )
+        decisions[lead.pk] = (lead, gate.decide(touch))
+    return decisions
 
 
 def preview_call(lead: Lead, at: datetime | None = None) -> Decision:
