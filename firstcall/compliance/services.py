@@ -318,10 +318,14 @@ def preview_calls(leads: Iterable[Lead], at: datetime | None = None) -> dict[int
     all leads at once, and the same engine decision for each. Returns each lead with a phone, read in full,
     and its decision, by id."""
     at = at or timezone.now()
-    ids = list(dict.fromkeys(lead.pk for lead in leads if lead is not None and lead.pk))
+    given = [lead for lead in leads if lead is not None and lead.pk]
+    ids = list(dict.fromkeys(lead.pk for lead in given))
     if not ids:
         return {}
-    full = list(Lead.objects.select_related("organisation").filter(pk__in=ids).exclude(phone=""))
+    if all(not lead.get_deferred_fields() and Lead.organisation.is_cached(lead) for lead in given):
+        full = [lead for lead in {lead.pk: lead for lead in given}.values() if lead.phone]
+    else:  # a list loads a few fields of each lead; the gate needs the address, consent and location facts
+        full = list(Lead.objects.select_related("organisation").filter(pk__in=ids).exclude(phone=""))
     if not full:
         return {}
     phones = {lead.pk: _normal("call", lead.phone) for lead in full}
