@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('compliance', '0001_initial'),
+        ("compliance", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='contactattempt',
-            name='subject_id',
+            model_name="contactattempt",
+            name="subject_id",
             field=models.BigIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='contactattempt',
-            name='subject_type',
+            model_name="contactattempt",
+            name="subject_type",
             field=models.CharField(blank=True, max_length=20),
         ),
     ]
