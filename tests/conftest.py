@@ -61,14 +61,16 @@ def _fresh_rate_limits():
 
 @pytest.fixture
 def organisation(db):
-    org = Organisation.objects.create(name="Acme Home Loans", postal_address="1 Main St, Tampa, FL 33602")
+    org = Organisation.objects.create(
+        name="Acme Home Loans", postal_address="1 Main St, Tampa, FL 33602", nmls_id="1234567"
+    )
     ensure_default_pipelines(org)
     return org
 
 
 @pytest.fixture
 def other_organisation(db):
-    org = Organisation.objects.create(name="Other Lender")
+    org = Organisation.objects.create(name="Other Lender", nmls_id="7654321")
     ensure_default_pipelines(org)
     return org
 

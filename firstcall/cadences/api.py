@@ -32,7 +32,7 @@ from firstcall.cadences.access import (
     can_see_cadences,
     enrollable_leads,
 )
-from firstcall.cadences.models import Cadence, CadenceStep, Enrolment
+from firstcall.cadences.models import Cadence, CadenceStep, Enrolment, MessageTemplate
 from firstcall.leads.models import Lead
 
 
@@ -421,6 +421,69 @@ def publish_draft(request: HttpRequest, cadence_id: int, payload: PublishIn):
         "kept": result.kept,
         "edit_rule": rule.explanation(result.version.number),
     }
+
+
+# ------------------------------------------------------------------------------------------------ templates
+
+TemplateChannel = Literal[tuple(MessageTemplate.ChannelKind.values)]
+
+
+class TemplateIn(TextIn):
+    name: str = Field(..., min_length=1, max_length=120)
+    channel: TemplateChannel
+    language: str = Field("en", min_length=2, max_length=10)
+    subject: str = Field("", max_length=300)
+    body: str = Field(..., max_length=20000)
+
+
+class TemplateOut(TemplateIn):
+    id: int
+
+
+def _template_out(template: MessageTemplate) -> dict:
+    return {
+        "id": template.pk,
+        "name": template.name,
+        "channel": template.channel,
+        "language": template.language,
+        "subject": template.subject,
+        "body": template.body,
+    }
+
+
+def _save_template(request, payload: TemplateIn, template: MessageTemplate | None):
+    from firstcall.accounts.models import Organisation
+
+    organisation = Organisation.objects.get(pk=_organisation_id(request, building=True))
+    try:
+        saved = editing.save_template(
+            organisation, actor=_actor(request), template=template, **payload.dict()
+        )
+    except editing.EditRefused as refusal:
+        return Status(422, {"detail": str(refusal)})
+    return Status(201 if template is None else 200, _template_out(saved))
+
+
+@router.post(
+    "/message-templates",
+    **declares(ApiKey.SCOPE_CADENCES),
+    response={201: TemplateOut, 422: ErrorOut},
+    summary="Create a message template (refused with the reason when it breaks an advertising rule)",
+)
+def add_template(request: HttpRequest, payload: TemplateIn):
+    return _save_template(request, payload, None)
+
+
+@router.put(
+    "/message-templates/{template_id}",
+    **declares(ApiKey.SCOPE_CADENCES),
+    response={200: TemplateOut, 422: ErrorOut},
+    summary="Change a message template (refused with the reason when it breaks an advertising rule)",
+)
+def change_template(request: HttpRequest, template_id: int, payload: TemplateIn):
+    organisation_id = _organisation_id(request, building=True)
+    template = get_object_or_404(MessageTemplate, pk=template_id, organisation_id=organisation_id)
+    return _save_template(request, payload, template)
 
 
 @router.get(

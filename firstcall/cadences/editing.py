@@ -27,6 +27,7 @@ from firstcall.cadences.models import (
     new_step_key,
 )
 from firstcall.cadences.personalise import MERGE_FIELDS
+from firstcall.compliance.engine import adlint
 from firstcall.leads.models import Lead
 
 Kind = CadenceStep.Kind
@@ -270,6 +271,8 @@ def version_problems(version: CadenceVersion) -> list[str]:
                 problems.append(f"{where}: choose a template or write the message.")
             for problem in templating.problems(f"{step.subject}\n{step.body}", MERGE_FIELDS):
                 problems.append(f"{where}: {problem}")
+            for problem in advertising_problems(step.subject, step.body):
+                problems.append(f"{where}: {problem}")
         elif step.kind == Kind.WAIT:
             if step.wait_unit not in CadenceStep.WaitUnit.values:
                 problems.append(f"{where}: choose hours, days, business days or a time of day.")
@@ -457,8 +460,19 @@ def _replan(enrolment_id: int, version: CadenceVersion, actor) -> bool:
 # ---------------------------------------------------------------------------------------------- templates
 
 
+def advertising_problems(subject: str, body: str) -> list[str]:
+    """Regulation Z advertising findings for a marketing text or email as written: a trigger term (a down
+    payment amount or percentage, a number of payments or period of repayment, a payment amount, a finance
+    charge) without the disclosures 12 CFR 1026.24(d)(2) requires, or a rate without the APR (1026.24(c)). The
+    same lint runs again at send time on the rendered message (messaging.outbox). The NMLS IDs are checked at
+    send, when the loan officer is known."""
+    result = adlint.lint(f"{subject}\n{body}", check_nmls=False)
+    return [f"{finding.detail} ({finding.citation})." for finding in result.findings]
+
+
 def template_problems(channel: str, subject: str, body: str) -> list[str]:
     problems = templating.problems(f"{subject}\n{body}", MERGE_FIELDS)
+    problems += advertising_problems(subject, body)
     if not body.strip():
         problems.insert(0, "The message is empty.")
     if channel == "email" and not subject.strip():

@@ -27,6 +27,7 @@ from firstcall.cadences.models import (
     Enrolment,
     StepRun,
 )
+from firstcall.compliance import services as compliance_services
 from firstcall.leads.models import Lead, Stage, TimelineEvent
 from firstcall.leads.timeline import record_event
 
@@ -612,6 +613,8 @@ def complete_call_task(task: CallTask, *, outcome: str, actor, notes: str = "") 
         if not updated:
             return False
         lead = _load_lead(task.lead_id)
+        # The call was made: the cap counts it at the time of the call (calls and texts together).
+        compliance_services.record_call_task_done(lead.organisation, lead, task.pk, at=now)
         record_event(
             lead,
             TimelineEvent.Kind.CALL,

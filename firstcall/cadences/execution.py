@@ -56,6 +56,7 @@ from firstcall.cadences.models import (
 )
 from firstcall.cadences.personalise import compose, merge_context
 from firstcall.cadences.templating import render
+from firstcall.compliance import services as compliance_services
 from firstcall.leads.models import Lead, Stage, TimelineEvent
 from firstcall.leads.timeline import record_event
 
@@ -593,6 +594,8 @@ def _call_task(run: StepRun, step: CadenceStep, enrolment: Enrolment, lead: Lead
         },
     )
     if created:
+        # The call counts toward the FL/OK/MD 3-per-24-hours cap from now on, calls and texts together.
+        compliance_services.record_call_task(lead.organisation, lead, task.pk)
         record_event(
             Lead(pk=lead.pk),
             TimelineEvent.Kind.CADENCE,

@@ -60,13 +60,13 @@ TEMPLATES: dict[str, dict] = {
         "variants": {
             "en": (
                 "",
-                f"Hi {FIRST}, it's {ME} from {ORG}. Buying your first home with FHA is very doable, often with "
-                f"3.5% down. Want me to run real numbers with you? Just reply with a good time. {STOP}",
+                f"Hi {FIRST}, it's {ME} from {ORG}. Buying your first home with FHA is very doable, and the "
+                f"down payment can be low. Want me to run real numbers with you? Just reply with a good time. {STOP}",
             ),
             "es": (
                 "",
                 '{{ borrower.first_name|default:"Hola" }}, soy {{ officer.first_name|default:"el equipo" }} de '
-                f"{ORG}. Comprar su primera casa con FHA es posible, a menudo con 3.5% de enganche. ¿Le ayudo "
+                f"{ORG}. Comprar su primera casa con FHA es posible, y el enganche puede ser bajo. ¿Le ayudo "
                 "con los números? Responda con una buena hora. Responda STOP para cancelar.",
             ),
         },
@@ -231,8 +231,8 @@ TEMPLATES: dict[str, dict] = {
         "variants": {
             "en": (
                 "",
-                f"Hi {FIRST}, {ME} from {ORG}. Thank you for your service. VA loans can mean no down payment "
-                f"and no monthly mortgage insurance. Want to walk through your options? {STOP}",
+                f"Hi {FIRST}, {ME} from {ORG}. Thank you for your service. VA loans have benefits built for "
+                f"veterans, like no monthly mortgage insurance. Want to walk through your options? {STOP}",
             ),
         },
     },

@@ -56,6 +56,10 @@ class ContactAttempt(models.Model):
     address = models.CharField(max_length=32)
     kind = models.CharField(max_length=20)
     at = models.DateTimeField(default=timezone.now)
+    # What the attempt was: a cadence call task counts from when it is created and, once the call is made, at
+    # the time of the call (one attempt per task, never two).
+    subject_type = models.CharField(max_length=20, blank=True)  # call_task
+    subject_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["organisation", "address", "-at"], name="attempt_address_recent")]

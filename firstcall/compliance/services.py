@@ -4,6 +4,7 @@ what it is about) and act on the answer; this module changes nothing but its own
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
@@ -35,27 +36,29 @@ def _normal(channel: str, address: str) -> str:
     return gate.normalise_phone(address or "") or (address or "").strip()
 
 
-def consent_records(lead: Lead | None, channel: str) -> tuple[ConsentRecord, ...]:
+def consent_records(lead: Lead | None, channel: str, rows: list | None = None) -> tuple[ConsentRecord, ...]:
     """The lead's consent history on one channel as (address, given, revoked) periods.
 
     A period opens with a grant for an address and closes with a revocation for it. A lead whose consent flag is
     set but has no consent row with an address (created by hand before addresses were kept) has consent for
-    its current address only, so a new number still has none until given."""
+    its current address only, so a new number still has none until given. ``rows``: the lead's consent rows
+    on the channel, already read (a list deciding many leads at once)."""
     if lead is None:
         return ()
     lead_channel = LEAD_CHANNEL[channel]
+    if rows is None:
+        rows = list(
+            Consent.objects.filter(lead=lead, channel=lead_channel)
+            .exclude(address="")
+            .order_by("recorded_at", "id")
+        )
+    else:
+        rows = sorted((row for row in rows if row.address), key=lambda row: (row.recorded_at, row.pk))
     if not getattr(lead, f"consent_{lead_channel}", False):
-        rows = Consent.objects.filter(lead=lead, channel=lead_channel, is_granted=False).exclude(address="")
         # Nothing granted now; the revocations are still shown with their times.
         return tuple(
-            ConsentRecord(channel, row.address, EPOCH, row.recorded_at)
-            for row in rows.order_by("recorded_at", "id")
+            ConsentRecord(channel, row.address, EPOCH, row.recorded_at) for row in rows if not row.is_granted
         )
-    rows = list(
-        Consent.objects.filter(lead=lead, channel=lead_channel)
-        .exclude(address="")
-        .order_by("recorded_at", "id")
-    )
     if not rows:
         current = lead.email if channel == "email" else lead.phone
         # When it was given is not recorded: the period is open from the start.
@@ -80,7 +83,15 @@ def consent_records(lead: Lead | None, channel: str) -> tuple[ConsentRecord, ...
 
 
 def record_attempt(
-    organisation, lead, channel: str, address: str, *, kind: str, at: datetime | None = None
+    organisation,
+    lead,
+    channel: str,
+    address: str,
+    *,
+    kind: str,
+    at: datetime | None = None,
+    subject_type: str = "",
+    subject_id: int | None = None,
 ) -> None:
     """A text went out or a call was placed: the caps count it."""
     if channel not in ("sms", "call") or not address:
@@ -92,7 +103,47 @@ def record_attempt(
         address=_normal(channel, address),
         kind=kind,
         at=at or timezone.now(),
+        subject_type=subject_type,
+        subject_id=subject_id,
     )
+
+
+def record_call_task(organisation, lead, task_id: int, *, at: datetime | None = None) -> None:
+    """A cadence created a call task: the call it asks for is a solicitation, and the FL/OK/MD cap counts it
+    with the texts from now on, so an automatic text cannot take the borrower past 3 touches in 24 hours while
+    the call is due (Fla. Stat. 501.616(6)(b); 15 O.S. § 775C.1 et seq.; Md. Code, Com. Law § 14-4501 et seq.;
+    REFERENCE §4.3: calls and texts on the same subject together)."""
+    if not getattr(lead, "phone", ""):
+        return
+    if ContactAttempt.objects.filter(subject_type="call_task", subject_id=task_id).exists():
+        return
+    record_attempt(
+        organisation,
+        lead,
+        "call",
+        lead.phone,
+        kind="marketing",
+        at=at,
+        subject_type="call_task",
+        subject_id=task_id,
+    )
+
+
+def record_call_task_done(organisation, lead, task_id: int, *, at: datetime | None = None) -> None:
+    """The loan officer made the task's call: the attempt counts at the time of the call (moved there from the
+    task's creation, or recorded now for a task that had none)."""
+    at = at or timezone.now()
+    if not ContactAttempt.objects.filter(subject_type="call_task", subject_id=task_id).update(at=at):
+        record_attempt(
+            organisation,
+            lead,
+            "call",
+            getattr(lead, "phone", ""),
+            kind="marketing",
+            at=at,
+            subject_type="call_task",
+            subject_id=task_id,
+        )
 
 
 def recent_attempts(
@@ -261,6 +312,79 @@ def decide_call(lead: Lead, *, actor=None, kind: str = "manual", subject_type: s
     )
 
 
+def preview_calls(leads: Iterable[Lead], at: datetime | None = None) -> dict[int, tuple[Lead, Decision]]:
+    """``preview_call`` for every lead of a list in a fixed number of queries, whatever the list's length: the
+    same facts (call consent per number, both do-not-call lists, calls and texts in the last 24 hours), read for
+    all leads at once, and the same engine decision for each. Returns each lead with a phone, read in full,
+    and its decision, by id."""
+    at = at or timezone.now()
+    given = [lead for lead in leads if lead is not None and lead.pk]
+    ids = list(dict.fromkeys(lead.pk for lead in given))
+    if not ids:
+        return {}
+    if all(not lead.get_deferred_fields() and Lead.organisation.is_cached(lead) for lead in given):
+        full = [lead for lead in {lead.pk: lead for lead in given}.values() if lead.phone]
+    else:  # a list loads a few fields of each lead; the gate needs the address, consent and location facts
+        full = list(Lead.objects.select_related("organisation").filter(pk__in=ids).exclude(phone=""))
+    if not full:
+        return {}
+    phones = {lead.pk: _normal("call", lead.phone) for lead in full}
+    organisation_ids = {lead.organisation_id for lead in full}
+    consents: dict[int, list] = defaultdict(list)
+    for row in Consent.objects.filter(lead_id__in=ids, channel=LEAD_CHANNEL["call"]).exclude(address=""):
+        consents[row.lead_id].append(row)
+    internal = list(
+        InternalDoNotCall.objects.filter(organisation_id__in=organisation_ids, lifted_at__isnull=True)
+        .filter(Q(lead_id__in=ids) | Q(phone__in=list(phones.values())))
+        .values_list("organisation_id", "lead_id", "phone")
+    )
+    national = set(
+        NationalDncNumber.objects.filter(
+            organisation_id__in=organisation_ids, phone__in=list(phones.values())
+        ).values_list("organisation_id", "phone")
+    )
+    attempts = list(
+        ContactAttempt.objects.filter(
+            organisation_id__in=organisation_ids,
+            channel__in=["sms", "call"],
+            at__gt=at - timedelta(hours=24),
+            at__lte=at,
+        )
+        .filter(Q(address__in=list(phones.values())) | Q(lead_id__in=ids))
+        .exclude(kind="transactional")
+        .values_list("organisation_id", "lead_id", "address", "channel", "at")
+    )
+    decisions = {}
+    for lead in full:
+        phone = phones[lead.pk]
+        org = lead.organisation_id
+        dnc = DoNotCall(
+            internal=any(
+                o == org and (lead_id == lead.pk or number == phone) for o, lead_id, number in internal
+            ),
+            national=(org, gate.normalise_phone(lead.phone or "")) in national,
+            last_inquiry_on=lead.last_inquiry_at.date() if lead.last_inquiry_at else None,
+        )
+        past = tuple(
+            PastTouch(channel, moment)
+            for o, lead_id, address, channel, moment in attempts
+            if o == org and (lead_id == lead.pk or address == phone)
+        )
+        touch = Touch(
+            channel="call",
+            kind="manual",
+            to=lead.phone,
+            at=at,
+            zip=lead.zip_code or "",
+            state=lead.state or "",
+            consent=consent_records(lead, "call", consents.get(lead.pk, [])),
+            touches_last_24h=past,
+            dnc=dnc,
+        )
+        decisions[lead.pk] = (lead, gate.decide(touch))
+    return decisions
+
+
 def preview_call(lead: Lead, at: datetime | None = None) -> Decision:
     """The same decision, not stored: for showing "call now" or "call after 8 a.m." on a list."""
     touch = build_touch(
@@ -291,6 +415,10 @@ def add_to_internal_do_not_call(organisation, *, lead: Lead | None = None, phone
 
 
 def company_nmls_id(organisation) -> str:
+    """The company's NMLS unique identifier (SAFE Act; 12 CFR 1008.105 and state advertising rules): the one an
+    admin sets in Settings, Organisation (also shown on the public forms)."""
+    if (organisation.nmls_id or "").strip():
+        return organisation.nmls_id.strip()
     return (
         ComplianceProfile.objects.filter(organisation=organisation)
         .values_list("company_nmls_id", flat=True)
@@ -300,10 +428,27 @@ def company_nmls_id(organisation) -> str:
 
 
 def set_company_nmls_id(organisation, value: str) -> ComplianceProfile:
+    value = (value or "").strip()[:20]
+    type(organisation).objects.filter(pk=organisation.pk).update(nmls_id=value)
+    organisation.nmls_id = value
     profile, _ = ComplianceProfile.objects.update_or_create(
-        organisation=organisation, defaults={"company_nmls_id": (value or "").strip()[:20]}
+        organisation=organisation, defaults={"company_nmls_id": value}
     )
     return profile
+
+
+def marketing_nmls_blocker(organisation, loan_officer=None) -> str | None:
+    """Why marketing from this organisation (and this loan officer) cannot go out, or None: every marketing
+    message carries the company's and the loan officer's NMLS IDs (SAFE Act, 12 U.S.C. 5101 et seq.;
+    12 CFR 1007.105(c), 1008.105; state advertising rules)."""
+    missing = []
+    if not company_nmls_id(organisation):
+        missing.append("the company's NMLS ID (Settings, Organisation)")
+    if loan_officer is not None and not (loan_officer.nmls_id or "").strip():
+        missing.append(f"{loan_officer.get_full_name() or loan_officer}'s NMLS ID (their profile)")
+    if not missing:
+        return None
+    return "Marketing messages are off: add " + " and ".join(missing) + " (SAFE Act)."
 
 
 def marketing_email_blocker(organisation) -> str | None:

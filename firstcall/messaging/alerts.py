@@ -7,6 +7,7 @@ import logging
 from django.conf import settings
 from django.utils.html import escape
 
+from firstcall.compliance import calling
 from firstcall.lib.phones import display_phone
 from firstcall.messaging.models import Message
 from firstcall.messaging.services import queue_message
@@ -26,6 +27,10 @@ def send_staff_alert(user, notification, *, by_sms: bool = False, by_email: bool
     lead = notification.lead
     link = _link(notification)
     borrower_phone = lead.phone if lead is not None and lead.phone else ""
+    # Never push a loan officer to call outside the borrower's calling window or against a do-not-call entry:
+    # the alert says when the window opens (or why not) instead of "call now" (compliance.calling).
+    call_line = calling.call_line(lead) if borrower_phone else ""
+    may_call = call_line.startswith("Call ")
     sent: list[Message] = []
     common = dict(
         purpose=Message.Purpose.ALERT, is_marketing=False, recipient_user=user, organisation=user.organisation
@@ -33,8 +38,8 @@ def send_staff_alert(user, notification, *, by_sms: bool = False, by_email: bool
     if by_sms:
         if user.phone:
             parts = [notification.title, notification.body, link]
-            if borrower_phone:
-                parts.append(f"Call {display_phone(borrower_phone)}: tel:{borrower_phone}")
+            if call_line:
+                parts.append(call_line)
             text = " ".join(part for part in parts if part)
             sent.append(
                 queue_message(
@@ -55,12 +60,15 @@ def send_staff_alert(user, notification, *, by_sms: bool = False, by_email: bool
                 html.append(f"<p>{escape(notification.body)}</p>")
             if link:
                 html.append(f'<p><a href="{escape(link)}">Open the lead</a></p>')
-            if borrower_phone:
+            if borrower_phone and may_call:
                 text_lines.append(f"Call: {display_phone(borrower_phone)}")
                 html.append(
                     f'<p><a href="tel:{escape(borrower_phone)}">'
                     f"Call {escape(display_phone(borrower_phone))}</a></p>"
                 )
+            elif call_line:
+                text_lines.append(call_line)
+                html.append(f"<p>{escape(call_line)}</p>")
             sent.append(
                 queue_message(
                     lead,

@@ -361,7 +361,73 @@ def evaluate_send(facts: SendFacts, now: datetime) -> GateResult:
     )
 
 
-def gather_send_facts(message: Message, now: datetime) -> SendFacts:
+@dataclass(frozen=True)
+class MarketingIdentity:
+    """Who a marketing message is from, for the SAFE Act identification (12 U.S.C. 5101 et seq.; 12 CFR
+    1007.105(c), 1008.105; state advertising rules): the loan officer (the sender, else the lead's owner; none
+    before the lead is assigned, when the message speaks for the company) and the company."""
+
+    officer_name: str
+    officer_nmls: str
+    company_name: str
+    company_nmls: str
+    has_officer: bool
+
+
+def marketing_identity(message: Message) -> MarketingIdentity | None:
+    if not (message.is_marketing and message.is_to_borrower) or message.is_response_to_borrower_request:
+        return None
+    officer = message.sent_by
+    if officer is None and message.lead_id:
+        lead = Lead.objects.filter(pk=message.lead_id).select_related("owner").only("owner").first()
+        officer = lead.owner if lead is not None else None
+    organisation = message.organisation
+    return MarketingIdentity(
+        officer_name=(officer.get_full_name() or officer.get_username()) if officer is not None else "",
+        officer_nmls=(officer.nmls_id or "").strip() if officer is not None else "",
+        company_name=organisation.name,
+        company_nmls=compliance_services.company_nmls_id(organisation),
+        has_officer=officer is not None,
+    )
+
+
+def add_identification(message: Message, identity: MarketingIdentity | None) -> None:
+    """Add the NMLS IDs on file that the message does not state yet, right before it is sent (so an ID set
+    after the message was queued is used). The text sent is the text stored."""
+    if identity is None:
+        return
+    line = adlint.identification_line(
+        f"{message.subject}\n{message.body}",
+        loan_officer_name=identity.officer_name,
+        loan_officer_nmls=identity.officer_nmls,
+        company_name=identity.company_name,
+        company_nmls=identity.company_nmls,
+    )
+    if not line:
+        return
+    body = message.body.rstrip("\n")
+    if message.channel == EMAIL and "\n\n--\n" in body:
+        head, _, footer = body.partition("\n\n--\n")
+        body = f"{head}\n\n{line}\n\n--\n{footer}\n"
+    else:
+        body = f"{body}\n{line}"
+    html_body = message.html_body
+    if html_body:
+        from django.utils.html import escape
+
+        paragraph = f"<p>{escape(line)}</p>"
+        html_body = (
+            html_body.replace("</body>", paragraph + "</body>")
+            if "</body>" in html_body
+            else html_body + paragraph
+        )
+    Message.objects.filter(pk=message.pk).update(body=body, html_body=html_body)
+    message.body, message.html_body = body, html_body
+
+
+def gather_send_facts(
+    message: Message, now: datetime, identity: MarketingIdentity | None = None
+) -> SendFacts:
     lead = (
         Lead.objects.filter(pk=message.lead_id).select_related("organisation").first()
         if message.lead_id
@@ -414,7 +480,13 @@ def gather_send_facts(message: Message, now: datetime) -> SendFacts:
         state=getattr(lead, "state", "") or "",
         recent_marketing_sends=recent,
         touch=touch,
-        content_findings=adlint.lint(f"{message.subject}\n{message.body}", check_nmls=False).findings
+        content_findings=adlint.lint(
+            f"{message.subject}\n{message.body}",
+            check_nmls=identity is not None,
+            loan_officer_nmls=identity.officer_nmls if identity is not None else None,
+            company_nmls=identity.company_nmls if identity is not None else None,
+            require_loan_officer=identity is not None and identity.has_officer,
+        ).findings
         if message.is_marketing and message.is_to_borrower
         else (),
         response_expired=message.purpose == Message.Purpose.OPT_OUT_CONFIRMATION
@@ -426,7 +498,9 @@ def decide_send(message: Message, now: datetime | None = None) -> GateResult:
     """The compliance gate before every send; every decision is logged with its reasons (and, for borrower
     messages, each rule's citation and version in the compliance log)."""
     now = now or timezone.now()
-    facts = gather_send_facts(message, now)
+    identity = marketing_identity(message)
+    add_identification(message, identity)
+    facts = gather_send_facts(message, now, identity)
     result = evaluate_send(facts, now)
     SendDecision.objects.create(
         message=message,

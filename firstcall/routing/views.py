@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from firstcall.accounts.models import User
+from firstcall.compliance import calling
 from firstcall.leads.access import visible_leads
 from firstcall.leads.models import Lead
 from firstcall.routing import services
@@ -54,7 +55,17 @@ def claim(request, lead_id: int):
     if not LeadOffer.objects.filter(lead=lead, user=request.user, status=LeadOffer.Status.OPEN).exists():
         raise PermissionDenied
     if services.claim_lead(lead, request.user):
-        messages.success(request, f"{lead.full_name} is yours. Call now.")
+        advice = calling.call_advice(lead)
+        if advice.may_call or not advice.phone:
+            messages.success(request, f"{lead.full_name} is yours. Call now.")
+        elif advice.is_held:
+            messages.success(
+                request,
+                f"{lead.full_name} is yours. Do not call yet: {advice.opens_phrase} {advice.opens_text} "
+                "(the borrower's time).",
+            )
+        else:
+            messages.success(request, f"{lead.full_name} is yours. Do not call: {advice.reason}")
         return redirect("lead_detail", lead_id=lead.pk)
     messages.error(request, "Someone else claimed this lead first.")
     return redirect("home")

@@ -140,6 +140,9 @@ class UserForm(WeeklyHoursMixin, forms.ModelForm):
             "preferred_loan_officer",
         ]
 
+    def clean_nmls_id(self):
+        return clean_nmls(self.cleaned_data.get("nmls_id"))
+
     def __init__(self, *args, organisation: Organisation, creating: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.organisation, self.creating = organisation, creating
@@ -356,6 +359,14 @@ class ComplianceForm(forms.ModelForm):
         return address
 
 
+def clean_nmls(value: str) -> str:
+    """An NMLS unique identifier is a number (nmlsconsumeraccess.org); spaces and a leading '#' are dropped."""
+    value = (value or "").strip().lstrip("#").replace(" ", "")
+    if value and not (value.isdigit() and len(value) <= 12):
+        raise forms.ValidationError("An NMLS ID is a number of up to 12 digits.")
+    return value
+
+
 class OrganisationForm(forms.ModelForm):
     time_zone = forms.ChoiceField(choices=_time_zone_choices)
 
@@ -370,11 +381,27 @@ class OrganisationForm(forms.ModelForm):
             "require_two_factor_for_everyone",
         ]
         labels = {
+            "nmls_id": "Company NMLS ID (in every marketing message)",
             "reopen_closed_leads": "A returning borrower reopens their closed or lost lead",
             "require_two_factor_for_everyone": (
                 "Everyone needs two-factor sign-in (admins and managers always do)"
             ),
         }
+
+    def clean_nmls_id(self):
+        return clean_nmls(self.cleaned_data.get("nmls_id"))
+
+
+class ProfileForm(forms.ModelForm):
+    """What a loan officer keeps up to date about themselves: the NMLS ID every marketing message carries."""
+
+    class Meta:
+        model = User
+        fields = ["nmls_id"]
+        labels = {"nmls_id": "Your NMLS ID (in every marketing message sent for you)"}
+
+    def clean_nmls_id(self):
+        return clean_nmls(self.cleaned_data.get("nmls_id"))
 
 
 def _phone_region_choices() -> list[tuple[str, str]]:

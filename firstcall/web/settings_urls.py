@@ -3,6 +3,7 @@ not used elsewhere)."""
 
 from django.urls import path
 
+from firstcall.web import profile_views
 from firstcall.web import settings_views as views
 
 urlpatterns = [
@@ -18,4 +19,5 @@ urlpatterns = [
     path("settings/compliance/", views.settings_compliance, name="settings_compliance"),
     path("settings/organisation/", views.settings_organisation, name="settings_organisation"),
     path("settings/reports/", views.settings_reports, name="settings_reports"),
+    path("account/profile/", profile_views.my_profile, name="my_profile"),
 ]

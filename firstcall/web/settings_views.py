@@ -20,6 +20,7 @@ from firstcall.accounts import audit
 from firstcall.accounts.client import client_ip
 from firstcall.accounts.models import Organisation, Team, User
 from firstcall.accounts.services import record_audit
+from firstcall.compliance import services as compliance
 from firstcall.leads.models import Channel, LeadSource
 from firstcall.leads.sources import create_source, intake_url
 from firstcall.web.settings_forms import (
@@ -87,8 +88,25 @@ def _snapshot(instance, fields) -> dict:
     return {name: getattr(instance, name) for name in fields}
 
 
+def marketing_blockers(organisation) -> list[str]:
+    """What stops this organisation's marketing, shown at the top of every settings page: CAN-SPAM needs a
+    postal address in every marketing email (15 U.S.C. 7704(a)(5)(A)(iii)); the SAFE Act the company's NMLS ID
+    in every marketing message (12 U.S.C. 5101 et seq.; 12 CFR 1008.105; state advertising rules)."""
+    blockers = [
+        compliance.marketing_email_blocker(organisation),
+        compliance.marketing_nmls_blocker(organisation),
+    ]
+    return [blocker for blocker in blockers if blocker]
+
+
 def _render(request, template: str, context: dict, *, status=200):
-    return render(request, f"web/settings/{template}", {"sections": SECTIONS, **context}, status=status)
+    organisation = context.get("organisation") or request.user.organisation
+    return render(
+        request,
+        f"web/settings/{template}",
+        {"sections": SECTIONS, "blockers": marketing_blockers(organisation), **context},
+        status=status,
+    )
 
 
 def _url_or_blank(name: str, *args) -> str:

@@ -30,6 +30,8 @@ def request_body(method: str, path: str, ids: dict):
         return make_scenario()
     if path == "/api/v1/cadences" and method == "post":
         return {"name": "Scope walk", "steps": STEPS}
+    if path.startswith("/api/v1/message-templates"):
+        return {"name": "Scope walk", "channel": "sms", "body": "Hi. Reply STOP to opt out."}
     if path.endswith("/draft"):
         return {"steps": STEPS}
     if path.endswith("/publish"):

@@ -17,6 +17,9 @@ from tests.outside_services import (  # noqa: F401 - re-exported for the cadence
     tampa_borrower,
 )
 
+# The SAFE Act identification the outbox adds to every marketing message of the owner's leads.
+IDS_LINE = "\nOlivia NMLS #100001, Acme Home Loans NMLS #1234567"
+
 
 def make_lead(organisation, **fields) -> Lead:
     """The Tampa borrower, interested in an FHA loan unless told otherwise."""

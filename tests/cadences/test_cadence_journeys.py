@@ -13,6 +13,7 @@ import pytest
 import time_machine
 from cadence_helpers import (
     BORROWER_PHONE,
+    IDS_LINE,
     OUR_NUMBER,
     build_cadence,
     call,
@@ -303,9 +304,9 @@ def test_floridas_three_texts_per_24_hours_hold_the_fourth_until_the_window_open
             committed(services.sweep_due_steps)
             drain()
     assert [r.form["Body"] for r in standin.create_requests()] == [
-        "One. Reply STOP to opt out.",
-        "Two. Reply STOP to opt out.",
-        "Three. Reply STOP to opt out.",
+        "One. Reply STOP to opt out." + IDS_LINE,
+        "Two. Reply STOP to opt out." + IDS_LINE,
+        "Three. Reply STOP to opt out." + IDS_LINE,
     ]
     fourth = runs(enrolment)[3].message
     assert fourth.status == Message.Status.HELD

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from cadence_helpers import build_cadence, call, eastern, make_lead, runs, sms, wait
+from cadence_helpers import IDS_LINE, build_cadence, call, eastern, make_lead, runs, sms, wait
 
 from firstcall.cadences import editing, library, services, templating
 from firstcall.cadences.models import Cadence, CadenceStep, Enrolment, MessageTemplate, StepRun
@@ -17,7 +17,10 @@ MONDAY_10AM = eastern(2026, 3, 9, 10, 0)
 
 def sent_bodies(lead):
     return list(
-        Message.objects.filter(lead=lead, purpose="cadence").order_by("pk").values_list("body", flat=True)
+        body.removesuffix(IDS_LINE)
+        for body in Message.objects.filter(lead=lead, purpose="cadence")
+        .order_by("pk")
+        .values_list("body", flat=True)
     )
 
 

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from cadence_helpers import (
     BORROWER_PHONE,
+    IDS_LINE,
     OUR_NUMBER,
     build_cadence,
     call,
@@ -86,6 +87,7 @@ def test_text_on_day_1_email_on_day_3_and_call_task_on_day_7(
     assert text.form["To"] == BORROWER_PHONE and text.form["From"] == OUR_NUMBER
     assert text.form["Body"] == (
         "Hi Ana, it's Olivia from Acme Home Loans. When is a good time to talk? Reply STOP to opt out."
+        + IDS_LINE
     )
     [first, second] = runs(enrolment)
     assert first.status == StepRun.Status.DONE and first.message.status == Message.Status.SENT
@@ -402,7 +404,7 @@ def test_the_organisation_cap_holds_a_step_until_the_window_opens(organisation, 
     with time_machine.travel(MONDAY_10AM + timedelta(hours=24, seconds=2), tick=False):
         assert services.sweep_due_steps() == 1
     second.refresh_from_db()
-    assert second.status == "done" and second.message.body == "Two. Reply STOP to opt out."
+    assert second.status == "done" and second.message.body == "Two. Reply STOP to opt out." + IDS_LINE
 
 
 # ---------------------------------------------------------------------------------------- exactly once

@@ -309,10 +309,13 @@ def test_address_on_the_do_not_contact_list_is_not_texted(
 
 
 @time_machine.travel(EVENING_830 + timedelta(hours=2), tick=False)  # 10:30 pm: alerts are not borrower texts
+@time_machine.travel(eastern(2026, 3, 10, 22, 30), tick=False)
 def test_alert_to_a_loan_officer_needs_no_borrower_consent_and_ignores_quiet_hours(
     twilio_settings, standin, organisation, owner, run_worker, django_capture_on_commit_callbacks
 ):
-    borrower = make_lead(organisation, owner=owner, consent_sms=False, consent_email=False)
+    borrower = make_lead(
+        organisation, owner=owner, consent_sms=False, consent_email=False, consent_calls=True
+    )
     notification = Notification.objects.create(
         user=owner, lead=borrower, kind="new_lead", title="New lead: Ana Lopez"
     )
@@ -327,11 +330,16 @@ def test_alert_to_a_loan_officer_needs_no_borrower_consent_and_ignores_quiet_hou
     [request] = standin.create_requests()
     assert request.form["To"] == "+18135550101"
     assert f"http://testserver/leads/{borrower.pk}/" in request.form["Body"]
-    assert "tel:+18135550199" in request.form["Body"]
+    # The alert goes at 22:30, but it does not push the loan officer to call the borrower now.
+    assert "tel:" not in request.form["Body"]
+    assert "Do not call yet: calling window opens at 8:00 AM EDT Wed Mar 11" in request.form["Body"]
 
 
+@time_machine.travel(MORNING, tick=False)
 def test_staff_alert_email_has_a_one_tap_link_and_a_tel_link(organisation, owner, lead, settings):
     settings.SITE_URL = "https://crm.acme.test"
+    lead.consent_calls = True  # inside the calling window, with call consent: the call link is offered
+    lead.save(update_fields=["consent_calls"])
     notification = Notification.objects.create(
         user=owner, lead=lead, kind="new_lead", title="New lead: Ana Lopez"
     )

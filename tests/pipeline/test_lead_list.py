@@ -3,9 +3,11 @@
 import csv
 import io
 import re
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -211,10 +213,11 @@ def test_the_alert_strip_links_a_summary_alert_to_its_list(client, organisation,
     assert f'<a href="/leads/?owner={teammate.pk}&amp;sort=updated">Open</a>' in strip
 
 
+@time_machine.travel(datetime(2026, 3, 10, 16, 0, tzinfo=UTC), tick=False)  # noon in Tampa: inside the window
 def test_bulk_assign_of_one_lead_sends_the_usual_new_lead_alert(
     client, organisation, owner, teammate, manager
 ):
-    lead = make_lead(organisation, owner=owner, phone="+18135550123")
+    lead = make_lead(organisation, owner=owner, phone="+18135550123", consent_calls=True)
 
     bulk(client, manager, action="assign", owner=teammate.pk, lead=[lead.pk])
 

@@ -52,10 +52,13 @@ def my_day(client, user) -> str:
     return response.content.decode()
 
 
+@time_machine.travel(datetime(2026, 3, 10, 16, 0, tzinfo=UTC), tick=False)  # noon in Tampa: inside the window
 def test_new_leads_waiting_for_a_person_show_their_clock_and_one_tap_actions(
     client, organisation, owner, teammate
 ):
-    waiting = make_new_lead(organisation, owner=owner, first_name="Ana", last_name="Lopez", minutes_left=4)
+    waiting = make_new_lead(
+        organisation, owner=owner, first_name="Ana", last_name="Lopez", minutes_left=4, consent_calls=True
+    )
     make_new_lead(organisation, owner=owner, first_name="Called", first_human_contact_at=timezone.now())
     make_new_lead(organisation, owner=owner, first_name="Lostone", stage="Lost")
     make_new_lead(organisation, owner=teammate, first_name="Theirs")
@@ -139,7 +142,7 @@ def test_tasks_due_today_and_overdue_including_cadence_calls(client, organisatio
 @time_machine.travel(datetime(2026, 3, 10, 16, 0, tzinfo=UTC), tick=False)  # noon in Tampa
 def test_todays_appointments_are_listed_by_time_with_one_tap_to_call(client, organisation, owner, teammate):
     now = timezone.now()
-    lead = make_lead(organisation, owner=owner, first_name="Booked", phone="+18135550142")
+    lead = make_lead(organisation, owner=owner, first_name="Booked", phone="+18135550142", consent_calls=True)
 
     def appointment(title, starts_at, assignee=owner, **fields):
         Task.objects.create(organisation=organisation, lead=lead, title=title, assignee=assignee,

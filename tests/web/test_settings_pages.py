@@ -469,6 +469,7 @@ def test_organisation_can_require_two_factor_for_everyone(admin_user, signed_in)
         reverse("settings_organisation"),
         {
             "name": "Acme Home Loans",
+            "nmls_id": "1234567",
             "time_zone": "America/New_York",
             "reopen_closed_leads": "on",
             "require_two_factor_for_everyone": "on",

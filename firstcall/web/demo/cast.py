@@ -7,6 +7,7 @@ from firstcall.accounts.models import User
 
 DEMO_ORG_NAME = "Demo Home Loans"
 DEMO_ORG_SLUG = "demo-home-loans"
+DEMO_ORG_NMLS = "2010400"  # the company's NMLS ID (SAFE Act), in every marketing message
 DEFAULT_LEAD_COUNT = 300
 DEFAULT_SEED = 2026
 # Leads received this recently are captured with the organisation's real settings, and left as routed.
@@ -57,6 +58,7 @@ PEOPLE = [
         User.Role.MANAGER,
         MANAGER_PASSWORD,
         "Manager (both teams)",
+        nmls_id="2010450",
         phone="+18135550102",
         languages=("en", "es"),
     ),

@@ -21,6 +21,7 @@ from firstcall.web.demo.cast import (
     DEFAULT_LEAD_COUNT,
     DEFAULT_SEED,
     DEMO_ORG_NAME,
+    DEMO_ORG_NMLS,
     DEMO_ORG_SLUG,
     FRESH_WINDOW,
     PEOPLE,
@@ -98,6 +99,8 @@ class _Seeder(PeopleAndSources, PlannedArrivals, Capturing, PipelineWork, Todays
             name=DEMO_ORG_NAME,
             slug=DEMO_ORG_SLUG,
             postal_address="100 Demo Plaza, Suite 400, Tampa, FL 33602",
+            # The company's NMLS ID goes in every marketing message (SAFE Act); the loan officers have theirs.
+            nmls_id=DEMO_ORG_NMLS,
             time_zone="America/New_York",
         )
         ensure_default_pipelines(self.organisation)
