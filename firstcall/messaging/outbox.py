@@ -6,6 +6,7 @@ claims it, re-checks the gate and sends it; the message row is the truth and tas
 import logging
 import threading
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -535,6 +536,8 @@ def gather_send_facts_many(messages: list[Message], now: datetime) -> dict[int, 
             if message.is_to_borrower and message.to_address
         ],
     )
+    # Numbers the batch texts more than once: only there does an earlier text's decision matter to a later one.
+    shared = Counter((message.organisation_id, message.to_address) for message in sms)
     facts: dict[int, SendFacts] = {}
     for message in messages:
         lead = leads.get(message.lead_id) if message.lead_id else None
@@ -572,7 +575,11 @@ def gather_send_facts_many(messages: list[Message], now: datetime) -> dict[int, 
             response_expired=message.purpose == Message.Purpose.OPT_OUT_CONFIRMATION
             and now - message.created_at > OPT_OUT_CONFIRMATION_WINDOW,
         )
-        if message.channel == SMS and message.to_address:
+        if (
+            message.channel == SMS
+            and message.to_address
+            and shared[(message.organisation_id, message.to_address)] > 1
+        ):
             counted = message.is_marketing or message.sent_by_id is not None
             if counted and evaluate_send(facts[message.pk], now).outcome == ALLOWED:
                 recent_by_address.setdefault((message.organisation_id, message.to_address), []).append(now)
