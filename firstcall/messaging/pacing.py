@@ -51,7 +51,8 @@ def horizon() -> timedelta:
 class Booking:
     slots: dict[int, datetime]  # message id -> when it may be sent
     unbooked: list[int]  # messages whose slot is beyond the horizon, in their order
-    next_free_at: datetime | None  # the earliest slot still free after this booking (None: unpaced)
+    # When the first unbooked message's slot comes (else the earliest free slot); None: unpaced
+    next_free_at: datetime | None
 
 
 def book(messages: Sequence[Message], now: datetime | None = None) -> Booking:
@@ -71,6 +72,7 @@ def book(messages: Sequence[Message], now: datetime | None = None) -> Booking:
         free = {key: max(rows[key].next_slot_at, now) for key in keys}
         slots: dict[int, datetime] = {}
         unbooked: list[int] = []
+        first_unbooked_at: datetime | None = None
         for message in messages:
             limits = limits_for(message)
             if not limits:
@@ -79,6 +81,7 @@ def book(messages: Sequence[Message], now: datetime | None = None) -> Booking:
             slot = max(free[key] for key, _rate in limits)
             if slot > latest:
                 unbooked.append(message.pk)
+                first_unbooked_at = first_unbooked_at or slot
                 continue
             slots[message.pk] = slot
             for key, rate in limits:
@@ -86,7 +89,7 @@ def book(messages: Sequence[Message], now: datetime | None = None) -> Booking:
         for key in keys:
             if free[key] != rows[key].next_slot_at:
                 SendPace.objects.filter(pk=rows[key].pk).update(next_slot_at=free[key])
-    return Booking(slots, unbooked, min(free.values()))
+    return Booking(slots, unbooked, first_unbooked_at or min(free.values()))
 
 
 def wait_until(slot: datetime) -> None:
