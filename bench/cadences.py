@@ -2,8 +2,15 @@
 HTTP to the SMS stand-in; dispatch throughput, lateness and exactly-once.
 
     python bench/cadences.py [--quick] [--leads N] [--database sqlite|postgres|both] [--postgres-workers 1,2]
+                             [--rate-per-number R] [--rate-per-account R]
 
 ``--quick``: 300 leads, the headline run only (PostgreSQL with 2 workers; SQLite when PostgreSQL is absent).
+PostgreSQL: DATABASE_URL (postgres://...) names the database the runs create and drop; without it a database
+named after BENCH_POSTGRES_URL, the run and the process id.
+
+Sending is paced (FIRSTCALL_SMS_RATE_PER_NUMBER / _PER_ACCOUNT, default here 1,000 texts/s each: every lead is
+texted from the one organisation number), so the fastest any run can go is the configured rate; the pacing
+floor (text i cannot leave before T0 + i / rate) is printed beside the measured lateness.
 
 For each run (PostgreSQL with 1 and 2 workers, SQLite with 1 worker): a fresh data directory (and a freshly
 created PostgreSQL database on the server BENCH_POSTGRES_URL names, called <base>_cadences_<pid>, dropped
@@ -26,8 +33,13 @@ Measured:
 Quiet hours are real: the leads' phone numbers and time zone are chosen where it is currently daytime (a US
 zone, else a territory, else London), so the gate allows the texts instead of holding them until 8 a.m.
 
+Baseline, in the same run and on the same database: one process inserting a bare outbox row and making the
+same HTTP call to a stand-in for each text, with no gate, no cadence and no pacing (``bare_sends_per_second``);
+``ratio_to_bare`` is the headline run's sends per second over it.
+
 Target: lateness p99 < 60 s with 2 workers on PostgreSQL. The last line is one JSON object with at least
-``steps``, ``lateness_p99_s`` (the 2-worker PostgreSQL run when there is one), ``duplicates`` and ``missing``.
+``steps``, ``lateness_p50_s``, ``lateness_p99_s``, ``sends_per_second`` (the 2-worker PostgreSQL run when there
+is one), ``ratio_to_bare``, ``duplicates`` and ``missing``.
 """
 
 import argparse
@@ -204,6 +216,44 @@ def phase_arm(delay: float) -> dict:
     return {"due_at": due.timestamp(), "armed": updated}
 
 
+def phase_baseline(count: int) -> dict:
+    """The bare cost of a text: insert its outbox row (its own transaction) and POST it to a stand-in, one
+    after the other in one process, with no gate, no cadence and no pacing."""
+    _django()
+    from django.conf import settings
+    from django.db import transaction
+
+    from firstcall.accounts.models import Organisation
+    from firstcall.messaging.models import Message
+    from firstcall.messaging.providers.twilio import TwilioSmsProvider
+    from firstcall.messaging.standin.sms_server import StandinSmsServer
+
+    server = StandinSmsServer(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, auto_callbacks=False).start()
+    settings.SMS_API_URL = server.url
+    organisation = Organisation.objects.create(name="Bare", sms_from_number=OUR_NUMBER)
+    provider = TwilioSmsProvider()
+    try:
+        started = time.perf_counter()
+        for index in range(count):
+            with transaction.atomic():
+                message = Message.objects.create(
+                    organisation=organisation,
+                    channel="sms",
+                    direction="outbound",
+                    purpose="alert",
+                    is_marketing=False,
+                    to_address=f"+1813555{index % 10000:04d}",
+                    from_address=OUR_NUMBER,
+                    body="Bare baseline text",
+                    idempotency_key=f"bare:{index}",
+                )
+            provider.send(message)
+        elapsed = time.perf_counter() - started
+    finally:
+        server.stop()
+    return {"count": count, "seconds": round(elapsed, 2), "per_second": round(count / elapsed, 1)}
+
+
 # -------------------------------------------------------------------------------------- the orchestrator
 
 
@@ -280,7 +330,17 @@ def _start_standin(port: int, log: Path) -> subprocess.Popen:
     raise RuntimeError("The SMS stand-in did not start")
 
 
-def run_one(label: str, database_url: str | None, workers: int, leads: int, *, max_wait: float) -> dict:
+def run_one(
+    label: str,
+    database_url: str | None,
+    workers: int,
+    leads: int,
+    *,
+    max_wait: float,
+    rate_per_number: float,
+    rate_per_account: float,
+    baseline_count: int,
+) -> dict:
     _common.say(f"== {label}: {leads} leads, {workers} worker(s)")
     with _common.data_directory() as data_dir:
         if database_url:
@@ -295,6 +355,8 @@ def run_one(label: str, database_url: str | None, workers: int, leads: int, *, m
             FIRSTCALL_SMS_AUTH_TOKEN=AUTH_TOKEN,
             FIRSTCALL_SMS_FROM_NUMBER=OUR_NUMBER,
             FIRSTCALL_SITE_URL="http://127.0.0.1:9",
+            FIRSTCALL_SMS_RATE_PER_NUMBER=str(rate_per_number),
+            FIRSTCALL_SMS_RATE_PER_ACCOUNT=str(rate_per_account),
         )
         try:
             _common.run_firstcall(["migrate", "--noinput"], env, timeout=600)
@@ -374,10 +436,16 @@ def run_one(label: str, database_url: str | None, workers: int, leads: int, *, m
                 for row in db.rows("SELECT created_at FROM messaging_message WHERE purpose = 'cadence'")
             ]
             lateness = [arrival - due_at for arrival in first_arrival.values()]
+            baseline = json.loads(
+                _common.run_python([__file__, "--phase", "baseline", "--leads", str(baseline_count)], env)
+                .strip()
+                .splitlines()[-1]
+            )
         finally:
             if database_url:
                 with contextlib.suppress(Exception):
                     _common.drop_postgres_database(database_url)
+    pace = min(rate for rate in (rate_per_number, rate_per_account, float("inf")) if rate > 0)
     result = {
         "label": label,
         "database": "postgres" if database_url else "sqlite",
@@ -397,13 +465,28 @@ def run_one(label: str, database_url: str | None, workers: int, leads: int, *, m
         "missing": max(missing_sends, 0) + not_done,
         "reclaimed_steps": reclaimed,
         "load_average": round(load, 2),
+        "rate_per_number": rate_per_number,
+        "rate_per_account": rate_per_account,
+        # Sent exactly at the pace, text i leaves at T0 + i / rate: the lateness pacing alone explains.
+        "pacing_lateness_p50_s": round(0.5 * leads / pace, 2),
+        "pacing_lateness_p99_s": round(0.99 * leads / pace, 2),
+        "pacing_seconds": round(leads / pace, 2),
+        "bare_sends_per_second": baseline["per_second"],
     }
+    sends = result["sends_per_second"]
+    result["ratio_to_bare"] = round(sends / baseline["per_second"], 2) if baseline["per_second"] else None
+    result["share_of_pace"] = round(sends / pace, 2)
     _common.say(
         f"   dispatch {result['dispatch_per_second']}/s (all in {result['dispatch_seconds']} s), "
         f"sends {result['sends_per_second']}/s; lateness p50 {result['lateness_p50_s']} s, "
         f"p99 {result['lateness_p99_s']} s, max {result['lateness_max_s']} s; "
         f"duplicates {result['duplicates']}, "
         f"missing {result['missing']}, repeated provider calls {result['repeated_provider_calls']}"
+    )
+    _common.say(
+        f"   pacing {pace:g}/s: floor lateness p50 {result['pacing_lateness_p50_s']} s, "
+        f"p99 {result['pacing_lateness_p99_s']} s ({result['share_of_pace']:.0%} of the pace reached); "
+        f"bare insert+send {baseline['per_second']}/s in one process, ratio {result['ratio_to_bare']}"
     )
     return result
 
@@ -420,7 +503,9 @@ def main(argv=None) -> int:
         help="default: both; with --quick only the headline run (PostgreSQL, 2 workers)",
     )
     parser.add_argument("--postgres-workers", help="default 1,2; with --quick 2")
-    parser.add_argument("--phase", choices=["setup", "arm"], help=argparse.SUPPRESS)
+    parser.add_argument("--rate-per-number", type=float, default=1000.0, help="texts/s per sender number")
+    parser.add_argument("--rate-per-account", type=float, default=1000.0, help="texts/s per provider account")
+    parser.add_argument("--phase", choices=["setup", "arm", "baseline"], help=argparse.SUPPRESS)
     parser.add_argument("--delay", type=float, default=3.0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     leads = args.leads or (300 if args.quick else 100_000)
@@ -430,24 +515,33 @@ def main(argv=None) -> int:
     if args.phase == "arm":
         print(json.dumps(phase_arm(args.delay)), flush=True)
         return 0
+    if args.phase == "baseline":
+        print(json.dumps(phase_baseline(leads)), flush=True)
+        return 0
+    options = {
+        "max_wait": 600 if args.quick else 4 * 3600,
+        "rate_per_number": args.rate_per_number,
+        "rate_per_account": args.rate_per_account,
+        "baseline_count": min(leads, 2000),
+    }
 
-    max_wait = 600 if args.quick else 4 * 3600
     args.database = args.database or ("postgres" if args.quick else "both")
     args.postgres_workers = args.postgres_workers or ("2" if args.quick else "1,2")
     runs = []
     # Its own database per run (label and process id), so it never collides with another benchmark.
-    postgres_url = _common.postgres_url_for_run("cadences")
+    given = os.environ.get("DATABASE_URL", "")
+    postgres_url = given if given.startswith("postgres") else _common.postgres_url_for_run("cadences")
     if args.database in ("postgres", "both"):
         problem = _common.postgres_available(postgres_url)
         if problem:
             _common.say(f"PostgreSQL unavailable ({problem}); skipping it")
             if args.quick and args.database == "postgres":
-                runs.append(run_one("sqlite-1w", None, 1, leads, max_wait=max_wait))
+                runs.append(run_one("sqlite-1w", None, 1, leads, **options))
         else:
             for workers in [int(part) for part in args.postgres_workers.split(",") if part]:
-                runs.append(run_one(f"postgres-{workers}w", postgres_url, workers, leads, max_wait=max_wait))
+                runs.append(run_one(f"postgres-{workers}w", postgres_url, workers, leads, **options))
     if args.database in ("sqlite", "both"):
-        runs.append(run_one("sqlite-1w", None, 1, leads, max_wait=max_wait))
+        runs.append(run_one("sqlite-1w", None, 1, leads, **options))
     headline = next((run for run in runs if run["label"] == "postgres-2w"), runs[-1] if runs else None)
     summary = {
         "benchmark": "cadences",
@@ -455,6 +549,10 @@ def main(argv=None) -> int:
         "lateness_p99_s": headline["lateness_p99_s"] if headline else None,
         "lateness_p50_s": headline["lateness_p50_s"] if headline else None,
         "headline_run": headline["label"] if headline else None,
+        "sends_per_second": headline["sends_per_second"] if headline else None,
+        "bare_sends_per_second": headline["bare_sends_per_second"] if headline else None,
+        "ratio_to_bare": headline["ratio_to_bare"] if headline else None,
+        "pacing_lateness_p99_s": headline["pacing_lateness_p99_s"] if headline else None,
         "target_p99_s": TARGET_P99_S,
         "meets_target": bool(headline and headline["lateness_p99_s"] < TARGET_P99_S),
         "duplicates": sum(run["duplicates"] for run in runs),

@@ -279,6 +279,13 @@ EMAIL_INBOUND_SIGNING_KEY = env("FIRSTCALL_EMAIL_INBOUND_SIGNING_KEY")
 MESSAGING_MAX_ATTEMPTS = env_int("FIRSTCALL_MESSAGING_MAX_ATTEMPTS", 6)
 MESSAGING_SEND_LEASE_SECONDS = env_int("FIRSTCALL_MESSAGING_SEND_LEASE_SECONDS", 120)
 MESSAGING_SWEEP_GRACE_SECONDS = env_int("FIRSTCALL_MESSAGING_SWEEP_GRACE_SECONDS", 60)
+# Carriers cap texts per second per sender number (10DLC campaigns: about 1-4 for a long code, more for a
+# toll-free number or short code) and providers per account. Texts per second, shared by every worker;
+# 0 leaves that limit off. docs/cadences.md "Send pacing".
+SMS_RATE_PER_NUMBER = float(env("FIRSTCALL_SMS_RATE_PER_NUMBER", "0"))
+SMS_RATE_PER_ACCOUNT = float(env("FIRSTCALL_SMS_RATE_PER_ACCOUNT", "0"))
+# How far ahead a worker books send slots; a text that would wait longer stays queued for the next round.
+SMS_PACING_HORIZON_SECONDS = float(env("FIRSTCALL_SMS_PACING_HORIZON_SECONDS", "2"))
 
 # --- Logging: never log request bodies or borrower fields -----------------------------------------------
 LOGGING = {

@@ -160,6 +160,11 @@ class _Batch:
         self._limits: dict[int, CadenceSettings | None] = {}
         self._steps: dict[int, list[CadenceStep]] = {}
         self.suppressed: dict[tuple[int, str, str], str] | None = None  # None: look each address up
+        # The organisation caps' count of recent messages per (organisation, channel, address), newest first;
+        # None: each step reads its own. Messages the batch queues are added as it goes.
+        self.recent_sends: dict[tuple[int, str, str], list[datetime]] | None = None
+        # Messages the batch's steps queue, written together (run, queue_message arguments, "text"/"email").
+        self.queued: list[tuple[StepRun, dict, str]] = []
         self.finished: list[StepRun] = []
         self.new_runs: list[StepRun] = []
         self.moved: list[Enrolment] = []
@@ -208,6 +213,57 @@ class _Batch:
         ).values_list("organisation_id", "channel", "address", "reason")
         for organisation_id, channel, address, reason in rows:
             self.suppressed[(organisation_id, channel, address)] = reason
+
+    def prefetch_recent_sends(self, pairs: list[tuple[Lead, str]]) -> None:
+        """One query per channel for the organisation caps of every address the batch will message."""
+        from firstcall.messaging.models import Message
+        from firstcall.messaging.services import normalise_address
+
+        self.recent_sends = {}
+        for channel, window in (("sms", timedelta(hours=24)), ("email", timedelta(days=7))):
+            wanted = {
+                (
+                    lead.organisation_id,
+                    normalise_address(channel, lead.phone if channel == "sms" else lead.email),
+                )
+                for lead, lead_channel in pairs
+                if lead_channel == channel and self.limits(lead.organisation_id) is not None
+            }
+            wanted = {key for key in wanted if key[1]}
+            if not wanted:
+                continue
+            rows = (
+                Message.objects.filter(
+                    organisation_id__in={key[0] for key in wanted},
+                    channel=channel,
+                    to_address__in={key[1] for key in wanted},
+                    direction=Message.Direction.OUTBOUND,
+                    is_marketing=True,
+                    created_at__gt=self.now - window,
+                )
+                .exclude(status__in=[Message.Status.SUPPRESSED, Message.Status.FAILED])
+                .order_by("-created_at")
+                .values_list("organisation_id", "to_address", "created_at")
+            )
+            for organisation_id, address, created_at in rows:
+                self.recent_sends.setdefault((organisation_id, channel, address), []).append(created_at)
+
+    def queue(self, run: StepRun, request: dict, label: str) -> None:
+        self.queued.append((run, request, label))
+        if self.recent_sends is not None:
+            key = (request["lead"].organisation_id, request["channel"], request["to_address"])
+            self.recent_sends.setdefault(key, []).insert(0, self.now)
+
+    def write_messages(self) -> None:
+        """Queue the batch's messages (one read, one insert) and give each step its message."""
+        from firstcall.messaging.services import queue_messages
+
+        if not self.queued:
+            return
+        messages = queue_messages([request for _run, request, _label in self.queued])
+        for (run, _request, label), message in zip(self.queued, messages, strict=True):
+            run.message_id = message.pk
+            run.notes = f"{label} queued (message {message.pk})"[:500]
 
     def suppression_reason(self, organisation_id: int, channel: str, address: str) -> str | None:
         if self.suppressed is None:
@@ -403,6 +459,7 @@ def _execute_locked(run_ids: list[int], token: str) -> dict[int, ExecutionResult
     ]
     if len(sends) > 1:
         batch.prefetch_suppressions(sends)
+        batch.prefetch_recent_sends(sends)
     for run in runs:
         enrolment = enrolments[run.enrolment_id]
         lead = leads[enrolment.lead_id]
@@ -420,6 +477,7 @@ def _execute_locked(run_ids: list[int], token: str) -> dict[int, ExecutionResult
             continue
         _finish(batch, run, outcome)
         batch.advance(run, enrolment, lead, outcome)
+    batch.write_messages()
     batch.flush()
     following = {new_run.enrolment_id: new_run for new_run in batch.new_runs}
     for run in batch.finished:
@@ -519,7 +577,14 @@ def _send(run: StepRun, step: CadenceStep, lead: Lead, now: datetime, batch: _Ba
     suppressed = batch.suppression_reason(lead.organisation_id, channel, address)
     if suppressed:
         return StepOutcome(Status.SKIPPED, f"address on the do-not-contact list ({suppressed})")
-    hold_until = _organisation_cap_hold(lead, channel, address, now, batch.limits(lead.organisation_id))
+    recent = (
+        batch.recent_sends.get((lead.organisation_id, channel, address), [])
+        if batch.recent_sends is not None
+        else None
+    )
+    hold_until = _organisation_cap_hold(
+        lead, channel, address, now, batch.limits(lead.organisation_id), recent
+    )
     if hold_until is not None:
         return StepOutcome(
             Status.HELD,
@@ -530,24 +595,35 @@ def _send(run: StepRun, step: CadenceStep, lead: Lead, now: datetime, batch: _Ba
     composed = compose(lead, channel, subject=step.subject, body=step.body, template=template)
     if not composed.body.strip():
         return StepOutcome(Status.SKIPPED, "the message is empty")
-    message = queue_message(
-        lead,
-        channel,
-        composed.body,
-        subject=composed.subject or None,
-        html_body=composed.html_body,
-        purpose=Message.Purpose.CADENCE,
-        is_marketing=True,
-        idempotency_key=f"cadence-step:{run.pk}",
-        cadence_step_id=run.pk,
-    )
+    request = {
+        "lead": lead,
+        "channel": channel,
+        "body": composed.body,
+        "subject": composed.subject or None,
+        "html_body": composed.html_body,
+        "purpose": Message.Purpose.CADENCE,
+        "is_marketing": True,
+        "idempotency_key": f"cadence-step:{run.pk}",
+        "cadence_step_id": run.pk,
+    }
+    if batch.recent_sends is not None:
+        # A batch queues its messages together after its steps (write_messages gives each step its message).
+        batch.queue(run, {**request, "to_address": address}, label)
+        return StepOutcome(Status.DONE, f"{label} queued")
+    message = queue_message(**request)
     return StepOutcome(Status.DONE, f"{label} queued (message {message.pk})", message_id=message.pk)
 
 
 def _organisation_cap_hold(
-    lead: Lead, channel: str, address: str, now: datetime, limits: CadenceSettings | None
+    lead: Lead,
+    channel: str,
+    address: str,
+    now: datetime,
+    limits: CadenceSettings | None,
+    prefetched: list[datetime] | None = None,
 ) -> datetime | None:
-    """The organisation's own per-borrower cap (CadenceSettings); None when the step may go now."""
+    """The organisation's own per-borrower cap (CadenceSettings); None when the step may go now.
+    ``prefetched``: the address's recent marketing messages, newest first, when the batch read them."""
     from firstcall.messaging.models import Message
 
     if limits is None:
@@ -559,6 +635,11 @@ def _organisation_cap_hold(
     )
     if not cap:
         return None
+    if prefetched is not None:
+        recent = [moment for moment in prefetched if moment > now - window][:cap]
+        if len(recent) < cap:
+            return None
+        return min(recent) + window + timedelta(seconds=1)
     recent = list(
         Message.objects.filter(
             organisation_id=lead.organisation_id,
@@ -718,15 +799,16 @@ def _deliver_now(message_ids: list[int]) -> None:
     to the shared task queue (where they would wait behind, and delay, new leads' first texts). deliver()
     claims each message, so the task enqueued on commit finds it sent and does nothing; a message that cannot
     go now (held, failed, worker killed) is left to the outbox's own task, retries and sweep."""
-    if not getattr(settings, "CADENCE_DELIVER_INLINE", True):
+    if not getattr(settings, "CADENCE_DELIVER_INLINE", True) or not message_ids:
         return
-    from firstcall.messaging.services import deliver
+    from firstcall.messaging.services import deliver_many
 
-    for message_id in message_ids:
-        try:
-            deliver(message_id)
-        except Exception:  # the outbox row is still the truth; its task or sweep will retry
-            logger.exception("Inline delivery of cadence message %s failed; left to the outbox", message_id)
+    try:
+        deliver_many(message_ids)
+    except Exception:  # the outbox rows are still the truth; their task or sweep will retry
+        logger.exception(
+            "Inline delivery of %s cadence messages failed; left to the outbox", len(message_ids)
+        )
 
 
 def sweep_due_steps(now: datetime | None = None) -> int:

@@ -45,6 +45,12 @@ def consent_records(lead: Lead | None, channel: str, rows: list | None = None) -
     on the channel, already read (a list deciding many leads at once)."""
     if lead is None:
         return ()
+    rows = Consent.objects.filter(lead=lead, channel=LEAD_CHANNEL[channel]).exclude(address="")
+    return consent_periods(lead, channel, list(rows.order_by("recorded_at", "id")))
+
+
+def consent_periods(lead: Lead, channel: str, rows: list[Consent]) -> tuple[ConsentRecord, ...]:
+    """consent_records() from the lead's consent rows on the channel (with an address, oldest first)."""
     lead_channel = LEAD_CHANNEL[channel]
     if rows is None:
         rows = list(
@@ -94,9 +100,21 @@ def record_attempt(
     subject_id: int | None = None,
 ) -> None:
     """A text went out or a call was placed: the caps count it."""
+    row = attempt_row(
+        organisation, lead, channel, address, kind=kind, at=at, subject_type=subject_type, subject_id=subject_id
+    )
+    if row is not None:
+        row.save(force_insert=True)
+
+
+def attempt_row(
+    organisation, lead, channel: str, address: str, *, kind: str, at: datetime | None = None,
+    subject_type: str = "", subject_id: int | None = None,
+) -> ContactAttempt | None:  # fmt: skip
+    """record_attempt()'s row, unsaved (None when nothing is recorded), for a batch to bulk-create."""
     if channel not in ("sms", "call") or not address:
-        return
-    ContactAttempt.objects.create(
+        return None
+    return ContactAttempt(
         organisation=organisation,
         lead=lead,
         channel=channel,
@@ -166,6 +184,7 @@ def recent_attempts(
         )
         .filter(at__lte=at)
         .exclude(kind="transactional")
+        .order_by("pk")
     )
     return tuple(PastTouch(channel, moment) for channel, moment in rows.values_list("channel", "at"))
 
@@ -234,7 +253,133 @@ def build_touch(
     )
 
 
-def store_decision(
+class TouchFacts:
+    """What build_touch() reads, for many touches at one instant in a few queries: consent rows, do-not-call
+    entries and recent calls for a set of leads and numbers of one or more organisations. ``touch()`` then
+    builds exactly the Touch build_touch() would."""
+
+    def __init__(self, at: datetime, wanted: Iterable[tuple[int, Lead | None, str, str]]):
+        """``wanted``: (organisation id, lead, channel, address) of every touch to be built."""
+        self.at = at
+        wanted = list(wanted)
+        organisation_ids = {organisation_id for organisation_id, _lead, _channel, _address in wanted}
+        leads = {lead.pk: lead for _org, lead, _channel, _address in wanted if lead is not None}
+        lead_channels = {LEAD_CHANNEL[channel] for _org, _lead, channel, _address in wanted}
+        self._consents: dict[tuple[int, str], list[Consent]] = {}
+        if leads:
+            rows = (
+                Consent.objects.filter(lead_id__in=list(leads), channel__in=list(lead_channels))
+                .exclude(address="")
+                .order_by("recorded_at", "id")
+            )
+            for row in rows:
+                self._consents.setdefault((row.lead_id, row.channel), []).append(row)
+        phones = {
+            (organisation_id, address)
+            for organisation_id, _lead, channel, address in wanted
+            if channel in ("sms", "call") and address
+        }
+        lead_ids = [pk for pk in leads]
+        self._calls: list[tuple[int, int | None, str, str, datetime]] = []
+        self._internal: list[tuple[int, int | None, str]] = []
+        self._national: set[tuple[int, str]] = set()
+        if phones:
+            attempt_addresses = {_normal("sms", address) for _org, address in phones}
+            dnc_phones = {_normal("call", address) for _org, address in phones}
+            self._calls = list(
+                ContactAttempt.objects.filter(
+                    Q(address__in=attempt_addresses) | Q(lead_id__in=lead_ids),
+                    organisation_id__in=organisation_ids,
+                    at__gt=at - timedelta(hours=24),
+                )
+                .filter(at__lte=at)
+                .exclude(kind="transactional")
+                .order_by("pk")
+                .values_list("organisation_id", "lead_id", "address", "channel", "at")
+            )
+            self._internal = list(
+                InternalDoNotCall.objects.filter(organisation_id__in=organisation_ids, lifted_at__isnull=True)
+                .filter(Q(phone__in=dnc_phones) | Q(lead_id__in=lead_ids))
+                .values_list("organisation_id", "lead_id", "phone")
+            )
+            normals = {gate.normalise_phone(address or "") for _org, address in phones} - {None}
+            self._national = set(
+                NationalDncNumber.objects.filter(
+                    organisation_id__in=organisation_ids, phone__in=normals
+                ).values_list("organisation_id", "phone")
+            )
+
+    def consent_records(self, lead: Lead | None, channel: str) -> tuple[ConsentRecord, ...]:
+        if lead is None:
+            return ()
+        return consent_periods(lead, channel, self._consents.get((lead.pk, LEAD_CHANNEL[channel]), []))
+
+    def recent_attempts(self, organisation_id, lead_id, address, channels) -> tuple[PastTouch, ...]:
+        normal = _normal("sms", address)
+        return tuple(
+            PastTouch(channel, moment)
+            for org, row_lead, row_address, channel, moment in self._calls
+            if org == organisation_id
+            and channel in channels
+            and (row_address == normal or (lead_id and row_lead == lead_id))
+        )
+
+    def on_internal_do_not_call(self, organisation_id: int, lead_id: int | None, phone: str) -> bool:
+        normal = _normal("call", phone) if phone else None
+        return any(
+            org == organisation_id
+            and ((normal is not None and row_phone == normal) or (lead_id and row_lead == lead_id))
+            for org, row_lead, row_phone in self._internal
+        )
+
+    def on_national_dnc(self, organisation_id: int, phone: str) -> bool:
+        normal = gate.normalise_phone(phone or "")
+        return bool(normal) and (organisation_id, normal) in self._national
+
+    def touch(
+        self,
+        organisation,
+        lead: Lead | None,
+        *,
+        channel: str,
+        kind: str,
+        address: str,
+        recent_texts: Iterable[datetime] | None = None,
+    ) -> Touch:
+        """build_touch() at this instant, from the prefetched rows."""
+        phone_like = channel in ("sms", "call")
+        lead_id = getattr(lead, "pk", None)
+        dnc = DoNotCall()
+        past: tuple[PastTouch, ...] = ()
+        if phone_like:
+            dnc = DoNotCall(
+                internal=self.on_internal_do_not_call(organisation.pk, lead_id, address),
+                national=self.on_national_dnc(organisation.pk, address),
+                last_inquiry_on=lead.last_inquiry_at.date()
+                if lead is not None and lead.last_inquiry_at
+                else None,
+            )
+            if recent_texts is None:
+                past = self.recent_attempts(organisation.pk, lead_id, address, ("sms", "call"))
+            else:
+                calls = self.recent_attempts(organisation.pk, lead_id, address, ("call",))
+                past = calls + tuple(PastTouch("sms", moment) for moment in recent_texts)
+        return Touch(
+            channel=channel,
+            kind=kind,
+            to=address or "",
+            at=self.at,
+            zip=getattr(lead, "zip_code", "") or "",
+            state=getattr(lead, "state", "") or "",
+            consent=self.consent_records(lead, channel),
+            touches_last_24h=past,
+            dnc=dnc,
+            sender=Sender(postal_address=organisation.postal_address or "") if channel == "email" else None,
+            is_response=False,
+        )
+
+
+def decision_row(
     organisation,
     lead,
     touch: Touch,
@@ -244,7 +389,8 @@ def store_decision(
     subject_id: int | None = None,
     actor=None,
 ) -> TouchDecision:
-    return TouchDecision.objects.create(
+    """The compliance log row for a decision, unsaved (store_decision saves it; a batch bulk-creates them)."""
+    return TouchDecision(
         organisation=organisation,
         lead=lead,
         channel=touch.channel,
@@ -260,6 +406,23 @@ def store_decision(
         decided_at=touch.at,
         actor=actor if getattr(actor, "pk", None) else None,
     )
+
+
+def store_decision(
+    organisation,
+    lead,
+    touch: Touch,
+    decision: Decision,
+    *,
+    subject_type: str = "",
+    subject_id: int | None = None,
+    actor=None,
+) -> TouchDecision:
+    row = decision_row(
+        organisation, lead, touch, decision, subject_type=subject_type, subject_id=subject_id, actor=actor
+    )
+    row.save(force_insert=True)
+    return row
 
 
 def decide_touch(

@@ -7,14 +7,15 @@ from datetime import datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from firstcall.compliance import services as compliance_services
-from firstcall.events.outbox import emit
+from firstcall.events.outbox import emit, emit_many
 from firstcall.leads.models import Lead, TimelineEvent
 from firstcall.leads.timeline import record_event
+from firstcall.messaging import pacing
 from firstcall.messaging.models import Message, Suppression
 from firstcall.messaging.optout import opt_out_address
 from firstcall.messaging.outbox import (
@@ -25,6 +26,7 @@ from firstcall.messaging.outbox import (
     SUPPRESSED,
     GateResult,
     decide_send,
+    decide_send_many,
     enqueue_delivery,
     logger,
     max_attempts,
@@ -67,6 +69,12 @@ def send_claimed_message(message_id: int) -> str:
     message = Message.objects.filter(pk=message_id).first()
     if message is None or message.status != Message.Status.SENDING:
         return "not claimed"
+    booking = pacing.book([message])
+    if booking.unbooked:
+        # The sender is at its pace for longer than the booking horizon: back in the queue until a slot frees.
+        _wait_for_pace(message, booking.next_free_at - pacing.horizon() / 2)
+        return Message.Status.QUEUED
+    pacing.wait_until(booking.slots[message.pk])
     now = timezone.now()
     with transaction.atomic():
         # Read right before the send: a STOP or revocation that arrived after the claim still wins.
@@ -93,6 +101,20 @@ def send_claimed_message(message_id: int) -> str:
         )
     _mark_sent(message, provider.name, result)
     return Message.Status.SENT
+
+
+def _wait_for_pace(message: Message, until: datetime) -> None:
+    now = timezone.now()
+    updated = Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
+        status=Message.Status.QUEUED,
+        next_attempt_at=until,
+        attempts=F("attempts") - 1,  # waiting for a send slot is not a delivery attempt
+        claimed_at=None,
+        last_enqueued_at=now,
+        updated_at=now,
+    )
+    if updated:
+        enqueue_delivery(message.pk, run_after=until)
 
 
 def _hold(message: Message, gate: GateResult, now: datetime) -> None:
@@ -300,6 +322,246 @@ def deliver_batch(message_ids: list[int]) -> dict[int, str]:
     )
     ordered = sorted(purposes, key=lambda pk: (DELIVERY_ORDER.get(purposes[pk], 1), message_ids.index(pk)))
     return {message_id: deliver(message_id) for message_id in ordered}
+
+
+# Many messages at once: the cadence sweep's burst. The same claim, gate, send and "sent" as deliver(), with the
+# reads and writes of a batch done in a few statements; only the provider call stays one per message (with its
+# idempotency key), at the pace the sender number and provider account allow (pacing.py).
+
+
+def claim_messages(message_ids: list[int], now: datetime | None = None) -> list[Message]:
+    """Take every due message of ``message_ids`` that no other worker holds, in one statement; returns them in
+    the given order. On PostgreSQL candidates are locked with SKIP LOCKED (two workers take disjoint sets); on
+    SQLite the write transaction already serialises claims. Each message goes to exactly one claimer, as with
+    claim_message()."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        candidates = (
+            Message.objects.filter(
+                pk__in=message_ids,
+                direction=Message.Direction.OUTBOUND,
+                status__in=Message.SENDABLE_STATUSES,
+            )
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            .order_by()
+        )
+        if connection.features.has_select_for_update_skip_locked:
+            candidates = candidates.select_for_update(skip_locked=True, of=("self",))
+        ids = list(candidates.values_list("pk", flat=True))
+        if ids:
+            Message.objects.filter(pk__in=ids).update(
+                status=Message.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1, updated_at=now
+            )
+    claimed = {
+        message.pk: message
+        for message in Message.objects.filter(pk__in=ids).select_related("organisation", "sent_by")
+    }
+    return [claimed[pk] for pk in message_ids if pk in claimed]
+
+
+def release_messages(message_ids: list[int]) -> int:
+    """Give back claimed messages that were not sent (no send slot yet): queued again for the next round."""
+    if not message_ids:
+        return 0
+    now = timezone.now()
+    return Message.objects.filter(pk__in=message_ids, status=Message.Status.SENDING).update(
+        status=Message.Status.QUEUED, claimed_at=None, attempts=F("attempts") - 1, updated_at=now
+    )
+
+
+def deliver_many(message_ids: list[int], *, max_rounds: int = 1000) -> dict[int, str]:
+    """Claim, gate and send many messages: what deliver() does for each, with batched reads and writes. A
+    message another worker holds is skipped ("not claimed"); a message the pace leaves no slot for yet waits
+    for the next round, when slots have freed."""
+    outcomes: dict[int, str] = {}
+    pending = list(dict.fromkeys(message_ids))
+    for _round in range(max_rounds):
+        if not pending:
+            break
+        claimed = claim_messages(pending)
+        for message_id in set(pending) - {message.pk for message in claimed}:
+            outcomes.setdefault(message_id, "not claimed")
+        if not claimed:
+            break
+        booking = pacing.book(claimed)
+        release_messages(booking.unbooked)
+        for group in _slot_groups([m for m in claimed if m.pk in booking.slots], booking.slots):
+            outcomes.update(_gate_and_send(group, booking.slots))
+        pending = booking.unbooked
+        if pending and booking.next_free_at is not None:
+            pacing.wait_until(booking.next_free_at - pacing.horizon() / 2)
+    for message_id in pending:
+        outcomes.setdefault(message_id, Message.Status.QUEUED)
+    return outcomes
+
+
+def _slot_groups(messages: list[Message], slots: dict[int, datetime], window=timedelta(milliseconds=250)):
+    """Consecutive runs of messages whose slots fall within ``window`` of the run's first: each run is gated
+    right before its sends, so a STOP that arrives while a paced batch waits still wins."""
+    group: list[Message] = []
+    for message in messages:
+        if group and slots[message.pk] - slots[group[0].pk] > window:
+            yield group
+            group = []
+        group.append(message)
+    if group:
+        yield group
+
+
+def _gate_and_send(messages: list[Message], slots: dict[int, datetime]) -> dict[int, str]:
+    outcomes: dict[int, str] = {}
+    pacing.wait_until(slots[messages[0].pk])
+    now = timezone.now()
+    allowed = []
+    with transaction.atomic():
+        # Read right before the sends: a STOP or revocation that arrived after the claim still wins.
+        gates = decide_send_many(messages, now)
+        for message in messages:
+            gate = gates[message.pk]
+            if gate.outcome == HELD:
+                _hold(message, gate, now)
+                outcomes[message.pk] = HELD
+            elif gate.outcome == SUPPRESSED:
+                _suppress_claimed(message, gate, now)
+                outcomes[message.pk] = SUPPRESSED
+            else:
+                allowed.append(message)
+    sent: list[tuple[Message, str, ProviderResult]] = []
+    providers = {}
+    for message in allowed:
+        provider = providers.get(message.channel) or providers.setdefault(
+            message.channel, get_provider(message.channel)
+        )
+        pacing.wait_until(slots[message.pk])
+        try:
+            result = provider.send(message)
+        except PermanentProviderError as error:
+            _fail_permanently(message, provider.name, error)
+            outcomes[message.pk] = Message.Status.FAILED
+            continue
+        except TransientProviderError as error:
+            outcomes[message.pk] = _retry_later(message, provider.name, error)
+            continue
+        except Exception as error:  # an unexpected bug is retried like an outage, then fails visibly
+            logger.exception("Provider %s raised unexpectedly for message %s", provider.name, message.pk)
+            outcomes[message.pk] = _retry_later(
+                message, provider.name, TransientProviderError(f"unexpected {type(error).__name__}")
+            )
+            continue
+        sent.append((message, provider.name, result))
+        outcomes[message.pk] = Message.Status.SENT
+    if sent:
+        _mark_sent_many(sent)
+    return outcomes
+
+
+def _mark_sent_many(sent: list[tuple[Message, str, ProviderResult]]) -> None:
+    """_mark_sent() for a batch: one UPDATE statement for the messages still "sending" and unsent (the usual
+    case), then _mark_sent() one by one for any a delivery callback or a second worker touched first."""
+    now = timezone.now()
+    columns = (
+        "status", "sent_at", "status_reason", "last_error", "claimed_at", "delivered_at", "provider",
+        "provider_message_id", "updated_at",
+    )  # fmt: skip
+    table = connection.ops.quote_name(Message._meta.db_table)
+    fields = {field.column: field for field in Message._meta.concrete_fields}
+    assignments = ", ".join(f"{connection.ops.quote_name(column)} = %s" for column in columns)
+    rows = []
+    for message, provider_name, result in sent:
+        values = (
+            Message.Status.DELIVERED if result.is_delivered else Message.Status.SENT,
+            now,
+            "",
+            "",
+            None,
+            now if result.is_delivered else None,
+            provider_name,
+            result.provider_message_id[:100],
+            now,
+        )
+        prepared = tuple(
+            fields[column].get_db_prep_save(value, connection)
+            for column, value in zip(columns, values, strict=True)
+        )
+        rows.append((*prepared, message.pk, Message.Status.SENDING))
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table} SET {assignments} WHERE id = %s AND status = %s AND sent_at IS NULL",  # noqa: S608 - names from _meta
+                rows,
+            )
+        first = set(
+            Message.objects.filter(pk__in=[message.pk for message, _n, _r in sent], sent_at=now).values_list(
+                "pk", flat=True
+            )
+        )
+        done = []
+        for message, provider_name, result in sent:
+            if message.pk in first:
+                message.sent_at = now
+                message.status = Message.Status.DELIVERED if result.is_delivered else Message.Status.SENT
+                done.append(message)
+            else:
+                _mark_sent(message, provider_name, result)
+        on_messages_sent(done)
+
+
+def on_messages_sent(messages: list[Message]) -> None:
+    """on_message_sent() for many messages: the same event per message, first-touch times, cap log rows and
+    timeline rows, the rows written in bulk."""
+    from firstcall.compliance.models import ContactAttempt
+
+    borrower = [message for message in messages if message.lead_id and message.is_to_borrower]
+    if not borrower:
+        return
+    emit_many(
+        "message.sent",
+        [
+            (
+                message.organisation_id,
+                {
+                    "message_id": message.pk,
+                    "lead_id": message.lead_id,
+                    "channel": message.channel,
+                    "purpose": message.purpose,
+                    "sent_by_id": message.sent_by_id,
+                },
+            )
+            for message in borrower
+        ],
+    )
+    first_touch: dict[datetime, list[int]] = {}
+    for message in borrower:
+        if message.sent_by_id is None and message.purpose in (
+            Message.Purpose.FIRST_TOUCH,
+            Message.Purpose.CADENCE,
+        ):
+            first_touch.setdefault(message.sent_at, []).append(message.lead_id)
+    for sent_at, lead_ids in first_touch.items():
+        Lead.objects.filter(pk__in=lead_ids, first_touch_at__isnull=True).update(first_touch_at=sent_at)
+    attempts = [
+        compliance_services.attempt_row(
+            message.organisation,
+            _lead_ref(message),
+            SMS,
+            message.to_address,
+            kind=message_kind(message),
+            at=message.sent_at,
+        )  # fmt: skip
+        for message in borrower
+        if message.channel == SMS
+    ]
+    ContactAttempt.objects.bulk_create([row for row in attempts if row is not None])
+    TimelineEvent.objects.bulk_create(
+        TimelineEvent(
+            lead=_lead_ref(message),
+            kind=TimelineEvent.Kind.MESSAGE,
+            summary=f"{message.get_purpose_display()} {message.get_channel_display().lower()} sent"[:300],
+            actor=message.sent_by,
+            data={"message_id": message.pk, "direction": "outbound", "channel": message.channel},
+        )
+        for message in borrower
+    )
 
 
 # ------------------------------------------------------------------------------------------------- sweep

@@ -200,3 +200,14 @@ class Suppression(models.Model):
     @property
     def is_active(self) -> bool:
         return self.lifted_at is None
+
+
+class SendPace(models.Model):
+    """The next free send slot of one paced sender (a sender number or a provider account): workers take
+    slots from here in a short locked transaction, so every worker together keeps to the configured rate."""
+
+    key = models.CharField(max_length=200, unique=True)
+    next_slot_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.key}: next slot {self.next_slot_at:%H:%M:%S.%f}"

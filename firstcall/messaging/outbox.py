@@ -6,6 +6,7 @@ claims it, re-checks the gate and sends it; the message row is the truth and tas
 import logging
 import threading
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -95,20 +96,48 @@ def queue_message(
 
     Idempotent on ``idempotency_key``: a second call with the same key returns the first message unchanged.
     The recipient defaults to the lead's phone/email (or ``recipient_user``'s for alerts to loan officers)."""
-    if channel not in CONSENT_FIELD:
-        raise ValueError(f"Unknown channel {channel!r}")
-    if purpose not in Message.Purpose.values:
-        raise ValueError(f"Unknown purpose {purpose!r}")
-    if organisation is None:
-        if lead is None:
-            raise ValueError("A message needs a lead or an organisation")
-        organisation = lead.organisation
+    _check_request(lead, channel, purpose, organisation)
     key = idempotency_key or f"msg:{uuid.uuid4().hex}"
     if idempotency_key is not None:
         existing = Message.objects.filter(idempotency_key=key).first()
         if existing is not None:
             return existing
+    message = _new_message(
+        lead, channel, body, subject=subject, html_body=html_body, purpose=purpose, is_marketing=is_marketing,
+        sent_by=sent_by, key=key, to_address=to_address, from_address=from_address,
+        recipient_user=recipient_user, organisation=organisation, cadence_step_id=cadence_step_id,
+        send_after=send_after, attachments=attachments,
+    )  # fmt: skip
+    try:
+        # A savepoint: a concurrent duplicate key must not break the caller's transaction.
+        with transaction.atomic():
+            message.save(force_insert=True)
+    except IntegrityError:
+        return Message.objects.get(idempotency_key=key)
+    batch = _delivery_batch_for_transaction() if send_after is None else None
+    if batch is not None:
+        batch.append(message.pk)
+    else:
+        transaction.on_commit(partial(enqueue_delivery, message.pk, run_after=send_after), robust=True)
+    return message
 
+
+def _check_request(lead, channel: str, purpose: str, organisation) -> None:
+    if channel not in CONSENT_FIELD:
+        raise ValueError(f"Unknown channel {channel!r}")
+    if purpose not in Message.Purpose.values:
+        raise ValueError(f"Unknown purpose {purpose!r}")
+    if organisation is None and lead is None:
+        raise ValueError("A message needs a lead or an organisation")
+
+
+def _new_message(
+    lead, channel, body, *, subject, html_body, purpose, is_marketing, sent_by, key, to_address, from_address,
+    recipient_user, organisation, cadence_step_id, send_after, attachments=None,
+) -> Message:  # fmt: skip
+    """The outbound message queue_message() writes, unsaved."""
+    _check_request(lead, channel, purpose, organisation)
+    organisation = organisation if organisation is not None else lead.organisation
     if to_address is None:
         holder = recipient_user if recipient_user is not None else lead
         to_address = getattr(holder, "phone" if channel == SMS else "email", "") if holder is not None else ""
@@ -122,39 +151,68 @@ def queue_message(
     if channel == EMAIL and is_marketing:
         body, html_body = _with_email_footer(organisation, lead, address, body, html_body)
     now = timezone.now()
-    try:
-        # A savepoint: a concurrent duplicate key must not break the caller's transaction.
-        with transaction.atomic():
-            message = Message.objects.create(
-                organisation=organisation,
-                lead=lead,
-                recipient_user=recipient_user,
-                channel=channel,
-                direction=Message.Direction.OUTBOUND,
-                purpose=purpose,
-                is_marketing=is_marketing,
-                to_address=address,
-                from_address=from_address or "",
-                subject=storable_text(subject)[:300],
-                body=storable_text(body),
-                html_body=storable_text(html_body),
-                attachments=(attachments or []) if channel == EMAIL else [],
-                idempotency_key=key,
-                sent_by=sent_by,
-                cadence_step_id=cadence_step_id,
-                next_attempt_at=send_after,
-                last_enqueued_at=now,
-                created_at=now,
-                updated_at=now,
-            )
-    except IntegrityError:
-        return Message.objects.get(idempotency_key=key)
-    batch = _delivery_batch_for_transaction() if send_after is None else None
-    if batch is not None:
-        batch.append(message.pk)
-    else:
-        transaction.on_commit(partial(enqueue_delivery, message.pk, run_after=send_after), robust=True)
-    return message
+    return Message(
+        organisation=organisation,
+        lead=lead,
+        recipient_user=recipient_user,
+        channel=channel,
+        direction=Message.Direction.OUTBOUND,
+        purpose=purpose,
+        is_marketing=is_marketing,
+        to_address=address,
+        from_address=from_address or "",
+        subject=storable_text(subject)[:300],
+        body=storable_text(body),
+        html_body=storable_text(html_body),
+        attachments=(attachments or []) if channel == EMAIL else [],
+        idempotency_key=key,
+        sent_by=sent_by,
+        cadence_step_id=cadence_step_id,
+        next_attempt_at=send_after,
+        last_enqueued_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def queue_messages(requests: list[dict]) -> list[Message]:
+    """queue_message() for many messages (each a dict of its keyword arguments, with ``lead``, ``channel``,
+    ``body`` and an ``idempotency_key``): one read for the keys already used and one insert for the rest.
+    Same messages, same idempotency, same delivery on commit; returned in the order asked."""
+    for request in requests:
+        _check_request(
+            request.get("lead"), request["channel"], request["purpose"], request.get("organisation")
+        )
+    keys = [request["idempotency_key"] for request in requests]
+    existing = {
+        message.idempotency_key: message for message in Message.objects.filter(idempotency_key__in=keys)
+    }
+    fresh: dict[str, Message] = {}
+    for request in requests:
+        key = request["idempotency_key"]
+        if key in existing or key in fresh:
+            continue
+        arguments = {
+            "subject": None, "html_body": "", "sent_by": None, "to_address": None, "from_address": None,
+            "recipient_user": None, "organisation": None, "cadence_step_id": None, "send_after": None,
+            **{name: value for name, value in request.items() if name != "idempotency_key"},
+        }  # fmt: skip
+        fresh[key] = _new_message(key=key, **arguments)
+    if fresh:
+        try:
+            with transaction.atomic():
+                Message.objects.bulk_create(list(fresh.values()))
+        except IntegrityError:  # a concurrent writer used one of the keys: one by one, each idempotent
+            return [queue_message(**request) for request in requests]
+        batch = _delivery_batch_for_transaction()
+        for message in fresh.values():
+            if message.next_attempt_at is None and batch is not None:
+                batch.append(message.pk)
+            else:
+                transaction.on_commit(
+                    partial(enqueue_delivery, message.pk, run_after=message.next_attempt_at), robust=True
+                )
+    return [existing.get(key) or fresh[key] for key in keys]
 
 
 def withdraw_queued(organisation_id: int, key_prefix: str, *, keep: set[str], reason: str) -> int:
@@ -374,28 +432,38 @@ class MarketingIdentity:
     has_officer: bool
 
 
-def marketing_identity(message: Message) -> MarketingIdentity | None:
+_READ_LEAD = object()
+
+
+def marketing_identity(
+    message: Message, lead=_READ_LEAD, company_nmls: str | None = None
+) -> MarketingIdentity | None:
+    """``lead`` (with its owner) and ``company_nmls``: what a batch has read already; read here otherwise."""
     if not (message.is_marketing and message.is_to_borrower) or message.is_response_to_borrower_request:
         return None
     officer = message.sent_by
     if officer is None and message.lead_id:
-        lead = Lead.objects.filter(pk=message.lead_id).select_related("owner").only("owner").first()
+        if lead is _READ_LEAD:
+            lead = Lead.objects.filter(pk=message.lead_id).select_related("owner").only("owner").first()
         officer = lead.owner if lead is not None else None
     organisation = message.organisation
     return MarketingIdentity(
         officer_name=(officer.get_full_name() or officer.get_username()) if officer is not None else "",
         officer_nmls=(officer.nmls_id or "").strip() if officer is not None else "",
         company_name=organisation.name,
-        company_nmls=compliance_services.company_nmls_id(organisation),
+        company_nmls=company_nmls
+        if company_nmls is not None
+        else compliance_services.company_nmls_id(organisation),
         has_officer=officer is not None,
     )
 
 
-def add_identification(message: Message, identity: MarketingIdentity | None) -> None:
+def add_identification(message: Message, identity: MarketingIdentity | None, *, save: bool = True) -> bool:
     """Add the NMLS IDs on file that the message does not state yet, right before it is sent (so an ID set
-    after the message was queued is used). The text sent is the text stored."""
+    after the message was queued is used). The text sent is the text stored: saved here, or by the caller
+    (``save=False``, a batch) when this returns True."""
     if identity is None:
-        return
+        return False
     line = adlint.identification_line(
         f"{message.subject}\n{message.body}",
         loan_officer_name=identity.officer_name,
@@ -404,7 +472,7 @@ def add_identification(message: Message, identity: MarketingIdentity | None) -> 
         company_nmls=identity.company_nmls,
     )
     if not line:
-        return
+        return False
     body = message.body.rstrip("\n")
     if message.channel == EMAIL and "\n\n--\n" in body:
         head, _, footer = body.partition("\n\n--\n")
@@ -421,8 +489,10 @@ def add_identification(message: Message, identity: MarketingIdentity | None) -> 
             if "</body>" in html_body
             else html_body + paragraph
         )
-    Message.objects.filter(pk=message.pk).update(body=body, html_body=html_body)
     message.body, message.html_body = body, html_body
+    if save:
+        Message.objects.filter(pk=message.pk).update(body=body, html_body=html_body)
+    return True
 
 
 def gather_send_facts(
@@ -480,18 +550,24 @@ def gather_send_facts(
         state=getattr(lead, "state", "") or "",
         recent_marketing_sends=recent,
         touch=touch,
-        content_findings=adlint.lint(
-            f"{message.subject}\n{message.body}",
-            check_nmls=identity is not None,
-            loan_officer_nmls=identity.officer_nmls if identity is not None else None,
-            company_nmls=identity.company_nmls if identity is not None else None,
-            require_loan_officer=identity is not None and identity.has_officer,
-        ).findings
-        if message.is_marketing and message.is_to_borrower
-        else (),
+        content_findings=_content_findings(message, identity),
         response_expired=message.purpose == Message.Purpose.OPT_OUT_CONFIRMATION
         and now - message.created_at > OPT_OUT_CONFIRMATION_WINDOW,
     )
+
+
+def _content_findings(message: Message, identity: MarketingIdentity | None) -> tuple:
+    """Advertising content rules for a marketing message to a borrower: Regulation Z trigger terms and the
+    SAFE Act identification (both NMLS IDs stated), the same for one message and for a batch."""
+    if not (message.is_marketing and message.is_to_borrower):
+        return ()
+    return adlint.lint(
+        f"{message.subject}\n{message.body}",
+        check_nmls=identity is not None,
+        loan_officer_nmls=identity.officer_nmls if identity is not None else None,
+        company_nmls=identity.company_nmls if identity is not None else None,
+        require_loan_officer=identity is not None and identity.has_officer,
+    ).findings
 
 
 def decide_send(message: Message, now: datetime | None = None) -> GateResult:
@@ -521,6 +597,170 @@ def decide_send(message: Message, now: datetime | None = None) -> GateResult:
             actor=message.sent_by,
         )
     return result
+
+
+def gather_send_facts_many(
+    messages: list[Message], now: datetime, identities: dict[int, MarketingIdentity | None] | None = None
+) -> dict[int, SendFacts]:
+    """gather_send_facts() for many messages in a few queries (leads, recent texts, suppressions, and the
+    compliance facts of compliance_services.TouchFacts), giving each message exactly the facts it would get
+    on its own. Messages to one number are taken in list order, as if sent one after the other: a text the
+    batch allows counts towards the caps of the later ones to that number."""
+    lead_ids = {message.lead_id for message in messages if message.lead_id}
+    leads = {lead.pk: lead for lead in Lead.objects.filter(pk__in=lead_ids).select_related("organisation")}
+    batch_ids = {message.pk for message in messages}
+    sms = [message for message in messages if message.channel == SMS and message.to_address]
+    recent_by_address: dict[tuple[int, str], list[datetime]] = {}
+    if sms:
+        rows = (
+            Message.objects.filter(
+                organisation_id__in={message.organisation_id for message in sms},
+                channel=SMS,
+                to_address__in={message.to_address for message in sms},
+                direction=Message.Direction.OUTBOUND,
+                status__in=[Message.Status.SENDING, Message.Status.SENT, Message.Status.DELIVERED],
+            )
+            .filter(Q(is_marketing=True) | Q(sent_by__isnull=False))
+            .filter(
+                Q(sent_at__gt=now - timedelta(hours=24))
+                | Q(sent_at__isnull=True, claimed_at__gt=now - timedelta(hours=24))
+            )
+            .exclude(pk__in=batch_ids)
+            .order_by()
+            .values_list("organisation_id", "to_address", "sent_at", "claimed_at")
+        )
+        for organisation_id, address, sent_at, claimed_at in rows:
+            recent_by_address.setdefault((organisation_id, address), []).append(sent_at or claimed_at)
+    suppressed: dict[tuple[int, str, str], str] = {}
+    addressed = [message for message in messages if message.to_address]
+    if addressed:
+        rows = (
+            Suppression.objects.filter(
+                organisation_id__in={message.organisation_id for message in addressed},
+                address__in={message.to_address for message in addressed},
+                lifted_at__isnull=True,
+            )
+            .order_by("-created_at", "-id")
+            .values_list("organisation_id", "channel", "address", "reason")
+        )
+        for organisation_id, channel, address, reason in rows:
+            suppressed.setdefault((organisation_id, channel, address), reason)
+    touch_facts = compliance_services.TouchFacts(
+        now,
+        [
+            (message.organisation_id, leads.get(message.lead_id), message.channel, message.to_address)
+            for message in messages
+            if message.is_to_borrower and message.to_address
+        ],
+    )
+    # Numbers the batch texts more than once: only there does an earlier text's decision matter to a later one.
+    shared = Counter((message.organisation_id, message.to_address) for message in sms)
+    facts: dict[int, SendFacts] = {}
+    for message in messages:
+        lead = leads.get(message.lead_id) if message.lead_id else None
+        recent: tuple[datetime, ...] = ()
+        if message.channel == SMS and message.to_address:
+            recent = tuple(recent_by_address.get((message.organisation_id, message.to_address), ()))
+        touch = None
+        if message.is_to_borrower and message.to_address:
+            touch = touch_facts.touch(
+                lead.organisation if lead is not None else message.organisation,
+                lead,
+                channel=message.channel,
+                kind=message_kind(message),
+                address=message.to_address,
+                recent_texts=recent,
+            )
+        facts[message.pk] = SendFacts(
+            channel=message.channel,
+            to_address=message.to_address,
+            is_to_borrower=message.is_to_borrower,
+            is_response=message.is_response_to_borrower_request,
+            is_marketing=message.is_marketing,
+            has_consent=bool(lead and getattr(lead, CONSENT_FIELD[message.channel])),
+            suppression_reason=suppressed.get((message.organisation_id, message.channel, message.to_address))
+            if message.to_address
+            else None,
+            zip_time_zone=getattr(lead, "time_zone", "") or "",
+            phone=message.to_address if message.channel == SMS else getattr(lead, "phone", "") or "",
+            state=getattr(lead, "state", "") or "",
+            recent_marketing_sends=recent,
+            touch=touch,
+            content_findings=_content_findings(message, (identities or {}).get(message.pk)),
+            response_expired=message.purpose == Message.Purpose.OPT_OUT_CONFIRMATION
+            and now - message.created_at > OPT_OUT_CONFIRMATION_WINDOW,
+        )
+        if (
+            message.channel == SMS
+            and message.to_address
+            and shared[(message.organisation_id, message.to_address)] > 1
+        ):
+            counted = message.is_marketing or message.sent_by_id is not None
+            if counted and evaluate_send(facts[message.pk], now).outcome == ALLOWED:
+                recent_by_address.setdefault((message.organisation_id, message.to_address), []).append(now)
+    return facts
+
+
+def decide_send_many(messages: list[Message], now: datetime | None = None) -> dict[int, GateResult]:
+    """decide_send() for many messages: the same decisions, and the same log rows (a SendDecision per message
+    and the compliance log's TouchDecision for borrower messages), written with two bulk inserts."""
+    now = now or timezone.now()
+    owners = {
+        lead.pk: lead
+        for lead in Lead.objects.filter(pk__in={m.lead_id for m in messages if m.lead_id and m.sent_by_id is None})
+        .select_related("owner")
+        .only("owner")
+    }  # fmt: skip
+    companies: dict[int, str] = {}
+    for message in messages:
+        if message.is_marketing and message.organisation_id not in companies:
+            companies[message.organisation_id] = compliance_services.company_nmls_id(message.organisation)
+    identities = {
+        message.pk: marketing_identity(
+            message, owners.get(message.lead_id), companies.get(message.organisation_id)
+        )
+        for message in messages
+    }
+    identified = [
+        message for message in messages if add_identification(message, identities[message.pk], save=False)
+    ]
+    if identified:
+        Message.objects.bulk_update(identified, ["body", "html_body"])
+    all_facts = gather_send_facts_many(messages, now, identities)
+    results: dict[int, GateResult] = {}
+    decisions, touch_rows = [], []
+    for message in messages:
+        facts = all_facts[message.pk]
+        result = evaluate_send(facts, now)
+        results[message.pk] = result
+        decisions.append(
+            SendDecision(
+                message=message,
+                outcome=result.outcome,
+                reasons=result.reasons,
+                zones=list(result.zones),
+                held_until=result.held_until,
+                decided_at=now,
+            )
+        )
+        if result.decision is not None:
+            touch_rows.append(
+                compliance_services.decision_row(
+                    message.organisation,
+                    Lead(pk=message.lead_id) if message.lead_id else None,
+                    facts.touch,
+                    result.decision,
+                    subject_type="message",
+                    subject_id=message.pk,
+                    actor=message.sent_by,
+                )
+            )
+    SendDecision.objects.bulk_create(decisions)
+    if touch_rows:
+        from firstcall.compliance.models import TouchDecision
+
+        TouchDecision.objects.bulk_create(touch_rows)
+    return results
 
 
 def active_suppression_reason(organisation_id: int, channel: str, address: str) -> str | None:

@@ -24,6 +24,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
 import phonenumbers
 
@@ -193,8 +194,10 @@ def _reason(rule_id: str, detail: str, outcome: str = ALLOW, citation: str | Non
     return Reason(rule_id, citation or RULES[rule_id].citation, detail, outcome)
 
 
+@lru_cache(maxsize=8192)
 def normalise_phone(raw: str) -> str | None:
-    """E.164 for a valid North American number, else None."""
+    """E.164 for a valid North American number, else None. Cached: every decision reads the number several
+    times (consent periods, do-not-call lists, caps), and parsing is most of the gate's time."""
     text = (raw or "").strip()
     if not text:
         return None

@@ -298,13 +298,19 @@ def _parse_phone(phone_e164: str | None):
 
 def phone_time_zones(phone_e164: str | None) -> list[str]:
     """Zones for the number's area code; empty when unknown or too ambiguous (toll-free)."""
+    return list(_phone_time_zones(phone_e164))
+
+
+@lru_cache(maxsize=8192)
+def _phone_time_zones(phone_e164: str | None) -> tuple[str, ...]:
+    # Cached: every decision on a text asks for its number's zones, and parsing the number is the slow part.
     number = _parse_phone(phone_e164)
     if number is None:
-        return []
+        return ()
     zones = [z for z in phone_timezone.time_zones_for_number(number) if z != UNKNOWN_PHONE_ZONE]
     if len(zones) > MAX_PHONE_ZONES:
-        return []
-    return [z for z in zones if _is_zone(z)]
+        return ()
+    return tuple(z for z in zones if _is_zone(z))
 
 
 def candidate_time_zones(zip_tz: str | None, phone_e164: str | None, state: str | None) -> list[str]:
@@ -320,8 +326,10 @@ def candidate_time_zones(zip_tz: str | None, phone_e164: str | None, state: str 
     return list(dict.fromkeys(zones))
 
 
+@lru_cache(maxsize=8192)
 def phone_state(phone_e164: str | None) -> str | None:
-    """The US state (or territory) of the number's area code, for the FL/OK area-code presumption."""
+    """The US state (or territory) of the number's area code, for the FL/OK area-code presumption (cached,
+    as the zones)."""
     number = _parse_phone(phone_e164)
     if number is None:
         return None
