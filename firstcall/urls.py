@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("firstcall.web.lead_urls")),
     path("", include("firstcall.integrations.urls")),
     path("", include("firstcall.web.settings_urls")),
+    path("", include("firstcall.web.routing_rule_urls")),
     path("", include("firstcall.web.portal_urls")),
     path("", include("firstcall.web.urls")),
 ]

@@ -59,6 +59,28 @@ PARTNER_FIELDS = (
     "closed_at",
 )
 
+# What of a lead the workspace pages (lead page, list, board, My day) show each role, by named group of facts.
+# A partner has a page of its own (PARTNER_FIELDS); "owner" is all of these groups they are shown elsewhere.
+LEAD_FACTS = frozenset(
+    {
+        "contact", "consent", "scenario", "finances", "owner", "tasks", "inquiries", "documents",
+        "score", "source", "routing", "response_clock",
+    }
+)  # fmt: skip
+# A processor works the loan file: the borrower, consent, scenario, finances, tasks and documents, and who owns
+# the lead. How the lead was bought (source, campaign, cost), scored and routed, and the first-response clock,
+# are the sales side's and are not shown.
+PROCESSOR_FACTS = frozenset(
+    {"contact", "consent", "scenario", "finances", "owner", "tasks", "inquiries", "documents"}
+)
+FACTS: dict[str, frozenset[str]] = {
+    ADMIN: LEAD_FACTS,
+    MANAGER: LEAD_FACTS,
+    LOAN_OFFICER: LEAD_FACTS,
+    PROCESSOR: PROCESSOR_FACTS,
+    PARTNER: frozenset({"owner"}),
+}
+
 # Who may read messages between the borrower and the loan officer (My day replies, the Outbox, the timeline).
 SEES_CONVERSATIONS = frozenset({ADMIN, MANAGER, LOAN_OFFICER, PROCESSOR})
 
@@ -75,3 +97,10 @@ def timeline_kinds_for(user) -> frozenset[str]:
 
 def sees_conversations(user) -> bool:
     return role_of(user) in SEES_CONVERSATIONS or (getattr(user, "is_superuser", False) and not role_of(user))
+
+
+def shows(user, fact: str) -> bool:
+    """Whether the workspace shows `user` this group of a lead's facts (see FACTS)."""
+    if getattr(user, "is_superuser", False) and not role_of(user):
+        return True
+    return fact in FACTS.get(role_of(user), frozenset())

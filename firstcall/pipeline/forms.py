@@ -133,6 +133,21 @@ class LeadFilterForm(forms.Form):
             for name in ("q", "pipeline", "stage", "status", "sla", "sort"):
                 del self.fields[name]
             self.pipelines, self.stages = {}, {}
+        self._drop_what_the_role_is_not_shown(user)
+
+    def _drop_what_the_role_is_not_shown(self, user: User) -> None:
+        """A role that is not shown a lead's source, score or response clock (firstcall/leads/allow_lists.py)
+        cannot filter or sort by them either, so they cannot be read back from the order of a list."""
+        from firstcall.leads.allow_lists import shows
+
+        hidden_sorts = set()
+        for name, fact, sorts in (("source", "source", ()), ("score_tier", "score", ("score",)),
+                                  ("sla", "response_clock", ("respond_by",))):  # fmt: skip
+            if not shows(user, fact):
+                self.fields.pop(name, None)
+                hidden_sorts.update(sorts)
+        if hidden_sorts and "sort" in self.fields:
+            self.fields["sort"].choices = [c for c in self.fields["sort"].choices if c[0] not in hidden_sorts]
 
     def _pick(self, name: str, table: dict):
         key = self.cleaned_data.get(name)

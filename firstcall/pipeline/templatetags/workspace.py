@@ -56,12 +56,12 @@ def board_card(context, card, column) -> str:
         facts.append(card.state)
     tier = (
         format_html('<span class="tier tier-{}">{}</span> ', card.score_tier, card.score_tier)
-        if card.score_tier
+        if card.score_tier and _shows(context.get("user"), "score")
         else ""
     )
     clock = board.sla_state(card, context["now"])
     clock_html = ""
-    if clock.kind:
+    if clock.kind and _shows(context.get("user"), "response_clock"):
         countdown = (
             format_html(' data-countdown="{}"', int(clock.deadline.timestamp())) if clock.deadline else ""
         )
@@ -132,3 +132,10 @@ def _options(choices, selected: str) -> str:
             chosen = mark_safe(" selected") if str(key) == selected else ""
             parts.append(format_html('<option value="{}"{}>{}</option>', key, chosen, label))
     return format_html_join("", "{}", ((part,) for part in parts))
+
+
+def _shows(user, fact: str) -> bool:
+    """The role's allow-list of lead facts (firstcall/leads/allow_lists.py); no user (a bare render) shows all."""
+    from firstcall.leads.allow_lists import shows
+
+    return user is None or shows(user, fact)

@@ -337,7 +337,12 @@ def lead_bulk_action(request):
                 skipped[lead.pk] = refusal.message
         verb = f"moved to {stage.name}"
     messages.success(request, f"{done} lead{'s' if done != 1 else ''} {verb}.")
-    if skipped or missing:
+    if action == "enrol" and (skipped or missing):
+        from firstcall.web.workspace.bulk_report import enrolment_report
+
+        names = {lead.pk: lead.full_name for lead in chosen}
+        messages.warning(request, enrolment_report(cadence.name, skipped, names, missing))
+    elif skipped or missing:
         reasons = sorted(set(skipped.values()))
         messages.warning(
             request,
