@@ -10,8 +10,8 @@ from django.utils import timezone
 from workspace_browser import NARROW, WIDE, assert_no_sideways_scroll, both_sizes, person, sign_in
 
 from firstcall.leads.models import Lead
+from firstcall.leads.stages import first_stage
 from firstcall.pipeline.models import Pipeline, Task
-from firstcall.pipeline.services import first_stage
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
