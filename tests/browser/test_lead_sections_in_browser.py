@@ -9,9 +9,9 @@ from browser_helpers import screenshot
 from django.utils import timezone
 from workspace_browser import NARROW, WIDE, assert_no_sideways_scroll, both_sizes, person, sign_in
 
-from firstcall.leads.models import Lead
+from firstcall.leads.models import Lead, Pipeline
 from firstcall.leads.stages import first_stage
-from firstcall.pipeline.models import Pipeline, Task
+from firstcall.pipeline.models import Task
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

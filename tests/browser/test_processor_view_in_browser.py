@@ -9,9 +9,9 @@ from django.utils import timezone
 from workspace_browser import assert_no_sideways_scroll, both_sizes, person, sign_in
 
 from firstcall.accounts.models import User
-from firstcall.leads.models import Lead, LeadScore, LeadSource
-from firstcall.pipeline.models import Pipeline, Task
-from firstcall.pipeline.services import first_stage
+from firstcall.leads.models import Lead, LeadScore, LeadSource, Pipeline
+from firstcall.leads.stages import first_stage
+from firstcall.pipeline.models import Task
 from firstcall.routing.models import RoutingDecisionLog
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from firstcall.pipeline.models import Stage, Task
+from firstcall.leads.models import Stage
+from firstcall.pipeline.models import Task
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from django.utils import timezone
 from firstcall.accounts.models import User
 from firstcall.leads import allow_lists
 from firstcall.leads.models import LeadScore, LeadSource
+from firstcall.leads.timeline import record_event
 from firstcall.pipeline.models import Task
-from firstcall.pipeline.services import record_event
 from firstcall.routing.models import RoutingDecisionLog
 from tests.conftest import make_user
 
