@@ -45,12 +45,11 @@ def consent_records(lead: Lead | None, channel: str, rows: list | None = None) -
     on the channel, already read (a list deciding many leads at once)."""
     if lead is None:
         return ()
-    rows = Consent.objects.filter(lead=lead, channel=LEAD_CHANNEL[channel]).exclude(address="")
-    return consent_periods(lead, channel, list(rows.order_by("recorded_at", "id")))
+    return consent_periods(lead, channel, rows)
 
 
-def consent_periods(lead: Lead, channel: str, rows: list[Consent]) -> tuple[ConsentRecord, ...]:
-    """consent_records() from the lead's consent rows on the channel (with an address, oldest first)."""
+def consent_periods(lead: Lead, channel: str, rows: list[Consent] | None) -> tuple[ConsentRecord, ...]:
+    """consent_records() from the lead's consent rows on the channel when already read (None: read here)."""
     lead_channel = LEAD_CHANNEL[channel]
     if rows is None:
         rows = list(
