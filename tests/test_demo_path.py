@@ -190,7 +190,10 @@ def _stop(process: subprocess.Popen) -> None:
 
 def _worker_children(process: subprocess.Popen) -> list[int]:
     children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
-    return [int(pid) for pid in children if b"worker" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    # The worker is `python -m firstcall.cli worker`; gunicorn's own command line says "--workers".
+    return [
+        int(pid) for pid in children if b"worker" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    ]
 
 
 def test_serve_replaces_a_worker_that_dies(demo_server):

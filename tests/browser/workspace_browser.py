@@ -79,6 +79,7 @@ def seed_pipeline(organisation, owner) -> dict[str, Lead]:
             sla_status="pending" if is_new else "met",
             first_human_contact_at=None if is_new else received + timedelta(minutes=3),
             lost_reason="Went with another lender" if stage == "Lost" else "",
+            consent_calls=True,  # they asked to be called: the call gate leaves only the calling window
         )
     return leads
 

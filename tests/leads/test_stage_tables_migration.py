@@ -16,6 +16,7 @@ BEFORE_THE_MOVE = [
     ("pipeline", "0003_task_kind_appointment"),
     ("cadences", "0001_initial"),
 ]
+BESIDE_THE_MOVE = ("leads", "0010_lead_reply_count")
 THE_MOVE = [
     ("leads", "0010_pipelines_stages_and_timeline"),
     ("leads", "0011_pipeline_content_types"),
@@ -24,10 +25,30 @@ THE_MOVE = [
 ]
 
 
-def schema():
+# The tables the move concerns: its own three and those whose foreign keys point at them.
+MOVED_TABLES = [
+    "pipeline_pipeline",
+    "pipeline_stage",
+    "pipeline_timelineevent",
+    "leads_lead",
+    "cadences_enrolment",
+]
+
+
+def schema(tables=None):
+    """Each table's constraints and indexes by name. SQLite numbers unnamed CHECK constraints in the order a
+    table was last rebuilt, so those are compared as a set, not by their made-up names."""
     with connection.cursor() as cursor:
-        tables = sorted(connection.introspection.table_names(cursor))
-        return {table: connection.introspection.get_constraints(cursor, table) for table in tables}
+        tables = tables or sorted(connection.introspection.table_names(cursor))
+        result = {}
+        for table in tables:
+            constraints = connection.introspection.get_constraints(cursor, table)
+            named = {name: value for name, value in constraints.items() if not name.startswith("__unnamed")}
+            unnamed = sorted(
+                repr(value) for name, value in constraints.items() if name.startswith("__unnamed")
+            )
+            result[table] = (named, unnamed)
+        return result
 
 
 @pytest.mark.django_db(transaction=True)
@@ -36,8 +57,11 @@ def test_a_database_from_before_the_move_keeps_its_leads_stages_and_timeline():
     schema_after = schema()
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE_THE_MOVE)
+    # The leads migration made beside the move (not part of it) goes back on, so the lead's table is as it was.
+    executor.loader.build_graph()
+    executor.migrate([BESIDE_THE_MOVE])
     try:
-        assert schema() == schema_after
+        assert schema(MOVED_TABLES) == {table: schema_after[table] for table in MOVED_TABLES}
         executor.loader.build_graph()
         old = executor.loader.project_state(list(executor.loader.applied_migrations)).apps
         assert not set(THE_MOVE) & set(executor.loader.applied_migrations)
