@@ -3,8 +3,10 @@ officer's My day has replies, tasks (one overdue) and today's appointments; the 
 pipeline; the team view has every officer; a worked lead's timeline has its calls and notes."""
 
 import re
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.test import Client
 
 from firstcall.accounts.models import User
@@ -15,9 +17,14 @@ from firstcall.web.demo import seed_demo
 pytestmark = pytest.mark.django_db
 
 
+# A weekday, 2 p.m. in Florida and 11 a.m. in California: every demo borrower is inside the calling window.
+WEEKDAY_MIDDAY = datetime(2026, 12, 8, 19, 0, tzinfo=UTC)
+
+
 @pytest.fixture
 def demo():
-    return seed_demo(lead_count=80).organisation
+    with time_machine.travel(WEEKDAY_MIDDAY, tick=True):
+        yield seed_demo(lead_count=80).organisation
 
 
 def signed_in(username: str) -> Client:

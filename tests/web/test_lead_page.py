@@ -38,6 +38,7 @@ def text_of(response) -> str:
 # --------------------------------------------------------------------------------------------- who sees what
 
 
+@time_machine.travel(FLORIDA_MORNING, tick=False)  # inside the calling window: the number is a call link
 def test_owner_sees_contact_consent_proof_scenario_score_reasons_and_routing_reason(
     make_lead, owner, teammate, signed_in
 ):
