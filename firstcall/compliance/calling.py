@@ -10,6 +10,7 @@ The decision shown here is a preview and is not stored; placing the call from th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -52,13 +53,28 @@ class CallAdvice:
     def opens_text(self) -> str:
         """'8:00 AM EST Wed Mar 11', in the borrower's time."""
         local = self.opens_local
-        if local is None:
-            return ""
-        return f"{local:%I:%M %p}".lstrip("0") + f" {local:%Z %a %b} {local.day}"
+        return _local_text(local) if local is not None else ""
+
+    @property
+    def reason_for_people(self) -> str:
+        """The gate's reasons as a person reads them: its UTC times (kept so in the log) in the borrower's time."""
+
+        def local(match: re.Match) -> str:
+            moment = datetime.strptime(match.group(1), "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+            return _local_text(moment.astimezone(_zone(self.zone)))
+
+        return _UTC_TIME.sub(local, self.reason)
 
     @property
     def opens_phrase(self) -> str:
         return "next call allowed at" if self.capped else "calling window opens at"
+
+
+_UTC_TIME = re.compile(r"(\d{4}-\d{2}-\d{2} \d{2}:\d{2}) UTC")
+
+
+def _local_text(local: datetime) -> str:
+    return f"{local:%I:%M %p}".lstrip("0") + f" {local:%Z %a %b} {local.day}"
 
 
 def _zone(name: str):
