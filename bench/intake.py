@@ -350,6 +350,8 @@ def phase_prepare() -> None:
 
     call_command("migrate", verbosity=0, interactive=False)
     organisation = get_or_create_organisation("Bench Lending")
+    organisation.nmls_id = "2000000"  # marketing (the first touch) names the company's NMLS ID (SAFE Act)
+    organisation.save(update_fields=["nmls_id"])
     ensure_default_pipelines(organisation)
     source, issued = create_source(organisation, channel="api", name="Bench API")
     print(json.dumps({"api_key": issued["api_key"], "source_id": source.pk}))

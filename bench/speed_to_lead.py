@@ -704,6 +704,7 @@ def phase_prepare() -> None:
         name="Speed Bench Lending",
         slug="speed-bench",
         postal_address="1 Bench Way, Tampa, FL 33602",
+        nmls_id="3000000",  # marketing (the first touch) names the company's NMLS ID (SAFE Act)
         business_hours=all_day,
         holiday_country="",
         sla_minutes=24 * 60,  # no SLA re-alert texts during a 5-minute run
