@@ -7,7 +7,7 @@ from django_tasks import task
 from firstcall.intake import deferred
 
 
-@task()
+@task(priority=40)  # a lead accepted with 202 is captured before other background work, after messages
 def capture_deferred(record_id: int, lease: str) -> str:
     """Capture one accepted request. Safe to run twice or late: only the holder of the lease proceeds."""
     return deferred.process(record_id, lease=datetime.fromisoformat(lease))
