@@ -179,6 +179,33 @@ def server_url(django_db_setup, tmp_path_factory):
         _stop(process)
 
 
+FLUSH_ATTEMPTS = 5
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_beside_a_running_server():
+    """Each browser test empties the tables afterwards (TRUNCATE on PostgreSQL) while the server's worker and
+    sweeps keep reading them; PostgreSQL may then end the TRUNCATE as a deadlock victim. The flush is simply
+    tried again once the server's transaction has finished."""
+    from django.core.management.base import CommandError
+    from django.core.management.commands import flush
+
+    original = flush.Command.handle
+
+    def handle(self, **options):
+        for attempt in range(1, FLUSH_ATTEMPTS + 1):
+            try:
+                return original(self, **options)
+            except CommandError as error:  # it wraps the database's error, which says why
+                if "deadlock" not in str(error.__cause__).lower() or attempt == FLUSH_ATTEMPTS:
+                    raise
+                time.sleep(0.2 * attempt)
+
+    flush.Command.handle = handle
+    yield
+    flush.Command.handle = original
+
+
 @pytest.fixture(scope="session")
 def browser():
     reason = why_no_browser()
