@@ -1,9 +1,12 @@
 """National DNC registry files: import for the lender's area codes, scrub on import, re-scrub every 31 days."""
 
+import json
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.utils import timezone
 
 from firstcall.compliance import national_dnc
@@ -57,3 +60,32 @@ def test_sweep_rescrubs_every_31_days(organisation):
         profile = ComplianceProfile.objects.get(organisation=organisation)
         assert profile.national_dnc_scrubbed_at == timezone.now()
         assert national_dnc.list_is_stale(organisation) is True
+
+
+def test_an_admin_loads_the_registry_file_from_the_command_line(organisation, tmp_path):
+    make_lead(organisation)  # +18135550199
+    full = tmp_path / "813.txt"
+    full.write_bytes(b"AreaCode,PhoneNumber\n813,5550199\n813,5550100\n")
+    out = StringIO()
+    call_command("dnc", "import", str(full), "--org", organisation.slug, stdout=out)
+    result = json.loads(out.getvalue())
+    assert (result["numbers_added"], result["leads_flagged"], result["lines_skipped"]) == (2, 1, 1)
+    assert result["full_list"] is True and result["area_codes"] == ["813"]
+
+    changes = tmp_path / "changes.txt"
+    changes.write_bytes(b"813,5550100,D\n")
+    out = StringIO()
+    call_command("dnc", "import", str(changes), "--org", organisation.slug, "--changes", stdout=out)
+    assert json.loads(out.getvalue())["numbers_removed"] == 1
+    assert numbers(organisation) == {BORROWER_PHONE}
+
+    out = StringIO()
+    call_command("dnc", "status", "--org", organisation.slug, stdout=out)
+    assert json.loads(out.getvalue())["stale"] is False
+
+    empty = tmp_path / "readme.txt"
+    empty.write_bytes(b"nothing here\n")
+    out = StringIO()
+    with pytest.raises(SystemExit) as exit_code:
+        call_command("dnc", "import", str(empty), "--org", organisation.slug, stdout=out)
+    assert exit_code.value.code == 2 and json.loads(out.getvalue())["error"] == "not_a_registry_file"
