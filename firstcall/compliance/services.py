@@ -621,6 +621,14 @@ def marketing_email_blocker(organisation) -> str | None:
     return None
 
 
+def set_source_requires_consent_token(source, required: bool) -> bool:
+    """Whether the source's leads must carry a consent certificate before automatic texts; True when it changed."""
+    if source_requires_consent_token(source.pk) == required:
+        return False
+    SourceConsentRule.objects.update_or_create(source=source, defaults={"requires_consent_token": required})
+    return True
+
+
 def source_requires_consent_token(source_id: int | None) -> bool:
     if not source_id:
         return False

@@ -10,6 +10,7 @@ from django import forms
 from django.contrib.auth.password_validation import validate_password
 
 from firstcall.accounts.models import Organisation, Team, User
+from firstcall.compliance.services import source_requires_consent_token
 from firstcall.leads.models import Channel, Lead, LeadSource
 from firstcall.lib.geography import US_STATES
 from firstcall.lib.phones import InvalidPhone, normalise_phone
@@ -437,6 +438,17 @@ class LeadSourceForm(forms.ModelForm):
             "consent_text": forms.Textarea(attrs={"rows": 3}),
             "thank_you_message": forms.Textarea(attrs={"rows": 2}),
         }
+
+    requires_consent_token = forms.BooleanField(
+        required=False,
+        label="Text automatically only leads that carry a TrustedForm or Jornaya LeadiD certificate",
+        help_text="Leads without one are still captured and routed; a person contacts them first.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["requires_consent_token"].initial = source_requires_consent_token(self.instance.pk)
 
     def clean_default_region(self):
         # Left out of a form posted by an older page: the source keeps its region.

@@ -332,6 +332,9 @@ def settings_source_edit(request, source_id: int):
         with transaction.atomic():
             saved = form.save()
             changes = _changes(before, _snapshot(saved, fields))
+            required = form.cleaned_data["requires_consent_token"]
+            if compliance.set_source_requires_consent_token(saved, required):
+                changes["requires_consent_token"] = (not required, required)
             if changes:
                 record_audit(
                     organisation,

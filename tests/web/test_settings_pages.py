@@ -1,6 +1,8 @@
 """The admin settings pages: org admins only (everyone else gets 403 and changes nothing), every save audited,
 role changes in the security log, and the forms refuse what would break routing, SLA or compliance."""
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -462,6 +464,28 @@ def test_a_source_reads_numbers_without_a_country_code_in_its_own_region(organis
     )
     source.refresh_from_db()
     assert refused.status_code == 422 and source.default_region == "GB"
+
+
+def test_a_source_can_require_a_consent_certificate_before_automatic_texts(
+    organisation, admin_user, signed_in
+):
+    from firstcall.compliance.services import source_requires_consent_token
+
+    source, _ = create_source(organisation, channel="vendor_post", name="Aggregator")
+    client = signed_in(admin_user)
+    form = {"name": source.name, "form_title": source.form_title, "cost_per_lead": "0", "is_active": "on"}
+
+    response = client.post(
+        reverse("settings_source_edit", args=[source.pk]), {**form, "requires_consent_token": "on"}
+    )
+    assert response.status_code == 302 and source_requires_consent_token(source.pk)
+    event = AuditEvent.objects.get(action="lead_source.updated")
+    assert event.detail["changes"]["requires_consent_token"] == ["False", "True"]
+    page = client.get(reverse("settings_source_edit", args=[source.pk])).content.decode()
+    assert re.search(r'<input[^>]*name="requires_consent_token"[^>]*checked', page)
+
+    client.post(reverse("settings_source_edit", args=[source.pk]), form)
+    assert not source_requires_consent_token(source.pk)
 
 
 def test_organisation_can_require_two_factor_for_everyone(admin_user, signed_in):
