@@ -10,11 +10,12 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from firstcall.accounts.client import client_ip
 from firstcall.accounts.models import User
 from firstcall.accounts.services import record_audit
 from firstcall.compliance import services as compliance
-from firstcall.intake.recording import client_ip
-from firstcall.web.settings_forms import ProfileForm
+from firstcall.integrations.calendar import services as calendar
+from firstcall.web.settings_forms import BookingProfileForm, ProfileForm
 
 ORIGINATING_ROLES = {User.Role.LOAN_OFFICER, User.Role.MANAGER, User.Role.ADMIN}
 
@@ -47,3 +48,31 @@ def my_profile(request):
         {"form": form, "blocker": compliance.marketing_nmls_blocker(person.organisation, person)},
         status=422 if request.method == "POST" else 200,
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_booking_page(request):
+    """The officer's own booking page settings, their page's address and their calendar feed. Like the profile,
+    it reads and writes ``request.user`` only. Working hours and time zone are set in Settings, People."""
+    person = request.user
+    if person.role not in ORIGINATING_ROLES or not person.organisation_id:
+        raise PermissionDenied
+    profile = calendar.profile_for(person)
+    initial = {name: getattr(profile, name) for name in calendar.BOOKING_SETTINGS}
+    form = BookingProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            changes = calendar.update_profile(person, **form.cleaned_data)
+            if changes:
+                record_audit(
+                    person.organisation, "booking_page.updated", actor=person, ip_address=client_ip(request),
+                    detail={"user_id": person.pk, "changes": {k: [str(v[0]), str(v[1])] for k, v in changes.items()}},
+                )  # fmt: skip
+        messages.success(request, "Saved." if changes else "Nothing changed.")
+        return redirect("my_booking_page")
+    return render(request, "web/booking_page.html", {
+        "form": form, "bookable": calendar.bookable(person), "has_hours": bool(person.working_hours),
+        "page_url": calendar.booking_url(person),
+        "feed_url": f"{request.build_absolute_uri('/')[:-1]}/calendar/{person.pk}/{calendar.feed_token(person)}.ics",
+    }, status=422 if request.method == "POST" else 200)  # fmt: skip

@@ -405,6 +405,26 @@ class ProfileForm(forms.ModelForm):
         return clean_nmls(self.cleaned_data.get("nmls_id"))
 
 
+class BookingProfileForm(forms.Form):
+    """A loan officer's public booking page: whether borrowers may book, how long a call is, the quiet time kept
+    around each call, how much notice a booking needs and how far ahead it may be."""
+
+    is_enabled = forms.BooleanField(required=False, label="Borrowers may book calls with me")
+    meeting_minutes = forms.IntegerField(min_value=10, max_value=120, label="Length of a call (minutes)")
+    buffer_before_minutes = forms.IntegerField(
+        min_value=0, max_value=120, label="Free time before each call (minutes)"
+    )
+    buffer_after_minutes = forms.IntegerField(
+        min_value=0, max_value=120, label="Free time after each call (minutes)"
+    )
+    minimum_notice_minutes = forms.IntegerField(
+        min_value=0, max_value=7 * 24 * 60, label="Notice a booking needs (minutes)"
+    )
+    horizon_days = forms.IntegerField(
+        min_value=1, max_value=60, label="How far ahead borrowers may book (days)"
+    )
+
+
 def _phone_region_choices() -> list[tuple[str, str]]:
     # Every region libphonenumber can parse, shown with its calling code; the United States first.
     regions = sorted(phonenumbers.SUPPORTED_REGIONS - {"US"})

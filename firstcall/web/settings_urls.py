@@ -20,4 +20,5 @@ urlpatterns = [
     path("settings/organisation/", views.settings_organisation, name="settings_organisation"),
     path("settings/reports/", views.settings_reports, name="settings_reports"),
     path("account/profile/", profile_views.my_profile, name="my_profile"),
+    path("account/booking/", profile_views.my_booking_page, name="my_booking_page"),
 ]

@@ -337,3 +337,34 @@ def test_the_borrower_moves_and_then_cancels_the_call_from_their_own_link(client
     assert client.get(path.replace("/manage/", "/manage/x")).status_code == 404
     with time_machine.travel(MONDAY_MORNING + timedelta(days=calendar.MANAGE_LINK_DAYS + 1), tick=False):
         assert client.get(path).status_code == 404  # the link expires
+
+
+def test_a_loan_officer_sets_their_own_booking_page_and_borrowers_see_it(client, officer, organisation):
+    from django.test import Client
+
+    from firstcall.accounts.models import AuditEvent
+
+    def signed_in(user):
+        signed = Client()
+        signed.force_login(user)
+        return signed
+
+    page = signed_in(officer)
+    shown = page.get("/account/booking/").content.decode()
+    assert f"/book/{officer.pk}/" in shown and f"/calendar/{officer.pk}/" in shown
+    settings_form = {"is_enabled": "on", "meeting_minutes": "45", "buffer_before_minutes": "0",
+                     "buffer_after_minutes": "15", "minimum_notice_minutes": "120", "horizon_days": "14"}  # fmt: skip
+    assert page.post("/account/booking/", settings_form).status_code == 302
+    event = AuditEvent.objects.get(action="booking_page.updated")
+    assert event.detail["changes"] == {"meeting_minutes": ["30", "45"]}
+    with time_machine.travel(MONDAY_MORNING, tick=False):
+        appointment = calendar.book(officer, ny(7, 11), first_name="Ana", last_name="Lopez", email="a@example.com",
+                                    phone="")  # fmt: skip
+    assert appointment.ends_at - appointment.starts_at == timedelta(minutes=45)
+
+    assert page.post("/account/booking/", {**settings_form, "meeting_minutes": "5"}).status_code == 422
+    assert page.post("/account/booking/", {**settings_form, "is_enabled": ""}).status_code == 302
+    assert client.get(f"/book/{officer.pk}/").status_code == 404  # the page is off
+
+    processor = make_user(organisation, "pat", role="processor")
+    assert signed_in(processor).get("/account/booking/").status_code == 403

@@ -39,6 +39,23 @@ def profile_for(user: User) -> BookingProfile:
     return profile
 
 
+BOOKING_SETTINGS = ["is_enabled", "meeting_minutes", "buffer_before_minutes", "buffer_after_minutes",
+                    "minimum_notice_minutes", "horizon_days"]  # fmt: skip
+
+
+def update_profile(user: User, **values) -> dict[str, tuple]:
+    """Change the officer's booking page settings; returns what changed, {field: (before, after)}."""
+    profile = profile_for(user)
+    changes = {}
+    for name in BOOKING_SETTINGS:
+        if name in values and getattr(profile, name) != values[name]:
+            changes[name] = (getattr(profile, name), values[name])
+            setattr(profile, name, values[name])
+    if changes:
+        profile.save(update_fields=list(changes))
+    return changes
+
+
 def rules_for(profile: BookingProfile) -> BookingRules:
     return BookingRules(
         meeting_minutes=profile.meeting_minutes, buffer_before_minutes=profile.buffer_before_minutes,
