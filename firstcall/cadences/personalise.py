@@ -15,6 +15,7 @@ from django.utils.html import escape, urlize
 
 from firstcall.cadences import templating
 from firstcall.cadences.models import MessageTemplate
+from firstcall.integrations.calendar.services import booking_link_for
 from firstcall.lib.phones import display_phone
 
 # name -> what the editor shows next to it. Anything not listed here is not a merge field.
@@ -39,6 +40,7 @@ MERGE_FIELDS = {
     "officer.phone": "Loan officer's direct line",
     "officer.email": "Loan officer's email",
     "officer.signature": "Loan officer's signature block",
+    "officer.booking_link": "Link to book a call with the loan officer (empty when they take no bookings)",
     "organisation.name": "Your company name",
     "organisation.postal_address": "Your postal address",
 }
@@ -181,6 +183,8 @@ def compose(
         subject, body, template_id = variant.subject, variant.body, variant.pk
         language = variant.language
     context = merge_context(lead, officer=officer)
+    if "officer.booking_link" in f"{subject}{body}":  # a read of the officer's booking page, only when asked for
+        context["officer"]["booking_link"] = booking_link_for(lead, officer)
     text = templating.render(body, context).strip()
     rendered_subject = " ".join(templating.render(subject, context).split())
     if channel == "sms":

@@ -165,3 +165,20 @@ def test_compose_email_signs_with_the_loan_officer_and_escapes_html(organisation
     assert '<a href="https://acme.test/rates"' in composed.html_body
     unassigned = make_lead(organisation, owner=None)
     assert compose(unassigned, "email", subject="x", body="Hi").body == "Hi\n\nThe team at Acme Home Loans"
+
+
+def test_a_template_can_carry_the_officers_booking_link_onto_the_lead(organisation, owner):
+    from firstcall.integrations.calendar.services import booking_url, lead_from_token
+
+    body = "Pick a time: {{ officer.booking_link }}"
+    lead = make_lead(organisation, owner=owner)
+    assert "/book/" not in compose(lead, "sms", body=body).body  # no working hours: no page to link to
+
+    owner.working_hours = {"mon": ["09:00", "17:00"]}
+    owner.save(update_fields=["working_hours"])
+    text = compose(lead, "sms", body=body).body
+    link = booking_url(owner, lead)
+    assert link.split("?lead=")[0] in text
+    token = text.split("?lead=")[1].split()[0]
+    assert lead_from_token(token, organisation.pk) == lead
+    assert "officer.booking_link" in MERGE_FIELDS

@@ -134,10 +134,11 @@ def appointment_from_manage_token(token: str) -> Appointment | None:
     )
 
 
-def booking_link_for(lead: Lead) -> str:
-    """The lead's own link to its loan officer's booking page, for the first touch; "" when the officer takes no
-    bookings (no working hours, out of office, or the page switched off). Reads only: no profile is created."""
-    officer = lead.owner
+def booking_link_for(lead: Lead, officer: User | None = None) -> str:
+    """The lead's own link to its loan officer's (or ``officer``'s) booking page, for the first touch and the
+    `{{ officer.booking_link }}` merge field; "" when the officer takes no bookings (no working hours, out of
+    office, or the page switched off). Reads only: no profile is created."""
+    officer = officer if officer is not None else lead.owner
     if officer is None or not officer.is_active or not officer.working_hours or officer.is_out_of_office:
         return ""
     if BookingProfile.objects.filter(user=officer, is_enabled=False).exists():
