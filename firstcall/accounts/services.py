@@ -4,7 +4,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from firstcall.accounts.models import ApiKey, AuditEvent, Organisation
+from firstcall.accounts.models import ApiKey, AuditEvent, Organisation, User
 
 
 def get_or_create_organisation(name_or_slug: str) -> Organisation:
@@ -93,4 +93,14 @@ def record_api_key_use(api_key: ApiKey, *, now=None) -> bool:
         API_KEY_USED,
         detail={"key": api_key.prefix, "name": api_key.name, "scopes": list(api_key.scopes)},
     )
+    return True
+
+
+def set_working_hours(user: User, weekly: dict) -> bool:
+    """A person's weekly working hours ({"mon": ["09:00", "17:00"], ...}; a day left out is off): routing's
+    availability and the booking page's free times both read them. True when they changed."""
+    if (user.working_hours or {}) == weekly:
+        return False
+    user.working_hours = weekly
+    user.save(update_fields=["working_hours"])
     return True

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from firstcall.accounts.client import client_ip
 from firstcall.accounts.models import User
-from firstcall.accounts.services import record_audit
+from firstcall.accounts.services import record_audit, set_working_hours
 from firstcall.compliance import services as compliance
 from firstcall.integrations.calendar import services as calendar
 from firstcall.web.settings_forms import BookingProfileForm, ProfileForm
@@ -54,16 +54,22 @@ def my_profile(request):
 @require_http_methods(["GET", "POST"])
 def my_booking_page(request):
     """The officer's own booking page settings, their page's address and their calendar feed. Like the profile,
-    it reads and writes ``request.user`` only. Working hours and time zone are set in Settings, People."""
+    it reads and writes ``request.user`` only; routing reads the same working hours. The time zone is set in
+    Settings, People."""
     person = request.user
     if person.role not in ORIGINATING_ROLES or not person.organisation_id:
         raise PermissionDenied
     profile = calendar.profile_for(person)
     initial = {name: getattr(profile, name) for name in calendar.BOOKING_SETTINGS}
-    form = BookingProfileForm(request.POST or None, initial=initial)
+    before_hours = dict(person.working_hours or {})
+    form = BookingProfileForm(request.POST or None, initial=initial, working_hours=before_hours)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
-            changes = calendar.update_profile(person, **form.cleaned_data)
+            values = dict(form.cleaned_data)
+            weekly = values.pop("working_hours")
+            changes = calendar.update_profile(person, **values)
+            if set_working_hours(person, weekly):
+                changes["working_hours"] = (before_hours, weekly)
             if changes:
                 record_audit(
                     person.organisation, "booking_page.updated", actor=person, ip_address=client_ip(request),

@@ -405,9 +405,20 @@ class ProfileForm(forms.ModelForm):
         return clean_nmls(self.cleaned_data.get("nmls_id"))
 
 
-class BookingProfileForm(forms.Form):
-    """A loan officer's public booking page: whether borrowers may book, how long a call is, the quiet time kept
-    around each call, how much notice a booking needs and how far ahead it may be."""
+class BookingProfileForm(WeeklyHoursMixin, forms.Form):
+    """A loan officer's public booking page: their working hours, whether borrowers may book, how long a call is,
+    the quiet time kept around each call, how much notice a booking needs and how far ahead it may be."""
+
+    hours_prefix = "work"
+
+    def __init__(self, *args, working_hours=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_hours_fields(working_hours or {})
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["working_hours"] = self.clean_hours(cleaned)
+        return cleaned
 
     is_enabled = forms.BooleanField(required=False, label="Borrowers may book calls with me")
     meeting_minutes = forms.IntegerField(min_value=10, max_value=120, label="Length of a call (minutes)")

@@ -352,11 +352,25 @@ def test_a_loan_officer_sets_their_own_booking_page_and_borrowers_see_it(client,
     page = signed_in(officer)
     shown = page.get("/account/booking/").content.decode()
     assert f"/book/{officer.pk}/" in shown and f"/calendar/{officer.pk}/" in shown
-    settings_form = {"is_enabled": "on", "meeting_minutes": "45", "buffer_before_minutes": "0",
+    week = {f"work_{day}_{end}": time for day in ("mon", "tue", "wed", "thu", "fri")
+            for end, time in (("open", "09:00"), ("close", "17:00"))}  # fmt: skip
+    settings_form = {**week, "is_enabled": "on", "meeting_minutes": "45", "buffer_before_minutes": "0",
                      "buffer_after_minutes": "15", "minimum_notice_minutes": "120", "horizon_days": "14"}  # fmt: skip
     assert page.post("/account/booking/", settings_form).status_code == 302
     event = AuditEvent.objects.get(action="booking_page.updated")
     assert event.detail["changes"] == {"meeting_minutes": ["30", "45"]}
+    # The week shortened on Friday: the officer keeps their own hours (routing reads the same ones).
+    assert (
+        page.post("/account/booking/", {**settings_form, **week, "work_fri_close": "12:00"}).status_code
+        == 302
+    )
+    officer.refresh_from_db()
+    assert officer.working_hours["fri"] == ["09:00", "12:00"] and officer.working_hours["mon"] == [
+        "09:00",
+        "17:00",
+    ]
+    bad_day = {**settings_form, "work_fri_close": "08:00"}
+    assert page.post("/account/booking/", bad_day).status_code == 422
     with time_machine.travel(MONDAY_MORNING, tick=False):
         appointment = calendar.book(officer, ny(7, 11), first_name="Ana", last_name="Lopez", email="a@example.com",
                                     phone="")  # fmt: skip
