@@ -578,7 +578,17 @@ def decide_send(message: Message, now: datetime | None = None) -> GateResult:
     add_identification(message, identity)
     facts = gather_send_facts(message, now, identity)
     result = evaluate_send(facts, now)
-    SendDecision.objects.create(
+    decision, touch_row = _decision_rows(message, facts, result, now)
+    decision.save(force_insert=True)
+    if touch_row is not None:
+        touch_row.save(force_insert=True)
+    return result
+
+
+def _decision_rows(message: Message, facts: SendFacts, result: GateResult, now: datetime):
+    """The log of one send decision, unsaved: the outbox's SendDecision and, for a borrower message, the
+    compliance log's TouchDecision with each rule's citation and version (None otherwise)."""
+    decision = SendDecision(
         message=message,
         outcome=result.outcome,
         reasons=result.reasons,
@@ -586,17 +596,18 @@ def decide_send(message: Message, now: datetime | None = None) -> GateResult:
         held_until=result.held_until,
         decided_at=now,
     )
-    if result.decision is not None:
-        compliance_services.store_decision(
-            message.organisation,
-            Lead(pk=message.lead_id) if message.lead_id else None,
-            facts.touch,
-            result.decision,
-            subject_type="message",
-            subject_id=message.pk,
-            actor=message.sent_by,
-        )
-    return result
+    if result.decision is None:
+        return decision, None
+    touch_row = compliance_services.decision_row(
+        message.organisation,
+        Lead(pk=message.lead_id) if message.lead_id else None,
+        facts.touch,
+        result.decision,
+        subject_type="message",
+        subject_id=message.pk,
+        actor=message.sent_by,
+    )
+    return decision, touch_row
 
 
 def gather_send_facts_many(
@@ -733,28 +744,10 @@ def decide_send_many(messages: list[Message], now: datetime | None = None) -> di
         facts = all_facts[message.pk]
         result = evaluate_send(facts, now)
         results[message.pk] = result
-        decisions.append(
-            SendDecision(
-                message=message,
-                outcome=result.outcome,
-                reasons=result.reasons,
-                zones=list(result.zones),
-                held_until=result.held_until,
-                decided_at=now,
-            )
-        )
-        if result.decision is not None:
-            touch_rows.append(
-                compliance_services.decision_row(
-                    message.organisation,
-                    Lead(pk=message.lead_id) if message.lead_id else None,
-                    facts.touch,
-                    result.decision,
-                    subject_type="message",
-                    subject_id=message.pk,
-                    actor=message.sent_by,
-                )
-            )
+        decision, touch_row = _decision_rows(message, facts, result, now)
+        decisions.append(decision)
+        if touch_row is not None:
+            touch_rows.append(touch_row)
     SendDecision.objects.bulk_create(decisions)
     if touch_rows:
         from firstcall.compliance.models import TouchDecision

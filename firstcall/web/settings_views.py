@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from firstcall.accounts import audit
@@ -23,6 +24,7 @@ from firstcall.accounts.services import record_audit
 from firstcall.compliance import services as compliance
 from firstcall.leads.models import Channel, LeadSource
 from firstcall.leads.sources import create_source, intake_url
+from firstcall.reports.settings_form import ReportSettingsForm
 from firstcall.web.settings_forms import (
     ComplianceForm,
     LeadSourceForm,
@@ -436,10 +438,6 @@ def settings_organisation(request):
 @require_http_methods(["GET", "POST"])
 def settings_reports(request):
     """Revenue per funded loan, the stages each funnel step counts, sources' monthly fees, managers' digests."""
-    from django.utils import timezone
-
-    from firstcall.reports.settings_form import ReportSettingsForm
-
     organisation = require_settings_admin(request.user)
     month = timezone.localdate()
     form = ReportSettingsForm(organisation, month, request.POST if request.method == "POST" else None)
