@@ -136,7 +136,9 @@ def phase_setup(count: int) -> dict:
 
     far = datetime.fromisoformat(FAR_FUTURE)
     organisation = Organisation.objects.create(
-        name="Bench Home Loans", postal_address="1 Main St, Tampa, FL 33602", sms_from_number=OUR_NUMBER,
+        name="Bench Home Loans",
+        postal_address="1 Main St, Tampa, FL 33602",
+        sms_from_number=OUR_NUMBER,
         nmls_id="1000000",  # marketing names the company's NMLS ID (SAFE Act)
     )
     ensure_default_pipelines(organisation)

@@ -80,6 +80,7 @@ EVENT_SUBSCRIBERS: list[str] = [
     "firstcall.leads.subscribers",
     "firstcall.flows.subscribers",
     "firstcall.integrations.subscribers",
+    "firstcall.intake.subscribers",
     "firstcall.messaging.subscribers",
     "firstcall.pipeline.subscribers",
     "firstcall.reports.subscribers",

@@ -49,6 +49,11 @@ CATALOGUE: dict[str, EventType] = _catalogue(
         },
     ),
     EventType(
+        "lead.erased",
+        "a lead was erased at the borrower's request (the lead's own rows go with it)",
+        {"lead_id": int, "intake_record_ids": list},
+    ),
+    EventType(
         "message.received",
         "a borrower's text or email reply was stored against a lead",
         {"message_id": int, "lead_id": int | None, "channel": str, "keyword": str},

@@ -15,6 +15,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from firstcall.accounts.services import record_audit
+from firstcall.events.outbox import emit
 from firstcall.leads.models import IntakeRecord, Lead
 
 SKIPPED_FIELDS = {"password", "secret", "secret_encrypted", "token", "key_hash"}
@@ -71,6 +72,8 @@ def erase_lead(lead: Lead, *, actor=None, reason: str = "") -> dict:
     log keeps that an erasure happened, by whom and why, and the counts: never the borrower's data."""
     records = IntakeRecord.objects.filter(lead=lead)
     record_ids = list(records.values_list("pk", flat=True))
+    # Other apps forget what they keep of the lead in this same transaction (a kept spreadsheet's row).
+    emit("lead.erased", organisation_id=lead.organisation_id, lead_id=lead.pk, intake_record_ids=record_ids)
     IntakeRecord.objects.filter(pk__in=record_ids).update(
         body="", headers={}, unknown_fields={}, field_errors={}, sensitive_values=None,
         remote_ip=None, body_purged_at=timezone.now(), lead=None,

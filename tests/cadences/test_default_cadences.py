@@ -14,7 +14,9 @@ def test_a_new_organisation_gets_a_published_cadence_per_pipeline_turned_on(orga
     purposes = {purpose for cadence in on for purpose in cadence.purposes}
     assert {"purchase", "rate_term_refinance", "cash_out_refinance", "heloc"} <= purposes
     # Every text of a default cadence names the company and says how to stop.
-    for step in CadenceStep.objects.filter(version__cadence__in=on, kind="send_sms").select_related("template"):
+    for step in CadenceStep.objects.filter(version__cadence__in=on, kind="send_sms").select_related(
+        "template"
+    ):
         body = step.template.body if step.template_id else step.body
         assert "STOP" in body and "organisation.name" in body
 

@@ -318,7 +318,11 @@ def test_partner_sees_credit_only_with_the_borrowers_authorisation(lead, owner):
 @time_machine.travel(MORNING, tick=False)
 def test_marketing_text_with_trigger_terms_and_no_disclosures_is_refused(lead, twilio_settings, standin):
     message = services.queue_message(
-        lead, "sms", "Buy with only 3.5% down! Payments as low as $1,250/mo.", purpose="cadence", is_marketing=True
+        lead,
+        "sms",
+        "Buy with only 3.5% down! Payments as low as $1,250/mo.",
+        purpose="cadence",
+        is_marketing=True,
     )
     services.deliver(message.pk)
     message.refresh_from_db()

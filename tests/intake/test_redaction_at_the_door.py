@@ -11,9 +11,11 @@ from django.db import connection
 from django.utils import timezone
 
 from firstcall.intake.csv_import import services as csv_services
+from firstcall.intake.csv_import.parsing import iter_rows
 from firstcall.intake.models import CsvImport
 from firstcall.intake.services import purge_expired_intake, replay_refusal
 from firstcall.leads.models import IntakeRecord, Lead
+from firstcall.leads.privacy import erase_lead
 from firstcall.leads.sources import create_source
 from firstcall.sweeps import run_sweeps
 
@@ -203,3 +205,32 @@ def test_raw_bodies_past_the_retention_period_are_emptied_by_the_sweep(
     assert "Ana" in recent.body and recent.body_purged_at is None
     old.status = IntakeRecord.Status.REJECTED
     assert replay_refusal(old).startswith("The body was emptied")
+
+
+def test_erasing_a_lead_empties_its_row_of_a_kept_spreadsheet_and_its_birth_date(
+    client, admin_user, organisation, django_capture_on_commit_callbacks, run_worker
+):
+    source, _ = create_source(organisation, channel="csv", name="Old CRM")
+    content = b'First Name,Email,DOB\nAna,ana@example.com,1975-03-04\n"Dev, Jr.",dev@example.com,12/31/1990\n'
+    client.force_login(admin_user)
+    csv_import, _ = csv_services.upload_csv(source, uploaded_by=admin_user, file_name="z.csv", raw=content)
+    data = {f"column_{index}": {"First Name": "first_name", "Email": "email"}.get(header, "")
+            for index, header in enumerate(csv_import.headers)}  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/sources/{source.pk}/import/{csv_import.pk}/mapping/", data)
+    run_worker()
+    ana = Lead.objects.get(first_name="Ana")
+
+    erase_lead(ana, actor=admin_user, reason="borrower's request")
+
+    kept = CsvImport.objects.get()
+    assert "ana@example.com" not in kept.content and "Ana" not in kept.content
+    assert kept.birth_dates == {"3": "1990-12-31"}
+    # The other borrower's row keeps its number and its data, so the file still reads as before for them.
+    assert [values["Email"] for _, values in iter_rows(kept.content, kept.delimiter, kept.headers)] == [
+        "dev@example.com"
+    ]
+    assert dict(iter_rows(kept.content, kept.delimiter, kept.headers))[3]["First Name"] == "Dev, Jr."
+    # Running the import again brings nobody back.
+    csv_services.run_import(kept.pk)
+    assert list(Lead.objects.values_list("first_name", flat=True)) == ["Dev, Jr."]

@@ -93,6 +93,18 @@ def iter_rows(text: str, delimiter: str, headers: list[str]) -> Iterator[tuple[i
         yield row_number, values
 
 
+def blank_rows(text: str, delimiter: str, row_numbers: set[int]) -> str:
+    """The file with the given rows' cells emptied (the cells stay, so every other row keeps its number): what
+    is left of a kept file once a borrower's data in it is erased. iter_rows skips the emptied rows."""
+    if not row_numbers:
+        return text
+    output = io.StringIO(newline="")
+    writer = csv.writer(output, delimiter=delimiter, lineterminator="\r\n")
+    for row_number, cells in enumerate(_reader(text, delimiter), start=1):
+        writer.writerow([""] * len(cells) if row_number in row_numbers else cells)
+    return output.getvalue()
+
+
 def parse_upload(raw: bytes, preview_rows: int = 5) -> ParsedCsv:
     if not raw.strip():
         raise CsvUnreadable("The file is empty.")

@@ -22,7 +22,13 @@ from firstcall.flows.lead_arrives import lead_arrives
 from firstcall.intake.adapters import IntakeParseError
 from firstcall.intake.csv_import.adapter import read_row_body, submission_from_row
 from firstcall.intake.csv_import.mapping import check_mapping, suggest_mapping
-from firstcall.intake.csv_import.parsing import CsvUnreadable, file_sha256, iter_rows, parse_upload
+from firstcall.intake.csv_import.parsing import (
+    CsvUnreadable,
+    blank_rows,
+    file_sha256,
+    iter_rows,
+    parse_upload,
+)
 from firstcall.intake.models import CsvImport, CsvImportRow
 from firstcall.intake.services import replay_intake, replay_refusal
 from firstcall.leads import services as lead_services
@@ -114,6 +120,26 @@ def birth_dates_by_row(text: str, delimiter: str, headers: list[str]) -> dict[st
         if birth_date:
             found[str(row_number)] = birth_date
     return found
+
+
+def forget_rows_of_records(intake_record_ids: list[int]) -> int:
+    """Empty the kept spreadsheet rows that carried these intake records, and drop their birth dates: an erased
+    borrower leaves nothing in a kept file (GLBA Safeguards Rule 16 CFR 314.4(c)(6), secure disposal). The row's
+    outcome stays, without data, so a replay never imports it again. Returns the number of rows emptied."""
+    rows_by_import: dict[int, set[int]] = {}
+    for import_id, row_number in CsvImportRow.objects.filter(
+        intake_record_id__in=intake_record_ids
+    ).values_list("csv_import_id", "row_number"):
+        rows_by_import.setdefault(import_id, set()).add(row_number)
+    for csv_import in CsvImport.objects.select_for_update().filter(pk__in=rows_by_import):
+        row_numbers = rows_by_import[csv_import.pk]
+        csv_import.content = blank_rows(csv_import.content, csv_import.delimiter, row_numbers)
+        births = {
+            row: iso for row, iso in (csv_import.birth_dates or {}).items() if int(row) not in row_numbers
+        }
+        csv_import.birth_dates = births or None
+        csv_import.save(update_fields=["content", "birth_dates"])
+    return sum(len(rows) for rows in rows_by_import.values())
 
 
 def preview_rows(csv_import: CsvImport, count: int = 5) -> list[tuple[int, dict[str, str]]]:
