@@ -12,7 +12,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from . import ocr
 from .errors import CorruptFile, ImageTooLarge, PasswordRequired, TooManyPages, WrongPassword
 from .model import METHOD_OCR, METHOD_TEXT_LAYER, Page, Word
-from .sniff import PDF, sniff
+from .sniff import HEIC, PDF, sniff
 
 DEFAULT_PAGE_LIMIT = 50
 # 50 megapixels: a 300 dpi letter page is 8.4 MP and a 48 MP phone photo still passes; a 20,000 x 20,000
@@ -141,8 +141,18 @@ def render_pdf_page(data: bytes, number: int, *, password: str | None = None, dp
 # --- Images ------------------------------------------------------------------------------------------------
 
 
+def _register_heic() -> None:
+    """Teach Pillow to open HEIC (pillow-heif); the photo is then an image like any other, converted to RGB
+    for OCR. Registering twice is harmless."""
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+
+
 def _open_image(data: bytes, limits: Limits) -> Image.Image:
     Image.MAX_IMAGE_PIXELS = limits.max_pixels
+    if sniff(data[:1024]) == HEIC:
+        _register_heic()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
