@@ -98,6 +98,8 @@ def _read_pdf(data: bytes, password: str | None, limits: Limits) -> list[Page]:
                     page.words = _ocr(image, dpi=OCR_DPI)
                     page.method = METHOD_OCR
                 pages.append(page)
+                # Drop pdfplumber's cached objects for the page: a long PDF is read in bounded memory.
+                plumber_page.close()
     except Exception as error:
         if isinstance(error, (PasswordRequired, ocr.OcrUnavailable)):
             raise
