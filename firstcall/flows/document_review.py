@@ -17,8 +17,8 @@ from firstcall.documents.engine.income import (
     w2_income,
 )
 from firstcall.documents.models import Document
-from firstcall.eligibility.scenario_from_lead import scenario_from_lead
 from firstcall.eligibility.engine.errors import ScenarioError
+from firstcall.eligibility.scenario_from_lead import scenario_from_lead
 from firstcall.eligibility.services import assess_and_store
 from firstcall.leads.timeline import record_event
 from firstcall.pipeline.lead_editing import update_lead_fields

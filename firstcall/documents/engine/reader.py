@@ -18,13 +18,15 @@ DEFAULT_PAGE_LIMIT = 50
 # 50 megapixels: a 300 dpi letter page is 8.4 MP and a 48 MP phone photo still passes; a 20,000 x 20,000
 # image (400 MP, about 1.2 GB decoded) does not.
 DEFAULT_MAX_PIXELS = 50_000_000
-# Scanned PDF pages are rendered at 200 dpi for OCR: 8-point print is still ~22 px tall, and twice the pixels
-# of 300 dpi would cost twice the seconds.
-OCR_DPI = 200
+# Scanned PDF pages are rendered at 170 dpi for OCR: 8-point print is still ~19 px tall. Measured on the
+# corpus's scans (bench/ocr_profile.py, docs/documents.md): with sparse-text segmentation it reads more fields
+# right than 200 dpi with full segmentation did, at 11 % less CPU a page.
+OCR_DPI = 170
 # Fewer words than this on a PDF page means a scan with at most a stamp of text: read it with OCR.
 MIN_TEXT_LAYER_WORDS = 8
-# Photos are shrunk to this long side before OCR: more pixels cost seconds and no accuracy on a letter page.
-MAX_OCR_SIDE = 2600
+# Photos are shrunk to this long side before OCR (a letter page at 200 dpi): more pixels cost seconds and no
+# accuracy on a letter page.
+MAX_OCR_SIDE = 2200
 
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
 logging.getLogger("pypdf").setLevel(logging.ERROR)

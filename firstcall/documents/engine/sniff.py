@@ -54,5 +54,5 @@ def sniff(head: bytes) -> str:
                 f"The file is {what}, not a document. Upload a PDF, JPEG, PNG, TIFF or HEIC."
             )
     raise UnsupportedType(
-        "The file is not a PDF, JPEG, PNG, TIFF or HEIC photo (judged from its content, not its name)."
+        "The file is not a PDF, JPEG, PNG or TIFF, nor an iPhone's HEIC photo (judged from its content, not its name)."
     )
