@@ -28,6 +28,22 @@ def max_pixels() -> int:
     return int(_setting("DOCUMENTS_MAX_PIXELS", "FIRSTCALL_DOCUMENT_MAX_PIXELS", 50_000_000))
 
 
+def borrower_uploads_per_ip_per_minute() -> int:
+    """Posts to the borrower's upload page from one client address in a clock minute (0: no limit)."""
+    return int(
+        _setting("DOCUMENTS_UPLOADS_PER_IP_PER_MINUTE", "FIRSTCALL_DOCUMENT_UPLOADS_PER_IP_PER_MINUTE", 20)
+    )
+
+
+def borrower_uploads_per_link_per_minute() -> int:
+    """Posts through one borrower upload link in a clock minute (0: no limit)."""
+    return int(
+        _setting(
+            "DOCUMENTS_UPLOADS_PER_LINK_PER_MINUTE", "FIRSTCALL_DOCUMENT_UPLOADS_PER_LINK_PER_MINUTE", 10
+        )
+    )
+
+
 def storage_directory():
     from pathlib import Path
 

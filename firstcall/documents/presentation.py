@@ -8,6 +8,8 @@ from firstcall.documents.engine import income
 from firstcall.documents.models import TYPE_LABELS, Document, ExtractedField
 from firstcall.documents.needs import needs_for
 
+F1099_TYPES = ("1099_nec", "1099_misc", "1099_int", "1099_div")
+
 FIELD_LABELS = {
     "w2.tax_year": "Tax year",
     "w2.employer_name": "Employer",
@@ -54,6 +56,20 @@ FIELD_LABELS = {
     "schedule_c.net_profit_31": "Schedule C net profit (line 31)",
     "schedule_c.gross_receipts_1": "Schedule C gross receipts (line 1)",
     "schedule_e.total_rental_26": "Schedule E rental total (line 26)",
+    "f1099.tax_year": "Tax year",
+    "f1099.payer_name": "Payer",
+    "f1099.recipient_name": "Recipient",
+    "f1099.nonemployee_compensation": "Box 1 nonemployee compensation",
+    "f1099.rents": "Box 1 rents",
+    "f1099.royalties": "Box 2 royalties",
+    "f1099.other_income": "Box 3 other income",
+    "f1099.interest_income": "Box 1 interest income",
+    "f1099.us_bond_interest": "Box 3 interest on U.S. Savings Bonds and Treasury obligations",
+    "f1099.ordinary_dividends": "Box 1a total ordinary dividends",
+    "f1099.qualified_dividends": "Box 1b qualified dividends",
+    "f1099.federal_tax_withheld": "Box 4 federal income tax withheld",
+    "mortgage.principal_balance": "Principal balance",
+    "mortgage.payment_amount": "Payment amount",
 }
 METHOD_LABELS = {"form_field": "form field", "text_layer": "text layer", "ocr": "OCR"}
 
@@ -145,6 +161,13 @@ def figures_for(document: Document) -> dict:
         figures = income.w2_income({int(values["w2.tax_year"]): values})
     elif document.document_type == "form_1040":
         figures = income.schedule_c_income(values)
+    elif document.document_type in F1099_TYPES:
+        # A 1099's income needs the year before too: the lead's other reviewed 1099s are counted with it.
+        others = Document.objects.filter(
+            lead_id=document.lead_id, document_type__in=F1099_TYPES, status=Document.Status.REVIEWED
+        ).exclude(pk=document.pk)
+        forms = [(other.document_type, current_values(other)) for other in others]
+        figures = income.f1099_income([*forms, (document.document_type, values)])
     elif document.document_type == "bank_statement":
         annual = document.lead.annual_income
         monthly = (Decimal(annual) / 12) if annual else None

@@ -270,6 +270,9 @@ MONEY_SUFFIXES = (
     "income",
     "dividends",
     "payment_amount",
+    "withheld",
+    "royalties",
+    "_interest",
     "regular_rate",
     "regular_hours",
 )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 
 from django.contrib import messages
@@ -13,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from firstcall.accounts.client import client_ip
+from firstcall.accounts.throttle import is_rate_limited
 from firstcall.documents import access, conf, needs, services
 from firstcall.documents.engine import DocumentError, render_page_image
 from firstcall.documents.models import Document, ExtractedField
@@ -191,6 +193,15 @@ def retry(request, document_id: int):
     return redirect(reverse("lead_detail", args=[document.lead_id]) + "#documents")
 
 
+def _upload_rate_limited(request, token: str) -> bool:
+    """Posts to the public upload page, per client address and per link, counted per clock minute with the
+    same limiter as sign-in and the public forms. The link is counted by its digest, never stored as is."""
+    link = hashlib.sha256(token.encode()).hexdigest()[:32]
+    return is_rate_limited(
+        f"document-upload-ip:{client_ip(request)}", conf.borrower_uploads_per_ip_per_minute()
+    ) or is_rate_limited(f"document-upload-link:{link}", conf.borrower_uploads_per_link_per_minute())
+
+
 @require_http_methods(["GET", "POST"])
 def borrower_upload(request, token: str):
     """The borrower's own upload page, reached by a signed, expiring link for one lead; no sign-in."""
@@ -213,6 +224,17 @@ def borrower_upload(request, token: str):
             status=404,
         )
     status = 200
+    if request.method == "POST" and _upload_rate_limited(request, token):
+        # Refused before any file is read or stored: nothing of this request is kept.
+        context["error"] = (
+            "Too many uploads in a short time from this link or this network. "
+            "Please wait a minute and try again; nothing from this attempt was kept."
+        )
+        context["first_name"] = lead.first_name
+        context["missing"] = needs.missing_labels(lead)
+        response = render(request, "documents/borrower_upload.html", context, status=429)
+        response["Retry-After"] = "60"
+        return response
     if request.method == "POST":
         limit = conf.max_upload_bytes()
         files = request.FILES.getlist("files")

@@ -9,7 +9,7 @@ for the borrower calculator also property taxes and insurance), the value is use
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.utils import timezone
@@ -132,6 +132,48 @@ def _credit_score(lead, assumptions: list[Assumption]) -> int | None:
     return low
 
 
+def _reserves_from_verified_assets(lead, scenario: dict, assumptions: list[Assumption]) -> None:
+    """Months of reserves from the lead's verified assets (reviewed bank statements): what is left after the
+    down payment, over the housing payment (principal and interest at the scenario's rate and term plus taxes
+    and insurance estimated as above). Reserves are counted in months of the housing payment (Fannie Mae Selling
+    Guide B3-4.1-01, Minimum Reserve Requirements). Closing costs are not deducted, which the page says."""
+    assets = getattr(lead, "verified_assets", None)
+    if assets is None:
+        return
+    if lead.purpose == "purchase" and lead.purchase_price:
+        price, down = Decimal(lead.purchase_price), Decimal(lead.down_payment or 0)
+        loan = price - down
+    elif lead.purpose in ENGINE_PURPOSES and lead.loan_balance:
+        price = Decimal(lead.property_value or 0)
+        down, loan = Decimal(0), Decimal(lead.loan_balance)
+    else:
+        return
+    rate, term = default_interest_rate(), default_term_months()
+    monthly_rate = rate / Decimal(1200)
+    if monthly_rate:
+        growth = (1 + monthly_rate) ** term
+        principal_interest = loan * monthly_rate * growth / (growth - 1)
+    else:
+        principal_interest = loan / term
+    taxes, insurance = estimated_monthly_escrow(price) if price else ("0", "0")
+    housing = principal_interest + Decimal(taxes) + Decimal(insurance)
+    if housing <= 0:
+        return
+    left = max(Decimal(assets) - down, Decimal(0))
+    months = (left / housing).quantize(Decimal("0.1"), ROUND_DOWN)
+    scenario["reserves_months"] = str(months)
+    as_of = f" as of {lead.verified_assets_as_of.isoformat()}" if lead.verified_assets_as_of else ""
+    assumptions.append(
+        Assumption(
+            "reserves_months",
+            f"Reserves {months} months: verified assets ${Decimal(assets):,.2f}{as_of} (reviewed bank "
+            f"statements) less the down payment ${down:,.2f}, over an estimated housing payment of "
+            f"${housing:,.2f} (principal and interest at the assumed rate, estimated taxes and insurance); "
+            "closing costs are not deducted (Fannie Mae Selling Guide B3-4.1-01).",
+        )
+    )
+
+
 def lead_scenario(lead, overrides: dict | None = None) -> BuiltScenario:
     """The lead's scenario with `overrides` (engine field -> value; None removes the field) applied on top."""
     assumptions: list[Assumption] = []
@@ -204,6 +246,7 @@ def lead_scenario(lead, overrides: dict | None = None) -> BuiltScenario:
     scenario["interest_rate"] = float(default_interest_rate())
     scenario["term_months"] = default_term_months()
     assumptions.extend(rate_assumptions())
+    _reserves_from_verified_assets(lead, scenario, assumptions)
 
     built = BuiltScenario(scenario, assumptions)
     apply_overrides(built, overrides or {})

@@ -218,6 +218,10 @@ class Lead(models.Model):
     veteran = models.BooleanField(null=True, blank=True)
     annual_income = EncryptedDecimalField(null=True, blank=True)
     monthly_debts = EncryptedDecimalField(null=True, blank=True)
+    # Liquid assets verified from reviewed bank statements (their ending balances), and the statement date; the
+    # assessment turns them into months of reserves. Written only by pipeline.verified_assets.
+    verified_assets = EncryptedDecimalField(null=True, blank=True)
+    verified_assets_as_of = models.DateField(null=True, blank=True)
     # Found on an intake request (where it was redacted from the raw record); kept encrypted.
     date_of_birth = EncryptedDateField(null=True, blank=True)
     employment_type = models.CharField(max_length=20, choices=EmploymentType.choices, blank=True)

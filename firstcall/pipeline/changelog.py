@@ -61,7 +61,7 @@ TRACKED_FIELDS = [
     "lost_reason",
     "is_test",
 ]
-ENCRYPTED_FIELDS = {"annual_income", "monthly_debts"}
+ENCRYPTED_FIELDS = {"annual_income", "monthly_debts", "verified_assets"}
 HIDDEN_OLD = "(hidden)"
 HIDDEN_NEW = "(changed)"
 

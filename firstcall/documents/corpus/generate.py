@@ -773,51 +773,110 @@ def form_1040(rng: random.Random, fake: Faker, layout: int, name: str | None = N
     return Sample(f"1040-{kind}", "form_1040", kind, _pdf(drawers), truth, len(drawers))
 
 
-def form_1099(rng: random.Random, fake: Faker, layout: int, name: str | None = None) -> Sample:
-    kind = ["1099_nec", "1099_misc", "1099_int", "1099_div"][layout % 4]
-    year = rng.choice([2023, 2024])
-    payer, recipient = _company(fake), name or _person(fake)
-    amount = m(rng.randrange(200, 60000) + rng.randrange(100) / 100)
-    title, box_label, field_name = {
-        "1099_nec": (
-            "Form 1099-NEC Nonemployee Compensation",
-            "1 Nonemployee compensation",
-            "f1099.nonemployee_compensation",
-        ),
-        "1099_misc": ("Form 1099-MISC Miscellaneous Information", "1 Rents", "f1099.rents"),
-        "1099_int": ("Form 1099-INT Interest Income", "1 Interest income", "f1099.interest_income"),
-        "1099_div": (
-            "Form 1099-DIV Dividends and Distributions",
-            "1a Total ordinary dividends",
-            "f1099.ordinary_dividends",
-        ),
-    }[kind]
+F1099_FORMS = {
+    "1099_nec": (
+        "Form 1099-NEC",
+        "Nonemployee Compensation",
+        [("1", "Nonemployee compensation", "f1099.nonemployee_compensation")],
+    ),
+    "1099_misc": (
+        "Form 1099-MISC",
+        "Miscellaneous Information",
+        [
+            ("1", "Rents", "f1099.rents"),
+            ("2", "Royalties", "f1099.royalties"),
+            ("3", "Other income", "f1099.other_income"),
+        ],
+    ),
+    "1099_int": (
+        "Form 1099-INT",
+        "Interest Income",
+        [
+            ("1", "Interest income", "f1099.interest_income"),
+            ("3", "Interest on U.S. Savings Bonds and Treasury obligations", "f1099.us_bond_interest"),
+        ],
+    ),
+    "1099_div": (
+        "Form 1099-DIV",
+        "Dividends and Distributions",
+        [
+            ("1a", "Total ordinary dividends", "f1099.ordinary_dividends"),
+            ("1b", "Qualified dividends", "f1099.qualified_dividends"),
+        ],
+    ),
+}
 
-    def draw(p: Page):
-        p.text(40, 50, f"{title} {year}", 12, bold=True)
+
+def form_1099(
+    rng: random.Random, fake: Faker, layout: int, name: str | None = None, tax_year: int | None = None
+) -> Sample:
+    """Layouts 0-3: the IRS's Copy B boxes (NEC, MISC, INT, DIV); 4-7: a payer's or broker's tax information
+    statement listing the same boxes as rows."""
+    kind = ["1099_nec", "1099_misc", "1099_int", "1099_div"][layout % 4]
+    style = "irs" if layout < 4 else "statement"
+    year = tax_year or rng.choice([2023, 2024])
+    payer, recipient = _company(fake), name or _person(fake)
+    form, title, boxes = F1099_FORMS[kind]
+    amounts = {}
+    for index, (_box, _label, field_name) in enumerate(boxes):
+        top = 60000 if index == 0 else 8000
+        amounts[field_name] = m(rng.randrange(200, top) + rng.randrange(100) / 100)
+    if kind == "1099_div":  # qualified dividends are part of the ordinary dividends
+        ordinary = amounts["f1099.ordinary_dividends"]
+        amounts["f1099.qualified_dividends"] = m(ordinary * Decimal(rng.randrange(40, 95)) / 100)
+    withheld = m(0) if rng.random() < 0.4 else m(amounts[boxes[0][2]] * Decimal("0.1"))
+    rows = [(box, label, amounts[field_name]) for box, label, field_name in boxes]
+    rows.append(("4", "Federal income tax withheld", withheld))
+    rows.sort(key=lambda row: row[0])
+
+    def draw_irs(p: Page):
+        p.text(40, 50, f"{form} {title} {year}", 12, bold=True)
         p.box(40, 70, 260, 60)
         p.text(44, 80, "PAYER'S name, street address, city or town", 6)
         p.text(50, 94, payer, 9)
-        p.box(300, 70, 200, 30)
-        p.text(304, 80, box_label, 6)
-        p.text(310, 94, fmt(amount, True), 9)
         p.box(40, 130, 260, 30)
         p.text(44, 140, "RECIPIENT'S name", 6)
         p.text(50, 154, recipient, 9)
+        for index, (box, label, amount) in enumerate(rows):
+            top = 70 + index * 34
+            p.box(300, top, 230, 34)
+            p.text(304, top + 10, f"{box} {label}", 6)
+            p.text(310, top + 25, fmt(amount, True), 9)
         p.text(
             40,
-            200,
+            70 + len(rows) * 34 + 30,
             "Copy B For Recipient. This is important tax information and is being furnished to the IRS.",
             7,
         )
 
+    def draw_statement(p: Page):
+        p.text(40, 50, payer, 14, bold=True)
+        p.text(40, 70, f"Tax Information Statement {year}", 11, bold=True)
+        p.text(40, 100, f"Recipient's name: {recipient}", 9)
+        p.text(40, 114, f"Payer's name: {payer}", 9)
+        p.text(40, 150, f"{form} {title}", 10, bold=True)
+        p.line(40, 156, 560)
+        for index, (box, label, amount) in enumerate(rows):
+            top = 172 + index * 16
+            p.text(48, top, f"Box {box}", 9)
+            p.text(90, top, label, 9)
+            p.text(540, top, fmt(amount, True), 9, right=True)
+        p.text(
+            40,
+            172 + len(rows) * 16 + 30,
+            "This is important tax information and is being furnished to the IRS.",
+            7,
+        )
+
     truth = {
-        field_name: amount,
+        **amounts,
+        "f1099.federal_tax_withheld": withheld,
         "f1099.payer_name": payer,
         "f1099.recipient_name": recipient,
         "f1099.tax_year": year,
     }
-    return Sample(f"{kind}", kind, "irs", _pdf([draw]), truth)
+    draw = draw_irs if style == "irs" else draw_statement
+    return Sample(f"{kind}" if style == "irs" else f"{kind}-statement", kind, style, _pdf([draw]), truth)
 
 
 def mortgage_statement(rng: random.Random, fake: Faker, layout: int, name: str | None = None) -> Sample:
@@ -879,7 +938,7 @@ GENERATORS = {
     "paystub": (paystub, 3),
     "bank_statement": (bank, 3),
     "form_1040": (form_1040, 3),
-    "1099": (form_1099, 4),
+    "1099": (form_1099, 8),
     "mortgage_statement": (mortgage_statement, 1),
     "photo_id": (photo_id, 1),
     "other": (letter_other, 1),
@@ -901,12 +960,20 @@ def corpus(count_per_layout: int = 2, seed: int = 7, types: tuple[str, ...] | No
 
 
 def one(
-    kind: str, layout: int = 0, seed: int = 1, name: str | None = None, today: date | None = None
+    kind: str,
+    layout: int = 0,
+    seed: int = 1,
+    name: str | None = None,
+    today: date | None = None,
+    tax_year: int | None = None,
 ) -> Sample:
-    """One sample; `today` dates pay stubs and statements (the default keeps the corpus reproducible)."""
+    """One sample; `today` dates pay stubs and statements (the default keeps the corpus reproducible);
+    `tax_year` sets a 1099's year."""
     rng = random.Random(seed)
     fake = Faker("en_US")
     fake.seed_instance(seed)
+    if tax_year is not None and kind == "1099":
+        return form_1099(rng, fake, layout, name=name, tax_year=tax_year)
     if today is not None and kind in ("paystub", "bank_statement"):
         return GENERATORS[kind][0](rng, fake, layout, name=name, today=today)
     return GENERATORS[kind][0](rng, fake, layout, name=name)

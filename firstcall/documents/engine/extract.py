@@ -836,18 +836,38 @@ def _filing_status(ex: Extractor, pages) -> None:
 # --- 1099s and mortgage statements ---------------------------------------------------------------------
 
 
+# The boxes read from each 1099, by the labels the IRS prints on Copy B (and payers' consolidated statements repeat).
+F1099_BOXES = {
+    types.F1099_NEC: [("f1099.nonemployee_compensation", ["nonemployee compensation"])],
+    types.F1099_MISC: [
+        ("f1099.rents", ["rents"]),
+        ("f1099.royalties", ["royalties"]),
+        ("f1099.other_income", ["other income"]),
+    ],
+    types.F1099_INT: [
+        ("f1099.interest_income", ["interest income"]),
+        (
+            "f1099.us_bond_interest",
+            ["interest on us savings bonds and treasury obligations", "interest on us savings bonds"],
+        ),
+    ],
+    types.F1099_DIV: [
+        ("f1099.ordinary_dividends", ["total ordinary dividends", "ordinary dividends"]),
+        ("f1099.qualified_dividends", ["qualified dividends"]),
+    ],
+}
+
+
 def extract_1099(ex: Extractor, kind: str) -> None:
-    boxes = {
-        types.F1099_NEC: ("f1099.nonemployee_compensation", ["nonemployee compensation"]),
-        types.F1099_MISC: ("f1099.rents", ["rents"]),
-        types.F1099_INT: ("f1099.interest_income", ["interest income"]),
-        types.F1099_DIV: ("f1099.ordinary_dividends", ["total ordinary dividends", "ordinary dividends"]),
-    }
-    name, phrases = boxes[kind]
-    ex.put(name, ex.labelled(phrases, parse_money, max_words=1))
+    for name, phrases in F1099_BOXES[kind]:
+        ex.put(name, ex.labelled(phrases, parse_money, max_words=1))
+    ex.put(
+        "f1099.federal_tax_withheld", ex.labelled(["federal income tax withheld"], parse_money, max_words=1)
+    )
     ex.put("f1099.payer_name", ex.labelled_text(["payers name", "payer name", "payer"]))
     ex.put("f1099.recipient_name", ex.labelled_text(["recipients name", "recipient name", "recipient"]))
-    for match in ex.layout.find_labels(["form 1099", "1099-nec", "1099-misc", "1099-int", "1099-div"]):
+    year_phrases = ["form 1099", "1099-nec", "1099-misc", "1099-int", "1099-div", "tax information statement"]
+    for match in ex.layout.find_labels(year_phrases + ["tax year"]):
         for word in ex.layout.lines[match.page][match.line_index].words:
             if _year(word.text):
                 ex.put("f1099.tax_year", Found(int(word.text), [word], match.page, match.score))

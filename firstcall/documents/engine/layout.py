@@ -280,6 +280,10 @@ class Layout:
             if not column:
                 continue
             if cell_text:
+                # Text that starts beyond the label's own span is the next box's label or value (the IRS's
+                # 1099s put box 3's label beside the recipient's name), not this label's value.
+                if column[0].x0 > max(match.x1, match.x0 + 60):
+                    continue
                 cell = _cell(column, 2.5)
                 text = " ".join(word.text for word in cell)
                 value = parser(text)

@@ -18,6 +18,14 @@ from .model import Word
 
 TESSERACT = os.environ.get("FIRSTCALL_TESSERACT", "/usr/bin/tesseract")
 TIMEOUT_SECONDS = 120
+# Page segmentation mode and engine (bench/ocr_profile.py compares the alternatives; docs/documents.md has
+# the figures).
+# Sparse text (11): every word with its box, in no particular order; the layout code orders words itself, and
+# on the corpus's scans it reads more fields right than full page segmentation (3) at slightly less CPU.
+PAGE_SEGMENTATION_MODE = "11"
+ENGINE_MODE: str | None = None  # Tesseract's default: the LSTM engine with the model Debian ships
+# The page goes to Tesseract uncompressed (PGM): compressing a noisy scan to PNG cost 0.18 s of CPU a page.
+IMAGE_FORMAT = "PPM"
 
 
 def tesseract_path() -> str | None:
@@ -34,11 +42,23 @@ def ocr_words(image: Image.Image, *, points_per_pixel: float) -> list[Word]:
             "Tesseract is not installed (Debian package tesseract-ocr); scans cannot be read."
         )
     buffer = io.BytesIO()
-    image.convert("L").save(buffer, format="PNG")
+    image.convert("L").save(buffer, format=IMAGE_FORMAT)
     # One thread per process: the workers already run side by side, and OpenMP threads fight over cores.
     environment = {**os.environ, "OMP_THREAD_LIMIT": "1"}
     completed = subprocess.run(  # noqa: S603 - fixed arguments; the image goes in on stdin
-        [binary, "stdin", "stdout", "-l", "eng", "--psm", "3", "-c", "tessedit_do_invert=0", "tsv"],
+        [
+            binary,
+            "stdin",
+            "stdout",
+            "-l",
+            "eng",
+            "--psm",
+            PAGE_SEGMENTATION_MODE,
+            *(["--oem", ENGINE_MODE] if ENGINE_MODE else []),
+            "-c",
+            "tessedit_do_invert=0",
+            "tsv",
+        ],
         input=buffer.getvalue(),
         capture_output=True,
         timeout=TIMEOUT_SECONDS,

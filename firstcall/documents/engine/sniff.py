@@ -9,7 +9,18 @@ JPEG = "image/jpeg"
 PNG = "image/png"
 TIFF = "image/tiff"
 HEIC = "image/heic"
-SUPPORTED = (PDF, JPEG, PNG, TIFF)
+# HEIC (an iPhone camera's photos) is read through pillow-heif (libheif with its HEVC decoder, in the wheel).
+HEIC_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1")
+SUPPORTED = (PDF, JPEG, PNG, TIFF, HEIC)
+
+
+def heic_readable() -> bool:
+    try:
+        import pillow_heif  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
 
 _EXECUTABLES = (
     (b"MZ", "a Windows program"),
@@ -33,9 +44,15 @@ def sniff(head: bytes) -> str:
         return PNG
     if head[:4] in (b"II*\x00", b"MM\x00*"):
         return TIFF
-    if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"hevc"):
-        raise UnsupportedType("HEIC photos are not supported yet; export the photo as JPEG and upload that.")
+    if head[4:8] == b"ftyp" and head[8:12] in HEIC_BRANDS:
+        if heic_readable():
+            return HEIC
+        raise UnsupportedType("HEIC photos cannot be read here; export the photo as JPEG and upload that.")
     for magic, what in _EXECUTABLES:
         if head.startswith(magic):
-            raise UnsupportedType(f"The file is {what}, not a document. Upload a PDF, JPEG, PNG or TIFF.")
-    raise UnsupportedType("The file is not a PDF, JPEG, PNG or TIFF (judged from its content, not its name).")
+            raise UnsupportedType(
+                f"The file is {what}, not a document. Upload a PDF, JPEG, PNG, TIFF or HEIC."
+            )
+    raise UnsupportedType(
+        "The file is not a PDF, JPEG, PNG or TIFF, nor an iPhone's HEIC photo (judged from its content, not its name)."
+    )
