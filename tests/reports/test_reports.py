@@ -226,3 +226,21 @@ def test_new_leads_reach_the_rollups_through_the_recent_days_refresh(organisatio
         assert rebuild_stale() == 0  # not again within five minutes
     report = queries.funnel_report(None, month_filters(organisation))
     assert report["groups"][0]["steps"][0]["count"] == 7
+
+
+def test_undefined_ratios_show_a_dash_on_the_pages_and_an_empty_period_divides_by_nothing(
+    client, organisation, admin_user, book
+):
+    client.force_login(admin_user)
+    page = client.get("/reports/roi/?from=2026-11-01&to=2026-11-30&by=source").content.decode()
+    # Website: free leads (cost $0) and nothing funded: no cost per funded loan and no return, shown as "—".
+    website = page[page.index(">Website") : page.index("</tr>", page.index(">Website"))]
+    assert website.count("\u2014") == 2 and "$0.00" in website
+    for name in ("funnel", "speed", "roi", "cadences", "activity"):
+        empty = client.get(f"/reports/{name}/?from=2025-01-01&to=2025-01-31&by=source")
+        assert empty.status_code == 200, name
+        assert client.get(f"/reports/{name}/?from=2025-01-01&to=2025-01-31&format=csv").status_code == 200
+    assert (
+        "No leads arrived in this period."
+        in client.get("/reports/roi/?from=2025-01-01&to=2025-01-31").content.decode()
+    )
