@@ -5,7 +5,7 @@
   the lead's referral partner. Consent is recorded only when the partner ticks that the borrower gave it, with
   the words ticked, the time, the partner's IP address, browser and page as its proof; without it the lead is
   captured and nobody texts or emails it automatically (messaging.first_touch and the outbox's gate).
-- the partner's referred borrowers: a name, the date referred and, only where the borrower authorised sharing
+- the partner's referred borrowers (sent by the portal, or attributed to the partner by any channel): a name, the date referred and, only where the borrower authorised sharing
   with this partner (portals.partners.is_shared), five milestones in plain words (portals.partner.milestones).
   A row is built from an allow-list of fields; nothing else of the lead reaches the page.
 - the pre-approval letter: the newest valid letter, only where the borrower authorised sharing.
@@ -104,7 +104,7 @@ class ReferralRow:
     """Everything a partner's page may show of one referred borrower. Nothing is read from the lead outside
     this allow-list."""
 
-    referral_id: int
+    lead_id: int
     borrower: str  # first name and last initial
     referred_on: date
     shared: bool
@@ -132,14 +132,13 @@ def _short_name(lead: Lead) -> str:
     return f"{lead.first_name or 'Borrower'}{initial}"
 
 
-def row_for(partner, referral) -> ReferralRow:
-    lead = referral.lead
+def row_for(partner, lead: Lead) -> ReferralRow:
     shared = partners.is_shared(lead, partner)
     letter = partners.latest_valid_letter(lead) if shared else None
     return ReferralRow(
-        referral_id=referral.pk,
+        lead_id=lead.pk,
         borrower=_short_name(lead),
-        referred_on=referral.created_at.date(),
+        referred_on=lead.created_at.date(),
         shared=shared,
         milestones=tuple(milestones_for(lead)) if shared else (),
         letter_id=letter.pk if letter else None,
@@ -147,12 +146,12 @@ def row_for(partner, referral) -> ReferralRow:
 
 
 def referral_rows(partner) -> list[ReferralRow]:
-    return [row_for(partner, referral) for referral in partners.referrals_of(partner)[:200]]
+    return [row_for(partner, lead) for lead in partners.referred_leads(partner)[:200]]
 
 
-def shared_letter(partner, referral_id: int, letter_id: int) -> PreApprovalLetter | None:
+def shared_letter(partner, lead_id: int, letter_id: int) -> PreApprovalLetter | None:
     """A letter the partner may download: on one of their own referrals, shared with them, valid. Else None."""
-    referral = partners.referral_of(partner, referral_id)
-    if referral is None or not partners.is_shared(referral.lead, partner):
+    lead = partners.referred_lead(partner, lead_id)
+    if lead is None or not partners.is_shared(lead, partner):
         return None
-    return partners.valid_letters(referral.lead).filter(pk=letter_id).first()
+    return partners.valid_letters(lead).filter(pk=letter_id).first()

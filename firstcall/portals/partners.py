@@ -94,17 +94,20 @@ def record_referral(partner: User, lead: Lead, *, intake_record=None) -> Partner
     return referral
 
 
-def referrals_of(partner: User):
+def referred_leads(partner: User):
+    """The borrowers this partner referred: through the portal, or attributed to them by any other channel
+    (the lead's referral partner), newest first."""
     return (
-        PartnerReferral.objects.filter(partner=partner, organisation_id=partner.organisation_id)
-        .select_related("lead", "lead__stage", "lead__pipeline")
+        Lead.objects.filter(organisation_id=partner.organisation_id)
+        .filter(referred_by(partner))
+        .select_related("stage", "pipeline")
         .order_by("-created_at", "-pk")
     )
 
 
-def referral_of(partner: User, referral_id: int) -> PartnerReferral | None:
-    """One of this partner's own referrals; another partner's id is None (the page answers 404)."""
-    return referrals_of(partner).filter(pk=referral_id).first()
+def referred_lead(partner: User, lead_id) -> Lead | None:
+    """One of this partner's own referred borrowers; any other id is None (the page answers 404)."""
+    return referred_leads(partner).filter(pk=lead_id).first()
 
 
 def referring_partners(lead: Lead) -> list[User]:

@@ -16,7 +16,7 @@ urlpatterns = [
     path("portal/sharing/", portal_views.borrower_sharing, name="portal_sharing"),
     path("portal/partner/refer/", portal_views.partner_refer, name="portal_partner_refer"),
     path(
-        "portal/partner/referrals/<int:referral_id>/letters/<int:letter_id>/",
+        "portal/partner/borrowers/<int:lead_id>/letters/<int:letter_id>/",
         portal_views.partner_letter,
         name="portal_partner_letter",
     ),

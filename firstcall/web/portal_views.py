@@ -405,9 +405,9 @@ def partner_refer(request, partner):
 
 
 @partner_page("partner_letter")
-def partner_letter(request, partner, referral_id: int, letter_id: int):
+def partner_letter(request, partner, lead_id: int, letter_id: int):
     """A letter on one of the partner's own referrals, only while the borrower shares with them; else 404."""
-    letter = partner_portal.shared_letter(partner, referral_id, letter_id)
+    letter = partner_portal.shared_letter(partner, lead_id, letter_id)
     if letter is None:
         raise Http404
     partners.record_letter_download(letter, party="partner", actor=partner, ip_address=client_ip(request))

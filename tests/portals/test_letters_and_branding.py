@@ -124,14 +124,14 @@ def test_a_letter_needs_both_nmls_ids(organisation, owner, ana):
 def test_borrower_downloads_their_letter_and_the_partner_only_with_sharing(organisation, owner, ana, rita):
     issue(staff(owner), ana)
     letter = PreApprovalLetter.objects.get(lead=ana)
-    referral = PartnerReferral.objects.get(lead=ana)
+    lead = ana
     ana_portal = borrower(ana)
     assert f"/portal/letters/{letter.pk}/" in ana_portal.get("/portal/").content.decode()
     response = ana_portal.get(f"/portal/letters/{letter.pk}/")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert "Ana Lopez" in pdf_text(response.content)
 
-    partner_path = f"/portal/partner/referrals/{referral.pk}/letters/{letter.pk}/"
+    partner_path = f"/portal/partner/borrowers/{lead.pk}/letters/{letter.pk}/"
     rita_portal = partner(rita)
     assert rita_portal.get(partner_path).status_code == 404
     assert partner_path not in rita_portal.get("/portal/").content.decode()

@@ -109,8 +109,7 @@ def test_partner_pages_answer_404_to_everyone_else(organisation, rita, owner):
     lead = referred(organisation, rita, owner)
     share(lead, rita)
     letter = partners.issue_letter(lead, partners.LetterRequest(Decimal("400000"), "FHA", date.today() + timedelta(days=60), ""), officer=owner)  # fmt: skip
-    referral = PartnerReferral.objects.get(lead=lead)
-    pages = ["/portal/partner/refer/", f"/portal/partner/referrals/{referral.pk}/letters/{letter.pk}/"]
+    pages = ["/portal/partner/refer/", f"/portal/partner/borrowers/{lead.pk}/letters/{letter.pk}/"]
     staff = Client()
     staff.force_login(owner)
     for visitor in (Client(), borrower_client(lead), staff):
@@ -225,7 +224,7 @@ def test_the_partner_row_carries_only_allowed_fields(organisation, rita, owner):
     lead = referred(organisation, rita, owner, stage_name="Clear to close")
     share(lead, rita)
     [row] = partner_portal.referral_rows(rita)
-    assert set(vars(row)) == {"referral_id", "borrower", "referred_on", "shared", "milestones", "letter_id"}
+    assert set(vars(row)) == {"lead_id", "borrower", "referred_on", "shared", "milestones", "letter_id"}
     assert row.borrower == "Ana L." and row.shared is True
     assert {milestone.key: milestone.reached for milestone in row.milestones} == {
         "pre_approved": True, "application": True, "under_contract": False, "clear_to_close": True,
@@ -239,10 +238,9 @@ def test_partner_x_never_sees_partner_ys_referrals(organisation, rita, paul, own
     lead = referred(organisation, rita, owner)
     share(lead, rita)
     letter = partners.issue_letter(lead, partners.LetterRequest(Decimal("400000"), "FHA", date.today() + timedelta(days=60), ""), officer=owner)  # fmt: skip
-    referral = PartnerReferral.objects.get(lead=lead)
     paul_client = partner_client(paul)
     assert "Ana" not in paul_client.get("/portal/").content.decode()
-    assert paul_client.get(f"/portal/partner/referrals/{referral.pk}/letters/{letter.pk}/").status_code == 404
+    assert paul_client.get(f"/portal/partner/borrowers/{lead.pk}/letters/{letter.pk}/").status_code == 404
     # Sharing with Paul, who did not refer the borrower, is refused.
     with pytest.raises(partners.PartnerRefused):
         partners.grant_sharing(lead, paul, how="borrower portal")
@@ -273,3 +271,12 @@ def test_los_milestone_reaches_the_partner(organisation, rita, owner):
     LoanApplication.objects.create(organisation=organisation, lead=lead, los_milestone="clear_to_close", los_milestone_at=timezone.now())
     [row] = partner_portal.referral_rows(rita)
     assert [m.key for m in row.milestones if m.reached] == ["pre_approved", "application", "clear_to_close"]
+
+
+def test_a_borrower_attributed_by_another_channel_is_on_the_partners_list(organisation, rita, owner, paul):
+    """A lead that names the partner as its referral partner (API, CSV, web form) is theirs too; sharing is
+    still the borrower's choice."""
+    lead = tampa_borrower(organisation, owner=owner, referral_partner=rita)
+    [row] = partner_portal.referral_rows(rita)
+    assert row.lead_id == lead.pk and not row.shared and row.milestones == ()
+    assert partner_portal.referral_rows(paul) == []
