@@ -24,9 +24,8 @@ from firstcall.leads.models import Channel, IntakeRecord, Lead, LeadSource
 from firstcall.leads.services import REJECTED, CaptureResult
 from firstcall.leads.sources import create_source
 from firstcall.leads.submission import ConsentInput, LeadSubmission
-from firstcall.portals import branding
+from firstcall.portals import branding, partners
 from firstcall.portals import partner as words
-from firstcall.portals import partners
 from firstcall.portals.models import PreApprovalLetter
 
 REFERRAL_SOURCE_NAME = "Referral partners"

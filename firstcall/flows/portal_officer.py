@@ -14,7 +14,7 @@ from firstcall.leads.models import Lead
 from firstcall.messaging.models import Message
 from firstcall.portals import partners
 from firstcall.portals import services as portals
-from firstcall.portals.models import PreApprovalLetter, SharingAuthorisation
+from firstcall.portals.models import PartnerReferral, PreApprovalLetter, SharingAuthorisation
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,9 @@ def activity(lead: Lead) -> Activity:
     last_upload = uploads.order_by("-created_at").values_list("created_at", flat=True).first()
     last_message = messages.order_by("-created_at").values_list("created_at", flat=True).first()
     last_link = (
-        audit.filter(action=portals.PORTAL_LINK_SENT).order_by("-created_at").values_list("created_at", flat=True)
+        audit.filter(action=portals.PORTAL_LINK_SENT)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
     ).first()
     return Activity(
         last_sign_in=last_sign_in,
@@ -65,7 +67,9 @@ def sharing(lead: Lead) -> list[PartnerSharing]:
     for partner in partners.referring_partners(lead):
         latest = partners.latest_sharing(lead, partner)
         rows.append(
-            PartnerSharing(partner.pk, partners.partner_name(partner), bool(latest and latest.is_granted), latest)
+            PartnerSharing(
+                partner.pk, partners.partner_name(partner), bool(latest and latest.is_granted), latest
+            )
         )
     return rows
 
@@ -139,15 +143,18 @@ class StaffReferral:
 
 def recent_referrals(organisation, visible_lead_ids, limit: int = 50) -> list[StaffReferral]:
     """Partner referrals of leads this person may see, newest first."""
-    from firstcall.portals.models import PartnerReferral
-
     rows = (
         PartnerReferral.objects.filter(organisation=organisation, lead_id__in=visible_lead_ids)
         .select_related("lead", "lead__stage", "partner")
         .order_by("-created_at", "-pk")[:limit]
     )
     return [
-        StaffReferral(row.lead_id, row.lead.full_name or "Borrower", partners.partner_name(row.partner),
-                      row.created_at, row.lead.stage.name)  # fmt: skip
+        StaffReferral(
+            row.lead_id,
+            row.lead.full_name or "Borrower",
+            partners.partner_name(row.partner),
+            row.created_at,
+            row.lead.stage.name,
+        )  # fmt: skip
         for row in rows
     ]

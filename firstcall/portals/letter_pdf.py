@@ -11,6 +11,7 @@ import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from xml.sax.saxutils import escape
 
 from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import LETTER
@@ -18,7 +19,6 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
 from reportlab.lib.utils import ImageReader
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer
-from xml.sax.saxutils import escape
 
 NMLS_CONSUMER_ACCESS = "www.nmlsconsumeraccess.org"
 
@@ -79,7 +79,9 @@ def render(content: LetterContent) -> bytes:
         reader = ImageReader(io.BytesIO(content.logo))
         width, height = reader.getSize()
         scale = min(1.6 * inch / width, 0.7 * inch / height)
-        flow.append(Image(io.BytesIO(content.logo), width=width * scale, height=height * scale, hAlign="LEFT"))
+        flow.append(
+            Image(io.BytesIO(content.logo), width=width * scale, height=height * scale, hAlign="LEFT")
+        )
         flow.append(Spacer(1, 6))
     flow.append(Paragraph(escape(content.company_name), company))
     if content.company_address:

@@ -68,6 +68,9 @@ class PartnerReferral(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["partner", "-created_at"], name="portal_referral_partner")]
 
+    def __str__(self) -> str:
+        return f"Referral {self.pk} of lead {self.lead_id}"
+
 
 class SharingAuthorisation(models.Model):
     """The borrower's permission for one referral partner to follow the loan's milestones, kept as history like
@@ -91,6 +94,9 @@ class SharingAuthorisation(models.Model):
         ordering = ["-recorded_at", "-id"]
         indexes = [models.Index(fields=["lead", "partner", "-recorded_at"], name="portal_sharing_latest")]
 
+    def __str__(self) -> str:
+        return f"Sharing {'granted' if self.is_granted else 'withdrawn'} for lead {self.lead_id}"
+
 
 class UnderContract(models.Model):
     """The borrower has a signed purchase contract: a milestone only the loan officer records."""
@@ -101,6 +107,9 @@ class UnderContract(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     recorded_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Lead {self.lead_id} under contract since {self.contract_date}"
 
 
 class PreApprovalLetter(models.Model):
@@ -128,3 +137,6 @@ class PreApprovalLetter(models.Model):
 
     class Meta:
         ordering = ["-issued_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Pre-approval letter {self.pk}"

@@ -116,9 +116,9 @@ def referring_partners(lead: Lead) -> list[User]:
     if lead.referral_partner_id:
         ids.add(lead.referral_partner_id)
     return list(
-        User.objects.filter(pk__in=ids, organisation_id=lead.organisation_id, role=User.Role.PARTNER).order_by(
-            "first_name", "pk"
-        )
+        User.objects.filter(
+            pk__in=ids, organisation_id=lead.organisation_id, role=User.Role.PARTNER
+        ).order_by("first_name", "pk")
     )
 
 
@@ -126,7 +126,11 @@ def referring_partners(lead: Lead) -> list[User]:
 
 
 def latest_sharing(lead: Lead, partner: User) -> SharingAuthorisation | None:
-    return SharingAuthorisation.objects.filter(lead=lead, partner=partner).order_by("-recorded_at", "-pk").first()
+    return (
+        SharingAuthorisation.objects.filter(lead=lead, partner=partner)
+        .order_by("-recorded_at", "-pk")
+        .first()
+    )
 
 
 def is_shared(lead: Lead, partner: User) -> bool:
@@ -135,7 +139,9 @@ def is_shared(lead: Lead, partner: User) -> bool:
 
 
 def sharing_history(lead: Lead, partner: User) -> list[SharingAuthorisation]:
-    return list(SharingAuthorisation.objects.filter(lead=lead, partner=partner).order_by("-recorded_at", "-pk")[:10])
+    return list(
+        SharingAuthorisation.objects.filter(lead=lead, partner=partner).order_by("-recorded_at", "-pk")[:10]
+    )
 
 
 def sharing_text(lead: Lead, partner: User) -> str:
@@ -241,7 +247,9 @@ def issue_letter(lead: Lead, request: LetterRequest, *, officer: User, ip_addres
     if not officer.nmls_id:
         raise PartnerRefused("Add your NMLS ID to your profile before issuing a letter.")
     if not organisation.nmls_id:
-        raise PartnerRefused("The organisation's NMLS ID is missing: an admin adds it in Settings, Organisation.")
+        raise PartnerRefused(
+            "The organisation's NMLS ID is missing: an admin adds it in Settings, Organisation."
+        )
     with transaction.atomic():
         letter = PreApprovalLetter.objects.create(
             organisation=organisation, lead=lead, issued_by=officer,
@@ -291,12 +299,21 @@ def letter_pdf(letter: PreApprovalLetter) -> bytes:
     brand = branding.for_organisation(letter.organisation)
     return pdf.render(
         pdf.LetterContent(
-            number=letter.pk, company_name=letter.company_name, company_nmls_id=letter.company_nmls_id,
-            company_address=letter.company_address, colour=brand.colour, logo=brand.logo,
-            borrower_name=letter.borrower_name, amount=letter.amount, program=letter.program,
-            property_address=letter.property_address, issued_on=timezone.localdate(letter.issued_at),
-            expires_on=letter.expires_on, officer_name=letter.officer_name,
-            officer_nmls_id=letter.officer_nmls_id, officer_phone=letter.officer_phone,
+            number=letter.pk,
+            company_name=letter.company_name,
+            company_nmls_id=letter.company_nmls_id,
+            company_address=letter.company_address,
+            colour=brand.colour,
+            logo=brand.logo,
+            borrower_name=letter.borrower_name,
+            amount=letter.amount,
+            program=letter.program,
+            property_address=letter.property_address,
+            issued_on=timezone.localdate(letter.issued_at),
+            expires_on=letter.expires_on,
+            officer_name=letter.officer_name,
+            officer_nmls_id=letter.officer_nmls_id,
+            officer_phone=letter.officer_phone,
         )  # fmt: skip
     )
 
@@ -311,4 +328,6 @@ def letter_for_lead(lead: Lead, letter_id: int) -> PreApprovalLetter | None:
 
 
 def referred_by(partner: User) -> Q:
-    return Q(pk__in=PartnerReferral.objects.filter(partner=partner).values("lead_id")) | Q(referral_partner=partner)
+    return Q(pk__in=PartnerReferral.objects.filter(partner=partner).values("lead_id")) | Q(
+        referral_partner=partner
+    )

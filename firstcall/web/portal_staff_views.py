@@ -61,7 +61,9 @@ def lead_portal_action(request, lead_id: int, action: str):
             ip_address=ip,
         )
         if message is None:
-            return _panel(request, lead, errors=["The borrower has no email address or mobile number."], status=400)
+            return _panel(
+                request, lead, errors=["The borrower has no email address or mobile number."], status=400
+            )
         return _panel(
             request,
             lead,
@@ -72,8 +74,12 @@ def lead_portal_action(request, lead_id: int, action: str):
         if partner is None or partner not in partners.referring_partners(lead):
             raise Http404
         if action == "unshare":
-            partners.revoke_sharing(lead, partner, how="withdrawn by the loan officer", recorded_by=request.user)
-            return _panel(request, lead, notice=f"{partners.partner_name(partner)} no longer sees milestones.")
+            partners.revoke_sharing(
+                lead, partner, how="withdrawn by the loan officer", recorded_by=request.user
+            )
+            return _panel(
+                request, lead, notice=f"{partners.partner_name(partner)} no longer sees milestones."
+            )
         how = " ".join((request.POST.get("how") or "").split())[:150]
         if not how:
             return _panel(request, lead, errors=["Say how the borrower authorised sharing."], status=400)
@@ -87,7 +93,9 @@ def lead_portal_action(request, lead_id: int, action: str):
         except ValueError:
             return _panel(request, lead, errors=["Enter the contract date."], status=400)
         partners.set_under_contract(lead, contract_date, actor=request.user)
-        return _panel(request, lead, notice="Under contract saved." if contract_date else "Under contract cleared.")
+        return _panel(
+            request, lead, notice="Under contract saved." if contract_date else "Under contract cleared."
+        )
     if action == "issue-letter":
         letter_request, errors = partners.parse_letter_request(request.POST, today=timezone.localdate())
         if errors:
@@ -133,7 +141,9 @@ def partners_page(request):
         values = {name: (request.POST.get(name) or "").strip()[:200]
                   for name in ("first_name", "last_name", "email", "phone", "company")}  # fmt: skip
         try:
-            partner = partners.invite_partner(organisation, **values, actor=user, ip_address=client_ip(request))
+            partner = partners.invite_partner(
+                organisation, **values, actor=user, ip_address=client_ip(request)
+            )
         except partners.PartnerRefused as refusal:
             errors, status = [str(refusal)], 400
         else:
@@ -143,7 +153,9 @@ def partners_page(request):
                 link_url=lambda token: request.build_absolute_uri(reverse("portal_redeem", args=[token])),
                 ip_address=client_ip(request),
             )
-            messages.success(request, f"Invited {partners.partner_name(partner)}: a sign-in link is on its way.")
+            messages.success(
+                request, f"Invited {partners.partner_name(partner)}: a sign-in link is on its way."
+            )
             return redirect("partners_page")
     return render(
         request,
@@ -153,7 +165,9 @@ def partners_page(request):
             "referrals": portal_officer.recent_referrals(organisation, visible_leads(user).values("pk")),
             "errors": errors,
             "values": values,
-            "sign_in_url": request.build_absolute_uri(reverse("portal_request_link", args=[organisation.slug])),
+            "sign_in_url": request.build_absolute_uri(
+                reverse("portal_request_link", args=[organisation.slug])
+            ),
         },
         status=status,
     )

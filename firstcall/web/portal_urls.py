@@ -23,8 +23,11 @@ urlpatterns = [
     path("portal/sign-out/", portal_views.sign_out, name="portal_sign_out"),
     # The loan officer's side: the lead page's portal panel, partners, and the branding settings page.
     path("leads/<int:lead_id>/portal/", portal_staff_views.lead_portal_panel, name="lead_portal_panel"),
-    path("leads/<int:lead_id>/portal/<str:action>/", portal_staff_views.lead_portal_action,
-         name="lead_portal_action"),  # fmt: skip
+    path(
+        "leads/<int:lead_id>/portal/<str:action>/",
+        portal_staff_views.lead_portal_action,
+        name="lead_portal_action",
+    ),  # fmt: skip
     path("leads/<int:lead_id>/letters/<int:letter_id>/", portal_staff_views.lead_letter, name="lead_letter"),
     path("partners/", portal_staff_views.partners_page, name="partners_page"),
     path("settings/branding/", portal_staff_views.settings_branding, name="settings_branding"),

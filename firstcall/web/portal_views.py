@@ -317,7 +317,11 @@ def borrower_sharing(request, lead):
     """The borrower lets a partner who referred them follow the loan's milestones, or stops it."""
     partner = partners.active_partner(lead.organisation, request.POST.get("partner_id"))
     action = request.POST.get("action", "")
-    if partner is None or partner not in partners.referring_partners(lead) or action not in ("give", "withdraw"):
+    if (
+        partner is None
+        or partner not in partners.referring_partners(lead)
+        or action not in ("give", "withdraw")
+    ):
         raise Http404
     if action == "give":
         partners.grant_sharing(
@@ -378,7 +382,9 @@ def partner_refer(request, partner):
     if request.method == "POST":
         values = {name: (request.POST.get(name) or "").strip()[:500] for name in
                   ("first_name", "last_name", "email", "phone", "purpose", "zip", "notes")}  # fmt: skip
-        referral = partner_portal.Referral(**values, borrower_agreed=request.POST.get("borrower_agreed") == "yes")
+        referral = partner_portal.Referral(
+            **values, borrower_agreed=request.POST.get("borrower_agreed") == "yes"
+        )
         result = partner_portal.submit_referral(
             partner,
             referral,

@@ -69,7 +69,9 @@ def test_partner_refers_follows_milestones_and_downloads_the_letter_on_a_phone(p
         ana_card.get_by_role("link", name="Download pre-approval letter (PDF)").click()
     data = open(download.value.path(), "rb").read()
     text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages)
-    assert "Pre-Approval Letter" in text and "$425,000.00" in text and "FHA" in text and "NMLS ID 100001" in text
+    assert (
+        "Pre-Approval Letter" in text and "$425,000.00" in text and "FHA" in text and "NMLS ID 100001" in text
+    )
 
     phone_page.get_by_role("link", name="Refer a borrower").first.click()
     phone_page.get_by_label("Borrower's first name").fill("Maya")

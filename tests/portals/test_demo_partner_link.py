@@ -21,7 +21,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def demo_org(db):
     organisation = Organisation.objects.create(
-        name="Demo Home Loans", slug="demo-home-loans", nmls_id="1999999", postal_address="100 Demo Plaza, Tampa"
+        name="Demo Home Loans",
+        slug="demo-home-loans",
+        nmls_id="1999999",
+        postal_address="100 Demo Plaza, Tampa",
     )
     ensure_default_pipelines(organisation)
     return organisation
@@ -31,7 +34,9 @@ def test_demo_prints_a_partner_link_that_shows_milestones_and_a_letter(client, d
     officer = make_user(demo_org, "olivia", nmls_id="2010450", first_name="Olivia")
     rita = make_user(demo_org, "partner", role=User.Role.PARTNER, email="rita@realty.example", first_name="Rita",
                      last_name="Alvarez")  # fmt: skip
-    tampa_borrower(demo_org, owner=officer, referral_partner=rita, first_name="Early", email="early@example.com")
+    tampa_borrower(
+        demo_org, owner=officer, referral_partner=rita, first_name="Early", email="early@example.com"
+    )
     uma = tampa_borrower(demo_org, owner=officer, referral_partner=rita, first_name="Uma", email="uma@example.com",
                          stage_name="Application")  # fmt: skip
     out = io.StringIO()

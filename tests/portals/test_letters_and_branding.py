@@ -3,7 +3,6 @@ them (the borrower, a partner only with sharing), the loan officer's portal pane
 organisation's branding on portal pages and letters (escaped, with defaults)."""
 
 import io
-import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -16,7 +15,12 @@ from firstcall.accounts.models import AuditEvent, User
 from firstcall.messaging.models import Message
 from firstcall.portals import branding, partners
 from firstcall.portals import services as portals
-from firstcall.portals.models import Branding, PartnerReferral, PreApprovalLetter, SharingAuthorisation, SignInLink
+from firstcall.portals.models import (
+    Branding,
+    PreApprovalLetter,
+    SharingAuthorisation,
+    SignInLink,
+)
 from tests.conftest import make_user
 from tests.outside_services import tampa_borrower
 
@@ -56,11 +60,15 @@ def signed_in(party_recipient, organisation) -> Client:
 
 
 def borrower(lead) -> Client:
-    return signed_in(portals.Recipient(SignInLink.Party.BORROWER, "email", lead.email, lead=lead), lead.organisation)
+    return signed_in(
+        portals.Recipient(SignInLink.Party.BORROWER, "email", lead.email, lead=lead), lead.organisation
+    )
 
 
 def partner(user) -> Client:
-    return signed_in(portals.Recipient(SignInLink.Party.PARTNER, "email", user.email, user=user), user.organisation)
+    return signed_in(
+        portals.Recipient(SignInLink.Party.PARTNER, "email", user.email, user=user), user.organisation
+    )
 
 
 def pdf_text(data: bytes) -> str:
@@ -143,13 +151,17 @@ def test_borrower_downloads_their_letter_and_the_partner_only_with_sharing(organ
     assert sorted(downloads.values_list("detail__party", flat=True)) == ["borrower", "partner"]
 
     # Withdrawn: nobody downloads it any more.
-    staff(owner).post(f"/leads/{ana.pk}/portal/revoke-letter/", {"letter_id": letter.pk}, HTTP_HX_REQUEST="true")
+    staff(owner).post(
+        f"/leads/{ana.pk}/portal/revoke-letter/", {"letter_id": letter.pk}, HTTP_HX_REQUEST="true"
+    )
     assert rita_portal.get(partner_path).status_code == 404
     assert ana_portal.get(f"/portal/letters/{letter.pk}/").status_code == 404
 
 
 def test_another_borrowers_letter_answers_404(organisation, owner, ana):
-    ben = tampa_borrower(organisation, owner=owner, first_name="Ben", email="ben@example.com", phone="+18135550177")
+    ben = tampa_borrower(
+        organisation, owner=owner, first_name="Ben", email="ben@example.com", phone="+18135550177"
+    )
     issue(staff(owner), ben)
     letter = PreApprovalLetter.objects.get(lead=ben)
     assert borrower(ana).get(f"/portal/letters/{letter.pk}/").status_code == 404
@@ -191,7 +203,9 @@ def test_partners_page_invites_a_partner_and_lists_referrals(organisation, owner
     officer = staff(owner)
     html = officer.get("/partners/").content.decode()
     assert "Rita Realtor" in html and "Ana Lopez" in html
-    response = officer.post("/partners/", {"first_name": "Pia", "last_name": "Agent", "email": "pia@realty.example"})
+    response = officer.post(
+        "/partners/", {"first_name": "Pia", "last_name": "Agent", "email": "pia@realty.example"}
+    )
     assert response.status_code == 302
     pia = User.objects.get(email="pia@realty.example")
     assert pia.role == User.Role.PARTNER and not pia.has_usable_password()
@@ -201,7 +215,9 @@ def test_partners_page_invites_a_partner_and_lists_referrals(organisation, owner
     assert staff(rita).get("/partners/").status_code == 403
 
 
-def test_branding_is_set_by_an_admin_escaped_and_shown_on_portal_and_letter(organisation, owner, admin_user, ana):
+def test_branding_is_set_by_an_admin_escaped_and_shown_on_portal_and_letter(
+    organisation, owner, admin_user, ana
+):
     assert staff(owner).get("/settings/branding/").status_code == 403
     admin = staff(admin_user)
     logo = io.BytesIO(PNG)

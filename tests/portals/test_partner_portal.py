@@ -3,7 +3,6 @@ consent recorded only when the borrower gave it, and sees their referred borrowe
 where the borrower authorised sharing with them; never credit, income, assets, a score or why a file was lost.
 Every page answers 404 to anyone else and every POST needs the CSRF token."""
 
-import io
 import re
 from datetime import date, timedelta
 from decimal import Decimal
@@ -11,7 +10,6 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 from django.utils import timezone
-from pypdf import PdfReader
 
 from firstcall.accounts.models import AuditEvent, User
 from firstcall.flows import partner_portal
@@ -28,7 +26,15 @@ from tests.outside_services import tampa_borrower
 pytestmark = pytest.mark.django_db
 
 SECRET_INCOME = Decimal("187654")
-SECRETS = ["187654", "187,654", "612", "619", "Credit too low", "Internal: watch the DTI", "ana.lopez@example.com"]
+SECRETS = [
+    "187654",
+    "187,654",
+    "612",
+    "619",
+    "Credit too low",
+    "Internal: watch the DTI",
+    "ana.lopez@example.com",
+]
 
 
 @pytest.fixture
@@ -39,7 +45,9 @@ def rita(organisation):
 
 @pytest.fixture
 def paul(organisation):
-    return make_user(organisation, "paul", role=User.Role.PARTNER, email="paul@homes.example", first_name="Paul")
+    return make_user(
+        organisation, "paul", role=User.Role.PARTNER, email="paul@homes.example", first_name="Paul"
+    )
 
 
 def partner_client(partner, **client_options) -> Client:
@@ -205,7 +213,9 @@ def test_partner_sees_milestones_only_after_the_borrower_shares(organisation, ri
 
 
 @pytest.mark.parametrize("shared", [False, True])
-def test_partner_page_never_shows_credit_income_score_notes_or_a_lost_reason(organisation, rita, owner, shared):
+def test_partner_page_never_shows_credit_income_score_notes_or_a_lost_reason(
+    organisation, rita, owner, shared
+):
     lead = referred(organisation, rita, owner)
     lost = Stage.objects.get(pipeline=lead.pipeline, outcome="lost")
     Lead.objects.filter(pk=lead.pk).update(stage=lost, lost_reason="Credit too low")
@@ -244,7 +254,10 @@ def test_partner_x_never_sees_partner_ys_referrals(organisation, rita, paul, own
     # Sharing with Paul, who did not refer the borrower, is refused.
     with pytest.raises(partners.PartnerRefused):
         partners.grant_sharing(lead, paul, how="borrower portal")
-    assert borrower_client(lead).post("/portal/sharing/", {"partner_id": paul.pk, "action": "give"}).status_code == 404
+    assert (
+        borrower_client(lead).post("/portal/sharing/", {"partner_id": paul.pk, "action": "give"}).status_code
+        == 404
+    )
 
 
 def test_milestones_follow_the_los_letters_and_the_contract():
@@ -253,7 +266,12 @@ def test_milestones_follow_the_los_letters_and_the_contract():
               ("Lost", "lost")]  # fmt: skip
     reached = lambda rows: [row.key for row in rows if row.reached]  # noqa: E731
     assert reached(words.milestones(stages, "New")) == []
-    assert reached(words.milestones(stages, "Closed")) == ["pre_approved", "application", "clear_to_close", "funded"]
+    assert reached(words.milestones(stages, "Closed")) == [
+        "pre_approved",
+        "application",
+        "clear_to_close",
+        "funded",
+    ]
     funded_at = timezone.now()
     rows = words.milestones(stages, "Underwriting", los_milestone="funded", los_milestone_at=funded_at)
     assert reached(rows) == ["pre_approved", "application", "clear_to_close", "funded"]
@@ -268,7 +286,9 @@ def test_milestones_follow_the_los_letters_and_the_contract():
 def test_los_milestone_reaches_the_partner(organisation, rita, owner):
     lead = referred(organisation, rita, owner, stage_name="Underwriting")
     share(lead, rita)
-    LoanApplication.objects.create(organisation=organisation, lead=lead, los_milestone="clear_to_close", los_milestone_at=timezone.now())
+    LoanApplication.objects.create(
+        organisation=organisation, lead=lead, los_milestone="clear_to_close", los_milestone_at=timezone.now()
+    )
     [row] = partner_portal.referral_rows(rita)
     assert [m.key for m in row.milestones if m.reached] == ["pre_approved", "application", "clear_to_close"]
 

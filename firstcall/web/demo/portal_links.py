@@ -66,7 +66,9 @@ def prepare_partner_demo(organisation) -> tuple[User, Lead | None] | None:
         partners.grant_sharing(lead, partner, how=PARTNER_DEMO_HOW)
     if partners.latest_valid_letter(lead) is None and organisation.nmls_id:
         amount = lead.purchase_price or Decimal("400000")
-        request = partners.LetterRequest(amount, "Conventional", timezone.localdate() + timedelta(days=60), "")
+        request = partners.LetterRequest(
+            amount, "Conventional", timezone.localdate() + timedelta(days=60), ""
+        )
         partners.issue_letter(lead, request, officer=lead.owner)
     return partner, lead
 

@@ -75,10 +75,14 @@ class Command(BaseCommand):
         if found is None:
             return
         partner, lead, url = found
-        self.stdout.write(f"Partner portal, signed in as the demo partner {partner.get_full_name()} ({partner.email}):")
+        self.stdout.write(
+            f"Partner portal, signed in as the demo partner {partner.get_full_name()} ({partner.email}):"
+        )
         self.stdout.write(f"  {url}")
         self.stdout.write(f"  (works once, for {minutes} minutes; for a new one ask at")
-        self.stdout.write(f"  {settings.SITE_URL}/portal/{organisation.slug}/sign-in/ with that email address)")
+        self.stdout.write(
+            f"  {settings.SITE_URL}/portal/{organisation.slug}/sign-in/ with that email address)"
+        )
         if lead is not None:
             self.stdout.write(
                 f"  {lead.full_name} shares milestones with {partner.first_name} and has a pre-approval letter;"
