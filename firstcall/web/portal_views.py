@@ -375,13 +375,23 @@ def partner_home(request, partner):
     )
 
 
+REFERRAL_FIELDS = ("first_name", "last_name", "email", "phone", "purpose", "zip", "notes")
+
+
 @require_http_methods(["GET", "POST"])
 @partner_page("partner_refer")
 def partner_refer(request, partner):
     errors, values, status = {}, {"purpose": "purchase"}, 200
-    if request.method == "POST":
-        values = {name: (request.POST.get(name) or "").strip()[:500] for name in
-                  ("first_name", "last_name", "email", "phone", "purpose", "zip", "notes")}  # fmt: skip
+    if request.method == "POST" and is_rate_limited(
+        f"portal-referral:{partner.pk}", getattr(settings, "PORTAL_REFERRALS_PER_MINUTE", 10)
+    ):
+        errors, status = (
+            {"form": ["Too many referrals in a minute. Please wait a minute and send it again."]},
+            429,
+        )
+        values = {name: (request.POST.get(name) or "").strip()[:500] for name in REFERRAL_FIELDS}
+    elif request.method == "POST":
+        values = {name: (request.POST.get(name) or "").strip()[:500] for name in REFERRAL_FIELDS}
         referral = partner_portal.Referral(
             **values, borrower_agreed=request.POST.get("borrower_agreed") == "yes"
         )

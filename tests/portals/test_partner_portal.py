@@ -4,10 +4,11 @@ where the borrower authorised sharing with them; never credit, income, assets, a
 Every page answers 404 to anyone else and every POST needs the CSRF token."""
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.test import Client
 from django.utils import timezone
 
@@ -300,3 +301,18 @@ def test_a_borrower_attributed_by_another_channel_is_on_the_partners_list(organi
     [row] = partner_portal.referral_rows(rita)
     assert row.lead_id == lead.pk and not row.shared and row.milestones == ()
     assert partner_portal.referral_rows(paul) == []
+
+
+@time_machine.travel(datetime(2026, 12, 8, 15, 30, 5, tzinfo=UTC), tick=False)
+def test_referrals_are_rate_limited_per_partner(organisation, rita, owner, settings):
+    settings.PORTAL_REFERRALS_PER_MINUTE = 2
+    client = partner_client(rita)
+    for first_name in ("Maya", "Noah"):
+        referral = {**REFERRAL, "first_name": first_name, "phone": "", "email": f"{first_name}@example.com"}
+        assert client.post("/portal/partner/refer/", referral).status_code == 302
+    response = client.post(
+        "/portal/partner/refer/", {**REFERRAL, "first_name": "Ivy", "email": "ivy@example.com"}
+    )
+    assert response.status_code == 429 and "Too many referrals" in response.content.decode()
+    assert not Lead.objects.filter(first_name="Ivy").exists()
+    assert 'value="Ivy"' in response.content.decode()  # what was typed is kept
