@@ -58,7 +58,8 @@ class PartnerReferral(models.Model):
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
     partner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="+")
+    # Named relations (not "+"): a lead's privacy export follows them (leads.privacy.export_lead).
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="partner_referrals")
     intake_record = models.ForeignKey(
         "leads.IntakeRecord", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -76,7 +77,7 @@ class SharingAuthorisation(models.Model):
     """The borrower's permission for one referral partner to follow the loan's milestones, kept as history like
     consent (newest row wins), with its proof: the words agreed to, when, from where, and how."""
 
-    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="+")
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="partner_sharing")
     partner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     is_granted = models.BooleanField()
     disclosure_text = models.TextField(blank=True)
@@ -117,7 +118,7 @@ class PreApprovalLetter(models.Model):
     again exactly as it was, whatever changes later."""
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
-    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="+")
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="preapproval_letters")
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -17,6 +17,7 @@ from firstcall.portals import branding, partners
 from firstcall.portals import services as portals
 from firstcall.portals.models import (
     Branding,
+    PartnerReferral,
     PreApprovalLetter,
     SharingAuthorisation,
     SignInLink,
@@ -250,3 +251,19 @@ def test_bad_branding_is_refused_and_defaults_apply(organisation, admin_user):
     assert response.status_code == 400 and "PNG or JPEG" in response.content.decode()
     assert not Branding.objects.filter(organisation=organisation).exclude(logo=b"").exists()
     assert Client().get(f"/portal/{organisation.slug}/logo/").status_code == 404
+
+
+def test_a_borrowers_letters_referrals_and_sharing_are_in_their_export_and_go_with_erasure(
+    organisation, owner, ana, rita
+):
+    from firstcall.leads.privacy import erase_lead, export_lead
+
+    issue(staff(owner), ana)
+    partners.grant_sharing(ana, rita, how="borrower portal")
+    related = export_lead(ana)["related"]
+    assert related["portals.preapprovalletter:lead"][0]["borrower_name"] == "Ana Lopez"
+    assert related["portals.sharingauthorisation:lead"][0]["is_granted"] is True
+    assert related["portals.partnerreferral:lead"][0]["partner_id"] == rita.pk
+    erase_lead(ana)
+    assert not PreApprovalLetter.objects.exists() and not SharingAuthorisation.objects.exists()
+    assert not PartnerReferral.objects.exists()
