@@ -34,3 +34,29 @@ def send_sign_in_link(organisation, raw_address: str, *, link_url, ip_address=No
             recipient_user=recipient.user,
             organisation=organisation,
         )
+
+
+def send_link_to_lead(lead, *, link_url, actor=None, ip_address=None) -> Message | None:
+    """A loan officer sends (or sends again) this borrower's portal link: by email when the lead has an address,
+    else by text, through the outbox like any sign-in link (the gate checks consent and opt-outs)."""
+    if lead.email:
+        recipient = portals.Recipient(portals.SignInLink.Party.BORROWER, "email", lead.email, lead=lead)
+    elif lead.phone:
+        recipient = portals.Recipient(portals.SignInLink.Party.BORROWER, "sms", lead.phone, lead=lead)
+    else:
+        return None
+    organisation = lead.organisation
+    with transaction.atomic():
+        token = portals.issue_link(organisation, recipient, ip_address=ip_address, actor=actor)
+        minutes = int(portals.link_lifetime().total_seconds() // 60)
+        return queue_message(
+            lead,
+            recipient.channel,
+            f"Your {organisation.name} portal: see where your loan is, upload documents and message your loan "
+            f"officer. Sign in (valid {minutes} minutes, works once): {link_url(token)}",
+            subject=f"Your {organisation.name} sign-in link",
+            purpose=Message.Purpose.MANUAL,
+            is_marketing=False,
+            to_address=recipient.address,
+            organisation=organisation,
+        )

@@ -35,3 +35,109 @@ class SignInLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_party_display()} sign-in link {self.pk}"
+
+
+class Branding(models.Model):
+    """How the organisation looks on its portals and letters. Without a row, the organisation's name and the
+    default colour are used (portals.branding.for_organisation)."""
+
+    organisation = models.OneToOneField("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    display_name = models.CharField(max_length=120, blank=True)
+    colour = models.CharField(max_length=7, default="#112233")  # "#rrggbb", checked by portals.branding
+    logo = models.BinaryField(blank=True, default=b"")  # PNG or JPEG, judged from its content
+    logo_type = models.CharField(max_length=20, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Branding of organisation {self.organisation_id}"
+
+
+class PartnerReferral(models.Model):
+    """A borrower a referral partner sent through the partner portal, and the lead it became (through the one
+    intake door: firstcall/flows/lead_arrives.py)."""
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    partner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Named relations (not "+"): a lead's privacy export follows them (leads.privacy.export_lead).
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="partner_referrals")
+    intake_record = models.ForeignKey(
+        "leads.IntakeRecord", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["partner", "-created_at"], name="portal_referral_partner")]
+
+    def __str__(self) -> str:
+        return f"Referral {self.pk} of lead {self.lead_id}"
+
+
+class SharingAuthorisation(models.Model):
+    """The borrower's permission for one referral partner to follow the loan's milestones, kept as history like
+    consent (newest row wins), with its proof: the words agreed to, when, from where, and how."""
+
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="partner_sharing")
+    partner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    is_granted = models.BooleanField()
+    disclosure_text = models.TextField(blank=True)
+    recorded_at = models.DateTimeField()
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+    page_url = models.URLField(max_length=1000, blank=True)
+    how = models.CharField(max_length=200)
+    # A loan officer who recorded (or withdrew) it for the borrower; empty when the borrower did it themselves.
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        indexes = [models.Index(fields=["lead", "partner", "-recorded_at"], name="portal_sharing_latest")]
+
+    def __str__(self) -> str:
+        return f"Sharing {'granted' if self.is_granted else 'withdrawn'} for lead {self.lead_id}"
+
+
+class UnderContract(models.Model):
+    """The borrower has a signed purchase contract: a milestone only the loan officer records."""
+
+    lead = models.OneToOneField("leads.Lead", on_delete=models.CASCADE, related_name="+")
+    contract_date = models.DateField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Lead {self.lead_id} under contract since {self.contract_date}"
+
+
+class PreApprovalLetter(models.Model):
+    """A pre-approval letter as issued: every figure and name printed on it is kept, so the PDF can be drawn
+    again exactly as it was, whatever changes later."""
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="preapproval_letters")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    borrower_name = models.CharField(max_length=200)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    program = models.CharField(max_length=40)
+    property_address = models.CharField(max_length=300, blank=True)  # blank prints "TBD"
+    expires_on = models.DateField()
+    officer_name = models.CharField(max_length=200)
+    officer_nmls_id = models.CharField(max_length=20)
+    officer_phone = models.CharField(max_length=20, blank=True)
+    company_name = models.CharField(max_length=200)
+    company_nmls_id = models.CharField(max_length=20)
+    company_address = models.CharField(max_length=300, blank=True)
+    issued_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Pre-approval letter {self.pk}"

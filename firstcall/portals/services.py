@@ -84,7 +84,7 @@ def find_recipient(organisation, raw_address: str) -> Recipient | None:
     return None
 
 
-def issue_link(organisation, recipient: Recipient, *, ip_address=None) -> str:
+def issue_link(organisation, recipient: Recipient, *, ip_address=None, actor=None) -> str:
     """Store a new link for this person and return its signed token (to be put in a URL, never stored)."""
     if recipient.user is not None and (recipient.user.role != User.Role.PARTNER or recipient.user.is_staff):
         raise ValueError("Staff accounts cannot sign in by link")
@@ -103,13 +103,14 @@ def issue_link(organisation, recipient: Recipient, *, ip_address=None) -> str:
     record_audit(
         organisation,
         PORTAL_LINK_SENT,
-        actor=recipient.user,
+        actor=actor or recipient.user,
         ip_address=ip_address,
         detail={
             "party": recipient.party,
             "link_id": link.pk,
             "lead_id": recipient.lead and recipient.lead.pk,
             "channel": recipient.channel,
+            "by_staff": actor is not None,
         },
     )
     return signing.TimestampSigner(salt=SALT).sign(f"{link.pk}:{secret}")

@@ -9,15 +9,17 @@ from functools import wraps
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import render as django_render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from firstcall.accounts.client import client_ip
 from firstcall.accounts.models import Organisation
 from firstcall.accounts.throttle import is_rate_limited
-from firstcall.flows import borrower_portal
+from firstcall.flows import borrower_portal, partner_portal
 from firstcall.flows.portal_sign_in import send_sign_in_link
+from firstcall.portals import branding, partners
 from firstcall.portals import services as portals
 from firstcall.portals.access import borrower_lead
 
@@ -26,6 +28,15 @@ MESSAGES = {
     portals.USED: "This sign-in link has already been used.",
     portals.INVALID: "This sign-in link is not valid.",
 }
+
+
+def render(request, template: str, context: dict, status: int = 200):
+    """Every portal page carries the organisation's branding (name, colour, logo; escaped by the template)."""
+    organisation = context.get("organisation")
+    brand = branding.for_organisation(organisation) if organisation is not None else None
+    response = django_render(request, template, {**context, "brand": brand}, status=status)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def portal_identity(request) -> dict | None:
@@ -92,8 +103,10 @@ def home(request):
     identity = portal_identity(request)
     if identity is None:
         raise Http404
+    if identity.get("party") == "partner":
+        return partner_home(request)
     lead = borrower_lead(identity)
-    if identity.get("party") == "borrower" and lead is None:
+    if lead is None:
         raise Http404
     portals.record_view(identity, "home", ip_address=client_ip(request))
     organisation = Organisation.objects.get(pk=identity["organisation_id"])
@@ -103,6 +116,7 @@ def home(request):
             progress=borrower_portal.progress(lead),
             officer=borrower_portal.officer(lead),
             missing=[need for need in borrower_portal.needs_list(lead) if not need.met],
+            letters=list(partners.valid_letters(lead)[:3]),
         )
     return render(request, "web/portal/home.html", context)
 
@@ -246,7 +260,23 @@ def preferences(request, lead):
     return render(
         request,
         "web/portal/preferences.html",
-        _borrower_context(lead, "preferences", channels=borrower_portal.consents(lead), notice=notice),
+        _borrower_context(
+            lead,
+            "preferences",
+            channels=borrower_portal.consents(lead),
+            notice=notice,
+            sharing=[
+                {
+                    "partner": partner,
+                    "name": partners.partner_name(partner),
+                    "shared": partners.is_shared(lead, partner),
+                    "text": partners.sharing_text(lead, partner),
+                    "history": partners.sharing_history(lead, partner),
+                }
+                for partner in partners.referring_partners(lead)
+                if partner.is_active
+            ],
+        ),
     )
 
 
@@ -258,3 +288,155 @@ def sign_out(request):
     if organisation is not None:
         return redirect("portal_request_link", org_slug=organisation.slug)
     return redirect("/")
+
+
+# --- Letters and sharing (borrower) -----------------------------------------------------------------------------
+
+
+def _pdf_response(data: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@borrower_page("letter")
+def borrower_letter(request, lead, letter_id: int):
+    """The borrower's own valid pre-approval letter; any other id answers 404."""
+    letter = partners.valid_letters(lead).filter(pk=letter_id).first()
+    if letter is None:
+        raise Http404
+    partners.record_letter_download(letter, party="borrower", ip_address=client_ip(request))
+    return _pdf_response(partners.letter_pdf(letter), f"pre-approval-{letter.pk}.pdf")
+
+
+@require_POST
+@borrower_page("sharing")
+def borrower_sharing(request, lead):
+    """The borrower lets a partner who referred them follow the loan's milestones, or stops it."""
+    partner = partners.active_partner(lead.organisation, request.POST.get("partner_id"))
+    action = request.POST.get("action", "")
+    if (
+        partner is None
+        or partner not in partners.referring_partners(lead)
+        or action not in ("give", "withdraw")
+    ):
+        raise Http404
+    if action == "give":
+        partners.grant_sharing(
+            lead,
+            partner,
+            how=borrower_portal.PORTAL_HOW,
+            ip_address=client_ip(request),
+            user_agent=request.headers.get("User-Agent", ""),
+            page_url=request.build_absolute_uri(reverse("portal_preferences")),
+        )
+    else:
+        partners.revoke_sharing(lead, partner, how=borrower_portal.REVOKED_HOW)
+    return redirect(reverse("portal_preferences") + "#sharing")
+
+
+# --- Partner pages ----------------------------------------------------------------------------------------------
+
+
+def partner_page(page: str):
+    """A partner's page: an active partner account of the session's organisation, else 404 (no session, a
+    borrower, a staff session, a partner since deactivated or given a staff role); every view audited."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            identity = portal_identity(request)
+            if not identity or identity.get("party") != "partner":
+                raise Http404
+            organisation = Organisation.objects.filter(pk=identity.get("organisation_id")).first()
+            partner = partners.active_partner(organisation, identity.get("user_id")) if organisation else None
+            if partner is None:
+                raise Http404
+            portals.record_view(identity, page, ip_address=client_ip(request))
+            return view(request, partner, *args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def _partner_context(partner, page: str, **extra) -> dict:
+    return {"organisation": partner.organisation, "partner": partner, "page": page, **extra}
+
+
+@partner_page("partner_home")
+def partner_home(request, partner):
+    return render(
+        request,
+        "web/portal/partner_home.html",
+        _partner_context(partner, "home", rows=partner_portal.referral_rows(partner)),
+    )
+
+
+REFERRAL_FIELDS = ("first_name", "last_name", "email", "phone", "purpose", "zip", "notes")
+
+
+@require_http_methods(["GET", "POST"])
+@partner_page("partner_refer")
+def partner_refer(request, partner):
+    errors, values, status = {}, {"purpose": "purchase"}, 200
+    if request.method == "POST" and is_rate_limited(
+        f"portal-referral:{partner.pk}", getattr(settings, "PORTAL_REFERRALS_PER_MINUTE", 10)
+    ):
+        errors, status = (
+            {"form": ["Too many referrals in a minute. Please wait a minute and send it again."]},
+            429,
+        )
+        values = {name: (request.POST.get(name) or "").strip()[:500] for name in REFERRAL_FIELDS}
+    elif request.method == "POST":
+        values = {name: (request.POST.get(name) or "").strip()[:500] for name in REFERRAL_FIELDS}
+        referral = partner_portal.Referral(
+            **values, borrower_agreed=request.POST.get("borrower_agreed") == "yes"
+        )
+        result = partner_portal.submit_referral(
+            partner,
+            referral,
+            ip_address=client_ip(request),
+            user_agent=request.headers.get("User-Agent", ""),
+            page_url=request.build_absolute_uri(),
+        )
+        if result.is_accepted:
+            return redirect(reverse("portal_home") + "?referred=1")
+        errors, status = result.errors, 400
+    return render(
+        request,
+        "web/portal/partner_refer.html",
+        _partner_context(
+            partner,
+            "refer",
+            values=values,
+            errors=errors,
+            purposes=partner_portal.PURPOSES,
+            consent_text=partner_portal.consent_text(partner.organisation),
+        ),
+        status=status,
+    )
+
+
+@partner_page("partner_letter")
+def partner_letter(request, partner, lead_id: int, letter_id: int):
+    """A letter on one of the partner's own referrals, only while the borrower shares with them; else 404."""
+    letter = partner_portal.shared_letter(partner, lead_id, letter_id)
+    if letter is None:
+        raise Http404
+    partners.record_letter_download(letter, party="partner", actor=partner, ip_address=client_ip(request))
+    return _pdf_response(partners.letter_pdf(letter), f"pre-approval-{letter.pk}.pdf")
+
+
+def organisation_logo(request, org_slug):
+    """The organisation's logo for its portal pages (public, like its name)."""
+    organisation = get_object_or_404(Organisation, slug=org_slug)
+    brand = branding.for_organisation(organisation)
+    if not brand.has_logo:
+        raise Http404
+    response = HttpResponse(brand.logo, content_type=brand.logo_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "public, max-age=300"
+    return response

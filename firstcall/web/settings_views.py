@@ -42,6 +42,7 @@ SECTIONS = [
     ("settings_sla", "Response time"),
     ("settings_compliance", "Consent and messages"),
     ("settings_organisation", "Organisation"),
+    ("settings_branding", "Branding"),
     ("settings_reports", "Reports"),
 ]
 USER_DETAIL_FIELDS = [

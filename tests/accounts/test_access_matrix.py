@@ -20,6 +20,7 @@ from firstcall.leads.models import IntakeRecord, Lead, Stage, TimelineEvent
 from firstcall.leads.sources import create_source
 from firstcall.messaging.models import Message
 from firstcall.pipeline.models import Task
+from firstcall.portals.models import UnderContract
 from firstcall.routing.models import LeadOffer
 from firstcall.web.models import SavedView
 
@@ -67,6 +68,9 @@ LEAD_MOVERS = frozenset({ADMIN, MANAGER_OF_TEAM, OWNER})
 ENROLLERS = frozenset({ADMIN, MANAGER_OF_TEAM, OWNER, SHARED_WITH})
 TASK_USERS = IN_AN_ORGANISATION - {PARTNER_WHO_REFERRED, PARTNER_WHO_DID_NOT}
 ORG_ADMINS = frozenset({ADMIN, OTHER_ORG_ADMIN})
+# Who invites referral partners: loan officers, managers and admins of an organisation.
+PARTNER_INVITERS = frozenset({ADMIN, MANAGER_OF_TEAM, MANAGER_OF_OTHER_TEAM, OWNER, TEAMMATE, SHARED_WITH,
+                              OTHER_ORG_ADMIN})  # fmt: skip
 # Bulk actions answer with a redirect and a "not changed" message for leads the person may not see.
 BULK_DENIED = frozenset({302, 403})
 
@@ -283,6 +287,10 @@ def _team_renamed(world: World, person: User) -> None:
     assert Team.objects.get(pk=world.team.pk).name == "Tampa Bay"
 
 
+def _under_contract_saved(world: World, person: User) -> None:
+    assert UnderContract.objects.get(lead=world.lead).recorded_by == person
+
+
 def _purged(world: World, person: User) -> None:
     record = IntakeRecord.objects.get(pk=world.intake_record.pk)
     assert record.body == "" and record.body_purged_at is not None
@@ -448,6 +456,12 @@ ENDPOINTS = [
     Endpoint("settings_organisation", "GET", lambda w: "/settings/organisation/", ORG_ADMINS),
     Endpoint("settings_rename_team", "POST", lambda w: f"/settings/teams/{w.team.pk}/", frozenset({ADMIN}),
              data=lambda w: {"name": "Tampa Bay"}, ok_status=302, effect=_team_renamed),
+    Endpoint("settings_branding", "GET", lambda w: "/settings/branding/", ORG_ADMINS),
+    # Portals, the loan officer's side: the lead page's portal panel and its actions, and the partners page.
+    Endpoint("lead_portal_panel", "GET", lambda w: f"/leads/{w.lead.pk}/portal/", LEAD_WORKERS),
+    Endpoint("lead_under_contract", "POST", lambda w: f"/leads/{w.lead.pk}/portal/contract/", LEAD_WORKERS,
+             data=lambda w: {"contract_date": "2026-11-20"}, ok_status=302, effect=_under_contract_saved),
+    Endpoint("partners_page", "GET", lambda w: "/partners/", PARTNER_INVITERS),
 ]
 # fmt: on
 

@@ -66,3 +66,26 @@ class Command(BaseCommand):
         )
         self.stdout.write("  the link appears in the Outbox of the workspace)")
         self.stdout.write("")
+        self._print_partner_link(organisation, minutes)
+
+    def _print_partner_link(self, organisation, minutes: int) -> None:
+        from firstcall.web.demo.portal_links import lead_sign_in_link, partner_sign_in_link
+
+        found = partner_sign_in_link(organisation)
+        if found is None:
+            return
+        partner, lead, url = found
+        self.stdout.write(
+            f"Partner portal, signed in as the demo partner {partner.get_full_name()} ({partner.email}):"
+        )
+        self.stdout.write(f"  {url}")
+        self.stdout.write(f"  (works once, for {minutes} minutes; for a new one ask at")
+        self.stdout.write(
+            f"  {settings.SITE_URL}/portal/{organisation.slug}/sign-in/ with that email address)"
+        )
+        if lead is not None:
+            self.stdout.write(
+                f"  {lead.full_name} shares milestones with {partner.first_name} and has a pre-approval letter;"
+            )
+            self.stdout.write(f"  {lead.first_name}'s own portal: {lead_sign_in_link(lead)}")
+        self.stdout.write("")
