@@ -1,5 +1,5 @@
-"""Organisations seeded before the built-in FHA and VA texts were fixed still held "3.5% down" and "no down
-payment", which the send lint refuses. The data migration gives unedited built-in rows the texts new organisations
+"""Organisations seeded before the built-in FHA and VA texts were fixed still held "3.5% down", "no down payment"
+and "as little as 3.5%", which the send lint refuses. The data migration gives unedited built-in rows the texts new organisations
 get, leaves a lender's own edits alone (the template pages say why their sends are refused), and going back
 changes nothing."""
 
@@ -35,12 +35,11 @@ def rows():
 
 
 def test_the_fixed_texts_are_the_library_s_and_pass_the_lint_the_old_ones_fail():
-    for (name, language), (old, new) in REPLACEMENTS.items():
+    for (name, channel, language), (old, new) in REPLACEMENTS.items():
+        assert library.TEMPLATES[name]["channel"] == channel
         assert library.TEMPLATES[name]["variants"][language][1] == new
-        assert adlint.lint(new, check_nmls=False).ok
-    for name in (FHA, VA):
-        old = REPLACEMENTS[(name, "en")][0]
-        assert [f.rule for f in adlint.lint(old, check_nmls=False).findings][0] == "reg_z.trigger_terms"
+        assert adlint.lint(new, check_nmls=False).ok and not adlint.trigger_terms(new)
+        assert [f.rule for f in adlint.lint(old, check_nmls=False).findings] == ["reg_z.trigger_terms"]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -53,12 +52,12 @@ def test_unedited_builtin_texts_are_fixed_and_edits_are_left_alone():
         seeded = Organisation.objects.create(name="Seeded early", slug="early")
         edited = Organisation.objects.create(name="Edited", slug="edited")
         for organisation in (seeded, edited):
-            for (name, language), (old, _) in REPLACEMENTS.items():
+            for (name, channel, language), (old, _) in REPLACEMENTS.items():
                 body = LENDER_EDIT if organisation == edited and name == VA else old
                 Template.objects.create(
                     organisation=organisation,
                     name=name,
-                    channel="sms",
+                    channel=channel,
                     language=language,
                     body=body,
                     is_builtin=True,
@@ -66,15 +65,15 @@ def test_unedited_builtin_texts_are_fixed_and_edits_are_left_alone():
                 )
         # A lender's own template that happens to read like the old built-in text is theirs, not built in.
         Template.objects.create(
-            organisation=seeded, name="My VA text", channel="sms", body=REPLACEMENTS[(VA, "en")][0]
+            organisation=seeded, name="My VA text", channel="sms", body=REPLACEMENTS[(VA, "sms", "en")][0]
         )
         migrate(executor, FIX)
         after = rows()
-        for (name, language), (_, new) in REPLACEMENTS.items():
+        for (name, _channel, language), (_, new) in REPLACEMENTS.items():
             assert after[("early", name, language)] == new
         assert after[("edited", VA, "en")] == LENDER_EDIT
-        assert after[("edited", FHA, "en")] == REPLACEMENTS[(FHA, "en")][1]
-        assert after[("early", "My VA text", "en")] == REPLACEMENTS[(VA, "en")][0]
+        assert after[("edited", FHA, "en")] == REPLACEMENTS[(FHA, "sms", "en")][1]
+        assert after[("early", "My VA text", "en")] == REPLACEMENTS[(VA, "sms", "en")][0]
 
         # Back again: nothing changes (a refused text is never put back), and forward again is the same.
         migrate(executor, BEFORE)

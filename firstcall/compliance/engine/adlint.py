@@ -45,8 +45,10 @@ TRIGGERS = (
         "down payment",
         re.compile(
             rf"(?:(?:{_MONEY}|{_PERCENT})\s*(?:down\b|down payment|downpayment)"
-            rf"|down ?payments? (?:of |as low as |from |only |just )*(?:{_MONEY}|{_PERCENT})"
-            r"|\b(?:no|zero) (?:money )?down\b|\bno down ?payment\b|\b0\s?% down\b)",
+            rf"|down ?payments? \(?(?:of |as low as |as little as |from |only |just |starting at )*(?:{_MONEY}|{_PERCENT})"
+            r"|\b(?:no|zero) (?:money )?down\b|\bno down ?payment\b|\b0\s?% down\b"
+            # Spanish: "3.5% de enganche", "enganche desde 3.5%" (the same term, 1026.24(d)(1)(i)).
+            rf"|(?:{_MONEY}|{_PERCENT}) de enganche|\benganche (?:desde |de solo |de |del )(?:{_MONEY}|{_PERCENT}))",
             re.I,
         ),
     ),
