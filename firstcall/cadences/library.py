@@ -78,8 +78,8 @@ TEMPLATES: dict[str, dict] = {
                 "Your first home with FHA: what to expect",
                 f"Hi {FIRST},\n\n"
                 "I wanted to follow up on your question about buying a home. FHA loans are made for people in "
-                "your shoes: a lower down payment (as little as 3.5% with a 580+ credit score), flexible credit "
-                "guidelines, and gift funds from family are welcome.\n\n"
+                "your shoes: a lower down payment than many loans, flexible credit guidelines, and gift funds "
+                "from family are welcome.\n\n"
                 "Here's how it usually goes:\n"
                 "1. A 15-minute call so I understand your budget and timing.\n"
                 "2. A pre-approval, so sellers take your offer seriously.\n"
@@ -92,7 +92,7 @@ TEMPLATES: dict[str, dict] = {
                 "Su primera casa con FHA: qué esperar",
                 '{{ borrower.first_name|default:"Hola" }},\n\n'
                 "Le escribo para seguir con su consulta sobre la compra de una casa. Los préstamos FHA están "
-                "pensados para compradores como usted: enganche desde 3.5% con crédito de 580 o más, requisitos "
+                "pensados para compradores como usted: un enganche más bajo que en muchos préstamos, requisitos "
                 "flexibles, y se aceptan regalos de familiares para el enganche.\n\n"
                 "Normalmente el proceso es así:\n"
                 "1. Una llamada de 15 minutos para entender su presupuesto.\n"

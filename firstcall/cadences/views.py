@@ -352,7 +352,11 @@ def cadence_discard(request, cadence_id: int):
 @require_GET
 def template_list(request):
     _require(can_see_cadences(request.user))
-    templates = MessageTemplate.objects.filter(organisation_id=request.user.organisation_id)
+    templates = list(MessageTemplate.objects.filter(organisation_id=request.user.organisation_id))
+    for template in templates:
+        # A text saved before the advertising lint (an old built-in text a lender edited, say) is refused at
+        # every send: say so here, where it can be fixed.
+        template.send_problems = editing.advertising_problems(template.subject, template.body)
     return render(
         request,
         "cadences/templates.html",
@@ -389,6 +393,9 @@ def template_edit(request, template_id: int | None = None):
         {
             "form": form,
             "template": template,
+            "send_problems": editing.advertising_problems(template.subject, template.body)
+            if template
+            else [],
             "merge_fields": MERGE_FIELDS,
             "preview_leads": visible_leads(request.user).order_by("-created_at")[:30],
         },

@@ -10,6 +10,7 @@ from aiosmtpd.controller import Controller
 
 from firstcall.accounts import audit
 from firstcall.accounts.models import AuditEvent
+from tests.clock import just_after_a_minute_begins
 
 NEW_PASSWORD = "lighthouse marmalade 7 quartz"
 
@@ -86,8 +87,9 @@ def test_unknown_address_gets_the_same_answer_and_no_email(client, owner, smtp_i
 
 
 def test_reset_requests_are_rate_limited_per_address(client, owner, smtp_inbox):
-    for _ in range(5):
-        client.post("/password-reset/", {"email": "olivia@acme.test"})
+    with just_after_a_minute_begins():
+        for _ in range(5):
+            client.post("/password-reset/", {"email": "olivia@acme.test"})
 
     assert len(smtp_inbox.messages) == 3
     assert (

@@ -19,6 +19,9 @@ def rules(result):
         ("Buy with $10,000 down", "down payment"),
         ("Down payment as low as 3%", "down payment"),
         ("No money down VA loans", "down payment"),
+        ("a lower down payment (as little as 3.5% with a 580+ credit score)", "down payment"),
+        ("Comprar con 3.5% de enganche", "down payment"),
+        ("enganche desde 3.5% con crédito de 580", "down payment"),
         ("Zero down for veterans", "down payment"),
         ("0% down", "down payment"),
         ("Lock a 30-year fixed today", "period of repayment or number of payments"),
@@ -41,6 +44,9 @@ def test_trigger_terms_are_found(text, kind):
         "Let's talk about your home purchase",
         "Call me at 5 pm",
         "Pay weekly",
+        "Down payment help exists in many states.",
+        "Ask about down payment assistance of $10,000",
+        "un enganche más bajo que en muchos préstamos",
     ],
 )
 def test_words_that_are_not_trigger_terms(text):

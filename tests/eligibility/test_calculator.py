@@ -14,6 +14,7 @@ from firstcall.eligibility.engine import RULE_SET_VERSION, assess
 from firstcall.eligibility.models import Assessment, LenderOverlay
 from firstcall.intake.web_form.views import REASON_BAD_TOKEN, REASON_HONEYPOT, REASON_RATE_LIMITED
 from firstcall.leads.models import Channel, Consent, IntakeRecord, Lead, LeadSource
+from tests.clock import just_after_a_minute_begins
 
 TODAY = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)
 BROWSER = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148"
@@ -282,9 +283,10 @@ def test_forged_token_asks_to_send_again_keeps_the_answers_and_the_record(client
 
 def test_quotes_over_the_per_address_limit_get_429_and_are_kept(client, organisation, settings):
     settings.FORM_RATE_LIMIT_PER_MINUTE = 1
-    hidden = open_calculator(client)
-    first = send(client, QUOTE, {**hidden, **answers(), **contact()})
-    second = send(client, QUOTE, {**hidden, **answers(), **contact(email="ana2@example.com")})
+    with just_after_a_minute_begins():
+        hidden = open_calculator(client)
+        first = send(client, QUOTE, {**hidden, **answers(), **contact()})
+        second = send(client, QUOTE, {**hidden, **answers(), **contact(email="ana2@example.com")})
     assert (first.status_code, second.status_code) == (303, 429)
     assert Lead.objects.count() == 1 and Assessment.objects.count() == 1
     limited = IntakeRecord.objects.get(status=IntakeRecord.Status.REJECTED)

@@ -6,6 +6,7 @@ from firstcall.accounts.models import ApiKey
 from firstcall.accounts.services import create_api_key
 from firstcall.intake.json_api import ALIASES, DIRECT_FIELDS, OTHER_KNOWN
 from firstcall.leads.models import IntakeRecord, Lead
+from tests.clock import just_after_a_minute_begins
 
 
 def post(client, body, key, content_type="application/json", **headers):
@@ -116,9 +117,10 @@ def test_wrong_content_type_is_415_and_kept(client, api_source):
 def test_rate_limit_gives_429(client, api_source, borrower_payload, settings):
     settings.INTAKE_RATE_LIMIT_PER_MINUTE = 2
     codes = []
-    for index in range(3):
-        borrower_payload["external_id"] = f"R-{index}"
-        codes.append(post(client, borrower_payload, api_source.raw_api_key).status_code)
+    with just_after_a_minute_begins():
+        for index in range(3):
+            borrower_payload["external_id"] = f"R-{index}"
+            codes.append(post(client, borrower_payload, api_source.raw_api_key).status_code)
     assert codes == [201, 201, 429]
     assert IntakeRecord.objects.count() == 3
 

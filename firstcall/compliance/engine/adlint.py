@@ -27,6 +27,15 @@ REG_Z_DISCLOSURE = "12 CFR 1026.24(d)(2)"
 REG_Z_APR = "12 CFR 1026.24(c)"
 SAFE_ACT = "SAFE Act, 12 U.S.C. 5101 et seq.; 12 CFR 1007.105, 1008.105; state MLO advertising rules"
 
+# Every finding the lint can return, with its citation; docs/compliance.md lists each with the date it was checked.
+RULES_CHECKED_ON = "2026-12-07"
+RULE_CITATIONS = {
+    "reg_z.trigger_terms": f"{REG_Z_TRIGGER}; {REG_Z_DISCLOSURE}",
+    "reg_z.rate_without_apr": REG_Z_APR,
+    "safe_act.nmls_lo": SAFE_ACT,
+    "safe_act.nmls_company": SAFE_ACT,
+}
+
 _MONEY = r"\$\s?\d[\d,]*(?:\.\d{1,2})?(?:\s?k\b)?"
 _PERCENT = r"\d+(?:\.\d+)?\s?%"
 _NUMBER_WORDS = r"(?:\d+|ten|fifteen|twenty|thirty|forty)"
@@ -36,8 +45,10 @@ TRIGGERS = (
         "down payment",
         re.compile(
             rf"(?:(?:{_MONEY}|{_PERCENT})\s*(?:down\b|down payment|downpayment)"
-            rf"|down ?payments? (?:of |as low as |from |only |just )*(?:{_MONEY}|{_PERCENT})"
-            r"|\b(?:no|zero) (?:money )?down\b|\bno down ?payment\b|\b0\s?% down\b)",
+            rf"|down ?payments? \(?(?:of |as low as |as little as |from |only |just |starting at )*(?:{_MONEY}|{_PERCENT})"
+            r"|\b(?:no|zero) (?:money )?down\b|\bno down ?payment\b|\b0\s?% down\b"
+            # Spanish: "3.5% de enganche", "enganche desde 3.5%" (the same term, 1026.24(d)(1)(i)).
+            rf"|(?:{_MONEY}|{_PERCENT}) de enganche|\benganche (?:desde |de solo |de |del )(?:{_MONEY}|{_PERCENT}))",
             re.I,
         ),
     ),

@@ -83,7 +83,12 @@ RULES: dict[str, Rule] = {
             "15 U.S.C. 7704(a)(5)(A)(iii); 16 CFR 316.2(p) (valid physical postal address)",
         ),
         _rule("window.federal", windows.FEDERAL_CALLING_WINDOW.source),
-        _rule("window.state", "state calling-hour laws, REFERENCE §4.3 (each window carries its own source)"),
+        _rule(
+            "window.state",
+            "state calling-hour laws, REFERENCE §4.3 (each window carries its own source); CT, PA and RI "
+            "re-checked 2026-12-08",
+            version="2026-12-08",
+        ),
         _rule(
             "window.policy",
             "FirstCall policy: 47 CFR 64.1200(c)(1) covers solicitations; the same window is applied to "

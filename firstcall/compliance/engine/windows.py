@@ -14,7 +14,7 @@ opens, never dropped: the decision always carries ``send_at_utc``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holidays_package
 import phonenumbers
+from dateutil.easter import easter
 from phonenumbers import geocoder as phone_geocoder
 from phonenumbers import timezone as phone_timezone
 
@@ -52,10 +53,13 @@ class CallingWindow:
     source: str
     confidence: str  # REFERENCE.md legend: "V", "V-2nd" or "UNVERIFIED"
     closed_on_holidays: bool = False  # the state's legal holidays per the `holidays` package
+    # Holidays a state's calling law names that the `holidays` package does not hold (year -> {date: name}).
+    extra_holidays: Callable[[int], Mapping[date, str]] | None = None
     max_messages_per_24h: int | None = None
     effective_from: date | None = None
     effective_to: date | None = None
     note: str = ""
+    checked_on: date = date(2026, 12, 7)  # when this entry was last checked against its sources
 
     def in_force(self, on: date) -> bool:
         if self.effective_from and on < self.effective_from:
@@ -84,6 +88,19 @@ _VENDOR_TABLE = (
     "https://blog.clickpointsoftware.com/telemarketing-calling-hours-by-state (July 2025); "
     "verify each statute"
 )
+
+
+@lru_cache(maxsize=64)
+def pennsylvania_solicitation_holidays(year: int) -> Mapping[date, str]:
+    """Pennsylvania's no-solicitation holidays that the `holidays` package lacks for PA: Good Friday, Flag Day
+    (June 14) and Election Day (the Tuesday after the first Monday in November)."""
+    first_monday = date(year, 11, 1) + timedelta(days=(7 - date(year, 11, 1).weekday()) % 7)
+    return {
+        easter(year) - timedelta(days=2): "Good Friday",
+        date(year, 6, 14): "Flag Day",
+        first_monday + timedelta(days=1): "Election Day",
+    }
+
 
 # State windows stricter than federal. REFERENCE §4.3 ("use the most restrictive of federal vs. state").
 STATE_CALLING_WINDOWS: dict[str, CallingWindow] = {
@@ -128,14 +145,25 @@ STATE_CALLING_WINDOWS: dict[str, CallingWindow] = {
         source="Washington HB 1497 (2022); http://eflo.net/VICIDIALforum/viewtopic.php?f=2&t=41540",
         confidence="V",
     ),
-    # Connecticut (from 2023-10-01): sources conflict on the evening end (9-8 vs 9-9); stricter 9-8 used.
+    # Connecticut (Conn. Gen. Stat. 42-288a as amended by P.A. 23-98, in force 2023-10-01). Checked 2026-12-08
+    # against REFERENCE §4.3 and its two cited tables: dropcowboy.com/state-compliance (updated 2025-11-01)
+    # gives 9 a.m.-8 p.m. on weekdays, Saturdays, Sundays and holidays alike; ClickPoint (July 2025) gives
+    # 9 a.m.-9 p.m. They disagree only on the evening end, so the stricter 9 a.m.-8 p.m. applies every day.
+    # Neither source restricts Sundays or holidays. Conn. Gen. Stat. 42-288(c) presumes a call to a Connecticut
+    # area code is made in Connecticut, which the area-code candidate state already covers.
     "CT": CallingWindow(
         "CT",
         _daily(9, 20),
-        source="REFERENCE §4.3: dropcowboy (9-8) vs ClickPoint (9-9) conflict; stricter used",
-        confidence="UNVERIFIED",
+        source=(
+            "Conn. Gen. Stat. 42-288a (P.A. 23-98, from 2023-10-01); hours per REFERENCE §4.3: "
+            "https://www.dropcowboy.com/state-compliance (9-8, 2025-11-01) vs "
+            "https://blog.clickpointsoftware.com/telemarketing-calling-hours-by-state (9-9, July 2025): "
+            "stricter 9 a.m.-8 p.m. used"
+        ),
+        confidence="V-2nd",
         effective_from=date(2023, 10, 1),
-        note="hours conflict between sources; 9 a.m.-8 p.m. (stricter) enforced until the statute is checked",
+        checked_on=date(2026, 12, 8),
+        note="sources conflict on the evening end (8 vs 9 p.m.); the stricter 8 p.m. is enforced every day",
     ),
     # Alabama: 8-8, no Sundays or holidays.
     "AL": CallingWindow(
@@ -159,29 +187,53 @@ STATE_CALLING_WINDOWS: dict[str, CallingWindow] = {
     "NV": CallingWindow("NV", _daily(9, 20), source=_VENDOR_TABLE, confidence="V-2nd"),
     # New Mexico: 9-9.
     "NM": CallingWindow("NM", _daily(9, 21), source=_VENDOR_TABLE, confidence="V-2nd"),
-    # Rhode Island: 9-6 on weekdays, "Sat shorter" per the vendor table. The Saturday hours (10-5) and the
-    # Sunday/holiday ban are NOT in REFERENCE.md; they are a conservative assumption (holding longer never
-    # breaks a calling-hours law) pending a check of the statute.
+    # Rhode Island Telephone Sales Solicitation Act: unsolicited telephonic sales calls only during "hours of
+    # operation" (R.I. Gen. Laws 5-61-3.6), defined in 5-61-2 as "Monday through Friday, except a state or
+    # federal holiday, nine o'clock (9:00 a.m.) to six o'clock (6:00 p.m.); Saturday ten o'clock (10:00 a.m.)
+    # to five o'clock (5:00 p.m.)": no Sunday at all. Checked 2026-12-08: REFERENCE §4.3 (vendor table
+    # "RI 9-6 weekdays (Sat shorter)") agrees with the statute's text. The statute names holidays only for
+    # weekdays; a holiday on a Saturday is treated as closed too (both vendor tables mark RI holidays "No
+    # Calls"; holding longer never breaks a calling-hours law). State and federal holidays come from the
+    # `holidays` package (RI: the federal holidays plus Victory Day, and the observed days).
     "RI": CallingWindow(
         "RI",
         _daily(9, 18, sat=(time(10), time(17)), sun=None),
-        source=_VENDOR_TABLE,
-        confidence="UNVERIFIED",
+        source=(
+            'R.I. Gen. Laws 5-61-2 ("hours of operation") and 5-61-3.6; '
+            "https://instalawyer.io/laws/rhode-island-general-laws/section-5-61-2-definitions ; "
+            "http://webserver.rilin.state.ri.us/Statutes/TITLE5/5-61/5-61-3.6.HTM ; " + _VENDOR_TABLE
+        ),
+        confidence="V",
         closed_on_holidays=True,
-        note="weekday 9-6 is [V-2nd]; Saturday 10-5 and no Sundays/holidays are unverified, conservative",
+        checked_on=date(2026, 12, 8),
+        note="weekdays 9-6 and Saturday 10-5 per the statute; no Sundays; no state or federal holidays",
     ),
     # Texas: 9 a.m.-9 p.m. Monday-Saturday, noon-9 p.m. Sunday.
     "TX": CallingWindow(
         "TX", _daily(9, 21, sun=(time(12), time(21))), source=_VENDOR_TABLE, confidence="V-2nd"
     ),
-    # Pennsylvania: the vendor table only says "Sat restricted" without hours, so nothing beyond the federal
-    # window is enforced. Listed so the gap is visible; see REFERENCE §7 item 4.
+    # Pennsylvania. Checked 2026-12-08. REFERENCE §4.3 says only "PA Sat restricted"; its cited table
+    # (dropcowboy.com/state-compliance, 2025-11-01) gives Mon-Fri 8 a.m.-9 p.m., Saturday 8 a.m.-12 p.m.,
+    # Sunday 8 a.m.-9 p.m. and "No Calls" on holidays. Drop Cowboy's own Pennsylvania page and the
+    # Attorney General's advisory say federal hours only (8 a.m.-9 p.m.); the stricter table is used.
+    # The holidays are the ones Pennsylvania's telemarketing law names (New Year's Day, Martin Luther King,
+    # Jr. Day, Presidents' Day, Good Friday, Memorial Day, Flag Day, Independence Day, Labor Day, Columbus
+    # Day, Election Day, Veterans Day, Thanksgiving, Christmas; dnc.dreamhosters.com, the REFERENCE §4.3
+    # Oklahoma source, on the amendment signed by Governor Wolf), plus the state's own holidays in the
+    # `holidays` package. Not enforced: SB 992 (no Sundays, 9 a.m.-7 p.m.), which had passed only the Senate.
     "PA": CallingWindow(
         "PA",
-        _daily(8, 21),
-        source=_VENDOR_TABLE,
-        confidence="UNVERIFIED",
-        note="Saturday restriction reported without hours; not enforced until the statute is checked",
+        _daily(8, 21, sat=(time(8), time(12))),
+        source=(
+            "73 P.S. § 2241 et seq. (Telemarketer Registration Act); hours per REFERENCE §4.3: "
+            "https://www.dropcowboy.com/state-compliance (Sat 8 a.m.-12 p.m., no holidays; 2025-11-01); "
+            "holidays: https://dnc.dreamhosters.com/update-pennsylvania-governor-signs-new-robocall-restrictions-law"
+        ),
+        confidence="V-2nd",
+        closed_on_holidays=True,
+        extra_holidays=pennsylvania_solicitation_holidays,
+        checked_on=date(2026, 12, 8),
+        note="Saturday 8 a.m.-noon and no holidays (stricter vendor table); other days the federal window",
     ),
 }
 
@@ -386,6 +438,8 @@ def _window_blocks(rule: CallingWindow, zone: ZoneInfo, zone_name: str, moment: 
     stamp = f"{WEEKDAY_NAMES[local.weekday()]} {local:%H:%M} in {zone_name}"
     if rule.closed_on_holidays:
         holiday = _state_holidays(rule.jurisdiction, day.year).get(day)
+        if not holiday and rule.extra_holidays is not None:
+            holiday = rule.extra_holidays(day.year).get(day)
         if holiday:
             return f"{stamp} is a {rule.jurisdiction} holiday ({holiday}): no messages"
     window = rule.hours.get(local.weekday())
