@@ -18,11 +18,7 @@ urlpatterns = [
     path("", include("firstcall.intake.calculator.urls")),
     path("", include("firstcall.documents.urls")),
     path("documents/<int:document_id>/complete/", complete_document_review, name="document_complete"),
-    path(
-        "leads/<int:lead_id>/documents/request/",
-        request_documents_from_borrower,
-        name="lead_documents_request",
-    ),
+    path("leads/<int:lead_id>/documents/request/", request_documents_from_borrower, name="lead_documents_request"),
     path("", include("firstcall.reports.urls")),
     path("", include("firstcall.web.assistant_urls")),
     path("", include("firstcall.web.lead_urls")),

@@ -183,9 +183,7 @@ def compose(
         subject, body, template_id = variant.subject, variant.body, variant.pk
         language = variant.language
     context = merge_context(lead, officer=officer)
-    if (
-        "officer.booking_link" in f"{subject}{body}"
-    ):  # a read of the officer's booking page, only when asked for
+    if "officer.booking_link" in f"{subject}{body}":  # a read of the officer's booking page, only when asked for
         context["officer"]["booking_link"] = booking_link_for(lead, officer)
     text = templating.render(body, context).strip()
     rendered_subject = " ".join(templating.render(subject, context).split())

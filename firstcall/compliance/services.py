@@ -100,14 +100,7 @@ def record_attempt(
 ) -> None:
     """A text went out or a call was placed: the caps count it."""
     row = attempt_row(
-        organisation,
-        lead,
-        channel,
-        address,
-        kind=kind,
-        at=at,
-        subject_type=subject_type,
-        subject_id=subject_id,
+        organisation, lead, channel, address, kind=kind, at=at, subject_type=subject_type, subject_id=subject_id
     )
     if row is not None:
         row.save(force_insert=True)

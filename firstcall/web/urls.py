@@ -9,11 +9,7 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
     path("notifications/all/", views.notification_list, name="notification_list"),
-    path(
-        "notifications/<int:notification_id>/dismiss/",
-        views.notification_dismiss,
-        name="notification_dismiss",
-    ),
+    path("notifications/<int:notification_id>/dismiss/", views.notification_dismiss, name="notification_dismiss"),
     # The workspace (board, lead list, team): firstcall/web/workspace/urls.py.
     path("", include("firstcall.web.workspace.urls")),
     path("my-day/live/", views.my_day_live, name="my_day_live"),

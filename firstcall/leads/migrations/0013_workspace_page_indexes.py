@@ -5,28 +5,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_organisation_public_notice'),
-        ('leads', '0012_merge_20261207_2221'),
+        ("accounts", "0005_organisation_public_notice"),
+        ("leads", "0012_merge_20261207_2221"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='lead',
-            name='lead_org_stage',
+            model_name="lead",
+            name="lead_org_stage",
         ),
         migrations.AddIndex(
-            model_name='lead',
-            index=models.Index(fields=['organisation', 'stage', 'owner'], name='lead_org_stage_owner'),
+            model_name="lead",
+            index=models.Index(fields=["organisation", "stage", "owner"], name="lead_org_stage_owner"),
         ),
         migrations.AddIndex(
-            model_name='lead',
-            index=models.Index(condition=models.Q(('first_human_contact_at__isnull', True)), fields=['organisation', 'stage', 'created_at'], name='lead_org_uncontacted'),
+            model_name="lead",
+            index=models.Index(
+                condition=models.Q(("first_human_contact_at__isnull", True)),
+                fields=["organisation", "stage", "created_at"],
+                name="lead_org_uncontacted",
+            ),
         ),
         migrations.AddIndex(
-            model_name='lead',
-            index=models.Index(fields=['organisation', 'score_tier', '-score', '-updated_at'], name='lead_org_tier_score'),
+            model_name="lead",
+            index=models.Index(
+                fields=["organisation", "score_tier", "-score", "-updated_at"], name="lead_org_tier_score"
+            ),
         ),
     ]

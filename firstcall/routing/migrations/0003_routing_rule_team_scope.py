@@ -5,16 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_organisation_public_notice'),
-        ('routing', '0002_handover_offers'),
+        ("accounts", "0005_organisation_public_notice"),
+        ("routing", "0002_handover_offers"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='routingrule',
-            name='team',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='routing_rules', to='accounts.team'),
+            model_name="routingrule",
+            name="team",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="routing_rules",
+                to="accounts.team",
+            ),
         ),
     ]
