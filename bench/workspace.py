@@ -18,7 +18,8 @@ N times per role (after one warm-up request) and the server time of each request
 board (/board/purchase/), list (/leads/, pages 1-20 at random), search (/leads/?q=..., names, email
 fragments and phone digits), lead page (/leads/<id>/, random leads of the role), and also My day and the
 team view. The headline numbers are the org admin's (every one of the leads is visible); the loan officer's
-and manager's are under "by_role". Target: < 300 ms each on SQLite on this machine.
+and manager's are under "by_role". Target: every page, every role, under 150 ms median and 250 ms p99 on SQLite
+on this machine (`target_met`); on a shared machine the CPU figures are also checked (`cpu_target_met`).
 
 The last line is one JSON object with at least board_ms, list_ms, search_ms and lead_page_ms (medians of the
 wall-clock server time, ms); *_cpu_ms are the same requests' CPU time, the honest number when other work
@@ -41,7 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import _common  # noqa: E402 - the benchmark folder is not a package
 
-TARGET_MS = 300
+TARGET_MS = 150
+TARGET_P99_MS = 250
 BATCH = 2000
 FIRST_NAMES = ["Ana", "Marcus", "Priya", "Tom", "Lucia", "Dwayne", "Grace", "Omar", "Mei", "Jorge", "Aisha", "Liam",
                "Sofia", "Noah", "Fatima", "Ethan", "Chloe", "Mateo", "Hannah", "Kwame", "Yuki", "Diego", "Ruth",
@@ -383,11 +385,16 @@ def main() -> None:
         "my_day_ms": admin["my_day"]["median_ms"],
         "team_ms": admin["team"]["median_ms"],
         "target_ms": TARGET_MS,
+        "target_p99_ms": TARGET_P99_MS,
         # Every role, not only the admin: a manager's board filters through their teams and can be slower.
         "target_met": all(
-            role[name]["median_ms"] < TARGET_MS
+            values["median_ms"] < TARGET_MS and values["p99_ms"] < TARGET_P99_MS
             for role in results.values()
-            for name in ("board", "list", "search", "lead_page")
+            for values in role.values()
+        ),
+        # The same medians in CPU time: what the pages cost when other work shares the machine.
+        "cpu_target_met": all(
+            values["cpu_median_ms"] < TARGET_MS for role in results.values() for values in role.values()
         ),
         "worst_p99_ms_any_role": worst_p99,
         "by_role": results,

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
 EVENT_SUBSCRIBERS: list[str] = [
     "firstcall.leads.subscribers",
     "firstcall.flows.subscribers",
+    "firstcall.cadences.subscribers",
     "firstcall.integrations.subscribers",
     "firstcall.intake.subscribers",
     "firstcall.messaging.subscribers",

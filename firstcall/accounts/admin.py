@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from firstcall.accounts import services
 from firstcall.accounts.models import ApiKey, AuditEvent, Organisation, Team, User
 
 
@@ -67,7 +68,16 @@ class UserAdmin(DjangoUserAdmin):
     )
 
 
-admin.site.register(Organisation)
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    def save_model(self, request, obj, form, change):
+        # A new organisation goes through the service, so it starts like any other (organisation.created).
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            services.add_organisation(obj)
+
+
 admin.site.register(Team)
 
 

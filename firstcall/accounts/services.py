@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from firstcall.accounts.models import ApiKey, AuditEvent, Organisation, User
+from firstcall.events.outbox import emit
 
 
 def get_or_create_organisation(name_or_slug: str) -> Organisation:
@@ -12,7 +13,21 @@ def get_or_create_organisation(name_or_slug: str) -> Organisation:
     if organisation is None:
         organisation = Organisation.objects.filter(name=name_or_slug).first()
     if organisation is None:
-        organisation = Organisation.objects.create(name=name_or_slug)
+        organisation = create_organisation(name_or_slug)
+    return organisation
+
+
+def create_organisation(name: str, **fields) -> Organisation:
+    """Set up a new lender. What every organisation starts with (default follow-up cadences...) is the other
+    apps' reaction to `organisation.created`, run in this transaction (docs/events.md)."""
+    return add_organisation(Organisation(name=name, **fields))
+
+
+@transaction.atomic
+def add_organisation(organisation: Organisation) -> Organisation:
+    """Save a new organisation built elsewhere (the admin's form) and announce it, as create_organisation does."""
+    organisation.save()
+    emit("organisation.created", organisation_id=organisation.pk)
     return organisation
 
 

@@ -111,6 +111,11 @@ CATALOGUE: dict[str, EventType] = _catalogue(
             "reviewed_by_id": int | None,
         },
     ),
+    EventType(
+        "organisation.created",
+        "a new organisation (a lender) was set up, from a command, the admin or the demo's seeding",
+        {},
+    ),
 )
 
 

@@ -292,7 +292,20 @@ class Lead(models.Model):
             models.Index(fields=["organisation", "email"], name="lead_org_email"),
             models.Index(fields=["organisation", "phone"], name="lead_org_phone"),
             models.Index(fields=["organisation", "name_key", "zip_code"], name="lead_org_name_zip"),
-            models.Index(fields=["organisation", "stage"], name="lead_org_stage"),
+            # With the owner, the team page's open leads per officer and stage are read from the index alone
+            # (docs/benchmarks.md); it also serves every (organisation, stage) lookup.
+            models.Index(fields=["organisation", "stage", "owner"], name="lead_org_stage_owner"),
+            # Leads nobody has spoken to yet (a few percent of a book): My day's new leads, their count and
+            # its refresh check read this small index instead of every lead of the organisation.
+            models.Index(
+                fields=["organisation", "stage", "created_at"],
+                condition=models.Q(first_human_contact_at__isnull=True),
+                name="lead_org_uncontacted",
+            ),
+            # My day's hot leads, best first, without sorting every hot lead.
+            models.Index(
+                fields=["organisation", "score_tier", "-score", "-updated_at"], name="lead_org_tier_score"
+            ),
             models.Index(fields=["organisation", "owner", "-created_at"], name="lead_org_owner_recent"),
             models.Index(fields=["source", "-created_at"], name="lead_source_recent"),
             models.Index(fields=["owner", "stage"], name="lead_owner_stage"),

@@ -19,6 +19,11 @@ class RoutingRule(models.Model):
     organisation = models.ForeignKey(
         "accounts.Organisation", on_delete=models.CASCADE, related_name="routing_rules"
     )
+    # A rule of one team: its branch manager may edit it, and it picks only that team's loan officers.
+    # Empty: an organisation-wide rule, which only the organisation's admins edit.
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="routing_rules"
+    )
     name = models.CharField(max_length=120)
     position = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(default=True)

@@ -6,19 +6,22 @@ writes nothing: no rule, cursor, count or log row changes."""
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
 from firstcall.accounts.models import Organisation, User
 from firstcall.accounts.services import record_audit
+from firstcall.leads.access import visible_leads
 from firstcall.leads.models import Lead
-from firstcall.routing import engine
+from firstcall.routing import access, engine
 from firstcall.routing.models import RoutingRule
-from firstcall.routing.services import candidates_for, lead_facts
+from firstcall.routing.services import candidates_for, lead_facts_for
 
 # The settings of a rule that the editor changes; the audit entry lists the ones that changed.
 RULE_FIELDS = (
     "name",
+    "team_id",
     "is_active",
     "strategy",
     "base_strategy",
@@ -70,8 +73,21 @@ def save_rule(
     actor: User,
     ip_address: str | None = None,
 ) -> RoutingRule:
-    """Create (at the end of the list) or update one live rule and audit what changed."""
+    """Create (at the end of the list) or update one live rule and audit what changed. The actor must be allowed
+    to edit the rule as it was and as it will be (routing.access): a manager keeps to their teams' rules and
+    their loan officers; PermissionDenied otherwise, before anything is written."""
     creating = rule is None
+    if not creating and not access.can_edit_rule(actor, rule):
+        raise PermissionDenied
+    team = None
+    if values.get("team_id"):
+        team = organisation.teams.filter(pk=values["team_id"]).first()
+        if team is None:
+            raise PermissionDenied
+    if actor.organisation_id != organisation.pk or access.rule_scope_problem(
+        actor, team, list(candidates), list(fallback_users)
+    ):
+        raise PermissionDenied
     if creating:
         last = live_rules(organisation).last()
         rule = RoutingRule(organisation=organisation, position=(last.position + 10) if last else 10)
@@ -101,12 +117,15 @@ def save_rule(
 
 @transaction.atomic
 def move_rule(rule: RoutingRule, direction: str, *, actor: User, ip_address: str | None = None) -> bool:
-    """Swap a rule with its neighbour ("up" or "down"); positions are renumbered 10, 20, 30... Returns False
-    when the rule is already first (or last)."""
+    """Swap a rule with its nearest neighbour ("up" or "down") that the actor may also edit, so a manager
+    reorders their teams' rules among themselves and every other rule keeps its place; positions are
+    renumbered 10, 20, 30... Returns False when there is no such neighbour."""
+    if not access.can_edit_rule(actor, rule):
+        raise PermissionDenied
     ordered = list(live_rules(rule.organisation).select_for_update())
     index = next(i for i, other in enumerate(ordered) if other.pk == rule.pk)
-    target = index - 1 if direction == "up" else index + 1
-    if direction not in ("up", "down") or not 0 <= target < len(ordered):
+    target = neighbour_index(actor, ordered, index, direction)
+    if target is None:
         return False
     before = [other.name for other in ordered]
     ordered[index], ordered[target] = ordered[target], ordered[index]
@@ -121,9 +140,28 @@ def move_rule(rule: RoutingRule, direction: str, *, actor: User, ip_address: str
     return True
 
 
+def neighbour_index(actor: User, ordered: list[RoutingRule], index: int, direction: str, *,
+                    team_ids: set[int] | None = None) -> int | None:  # fmt: skip
+    """Where the rule at `index` would move: the nearest rule above ("up") or below ("down") that the actor
+    may edit, or None."""
+    if direction not in ("up", "down"):
+        return None
+    if team_ids is None:
+        team_ids = set(access.rule_teams(actor).values_list("pk", flat=True))
+    step = -1 if direction == "up" else 1
+    target = index + step
+    while 0 <= target < len(ordered):
+        if access.can_edit_rule(actor, ordered[target], team_ids=team_ids):
+            return target
+        target += step
+    return None
+
+
 @transaction.atomic
 def set_rule_active(rule: RoutingRule, active: bool, *, actor: User, ip_address: str | None = None) -> bool:
     """Pause or resume a rule; a paused rule is skipped when leads are routed. Returns whether it changed."""
+    if not access.can_edit_rule(actor, rule):
+        raise PermissionDenied
     changed = RoutingRule.objects.filter(pk=rule.pk, is_active=not active).update(is_active=active)
     if changed:
         rule.is_active = active
@@ -195,21 +233,21 @@ class PreviewRow:
 
 def preview_against_past_leads(
     organisation: Organisation, rules: list[engine.Rule], *, limit: int = PREVIEW_DEFAULT,
-    now: datetime | None = None,
+    now: datetime | None = None, viewer: User | None = None,
 ) -> dict:  # fmt: skip
     """Replay the last `limit` leads (oldest first) through `rules` and say, for each, which rule matches and
-    who would get it, beside who actually has it. Reads only."""
+    who would get it, beside who actually has it. Reads only, in a fixed number of queries whatever `limit`
+    (the leads, their facts in bulk, the officers, the names). Every lead is replayed, so round-robin turns
+    come out as they would; a `viewer` is shown a row only for the leads they may see (leads.access) and
+    the others only in the totals."""
     now = now or timezone.now()
     limit = max(1, min(int(limit), PREVIEW_MAX))
-    leads = list(
-        Lead.objects.filter(organisation=organisation)
-        .select_related("owner")
-        .order_by("-created_at", "-pk")[:limit]
-    )
+    leads = list(Lead.objects.filter(organisation=organisation).order_by("-created_at", "-pk")[:limit])
+    facts = lead_facts_for(leads)
     replay_leads = [
         engine.ReplayLead(
             lead_id=lead.pk,
-            facts=lead_facts(lead),
+            facts=facts[lead.pk],
             received_utc=lead.created_at,
             actual_user_id=lead.owner_id,
         )  # fmt: skip
@@ -218,6 +256,9 @@ def preview_against_past_leads(
     rows = engine.replay(replay_leads, rules, candidates_for(organisation, now))
     names = {user.pk: str(user) for user in User.objects.filter(organisation=organisation)}
     by_id = {lead.pk: lead for lead in leads}
+    shown_ids = set(by_id)
+    if viewer is not None and not viewer.is_org_admin:
+        shown_ids = set(visible_leads(viewer).filter(pk__in=list(by_id)).values_list("pk", flat=True))
     outcome_words = {
         "assigned": "assigned",
         "claim": "offered to a claim group",
@@ -226,6 +267,8 @@ def preview_against_past_leads(
     }
     preview_rows = []
     for row in rows:
+        if row.lead_id not in shown_ids:
+            continue
         decision = row.after
         if decision.chosen_user_id is not None:
             would_get = names.get(decision.chosen_user_id, "someone else")
@@ -250,8 +293,9 @@ def preview_against_past_leads(
     totals = engine.replay_totals(rows)
     return {
         "rows": preview_rows,
-        "count": len(preview_rows),
-        "changed": sum(1 for row in preview_rows if row.changed),
+        "count": len(rows),
+        "changed": sum(1 for row in rows if row.changed),
+        "hidden": len(rows) - len(preview_rows),
         "totals": sorted(
             (
                 (names.get(uid, "nobody") if uid else "nobody", before, after)

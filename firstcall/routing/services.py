@@ -154,28 +154,36 @@ def rules_for(organisation: Organisation, *, drafts: bool = False) -> list[engin
 
 
 def lead_facts(lead: Lead) -> engine.LeadFacts:
-    previous_owner_id = None
-    if lead.previous_lead_id:
-        previous_owner_id = (
-            Lead.objects.filter(pk=lead.previous_lead_id).values_list("owner_id", flat=True).first()
-        )
-    preferred = None
-    if lead.referral_partner_id:
-        preferred = (
-            User.objects.filter(pk=lead.referral_partner_id)
-            .values_list("preferred_loan_officer_id", flat=True)
-            .first()
-        )
-    return engine.LeadFacts(
-        state=lead.state or None,
-        loan_type=lead.loan_type or None,
-        language=lead.preferred_language or None,
-        source_id=lead.source_id,
-        score_tier=lead.score_tier or None,
-        previous_owner_id=previous_owner_id or lead.owner_id,
-        referral_partner_preferred_user_id=preferred,
-        purpose=lead.purpose or None,
+    return lead_facts_for([lead])[lead.pk]
+
+
+def lead_facts_for(leads: list[Lead]) -> dict[int, engine.LeadFacts]:
+    """The engine's facts of each lead, keyed by lead id: the previous lead's owner (a returning borrower) and
+    the referral partner's preferred loan officer are read for all of them in one query each, so replaying
+    hundreds of leads costs the same few queries as one."""
+    previous_ids = {lead.previous_lead_id for lead in leads if lead.previous_lead_id}
+    previous_owners = (
+        dict(Lead.objects.filter(pk__in=previous_ids).values_list("pk", "owner_id")) if previous_ids else {}
     )
+    partner_ids = {lead.referral_partner_id for lead in leads if lead.referral_partner_id}
+    preferred = (
+        dict(User.objects.filter(pk__in=partner_ids).values_list("pk", "preferred_loan_officer_id"))
+        if partner_ids
+        else {}
+    )
+    return {
+        lead.pk: engine.LeadFacts(
+            state=lead.state or None,
+            loan_type=lead.loan_type or None,
+            language=lead.preferred_language or None,
+            source_id=lead.source_id,
+            score_tier=lead.score_tier or None,
+            previous_owner_id=previous_owners.get(lead.previous_lead_id) or lead.owner_id,
+            referral_partner_preferred_user_id=preferred.get(lead.referral_partner_id),
+            purpose=lead.purpose or None,
+        )
+        for lead in leads
+    }
 
 
 def _state_from_row(row: RoutingState) -> engine.RoutingState:
@@ -614,10 +622,11 @@ def replay_recent(organisation: Organisation, *, limit: int = 50, now: datetime 
         .select_related("source")
         .order_by("-created_at")[:limit]
     )
+    facts = lead_facts_for(leads)
     replay_leads = [
         engine.ReplayLead(
             lead_id=lead.pk,
-            facts=lead_facts(lead),
+            facts=facts[lead.pk],
             received_utc=lead.created_at,
             actual_user_id=lead.owner_id,
         )  # fmt: skip

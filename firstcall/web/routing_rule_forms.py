@@ -1,11 +1,14 @@
 """The routing-rule editor's form: conditions as choices (empty = any lead), the people a rule may pick limited
-to the organisation's own loan officers, and the organisation's own lead sources."""
+to the organisation's own loan officers (a manager: their teams' loan officers), the team the rule belongs to
+(an admin may leave it empty for everyone; a manager picks one of their teams), and the organisation's own
+lead sources. The scope is checked again by the service that saves (routing.rule_editing)."""
 
 from django import forms
 
 from firstcall.accounts.models import User
 from firstcall.leads.models import Lead, LeadSource
 from firstcall.leads.scoring import TIERS
+from firstcall.routing import access
 from firstcall.routing.models import RoutingRule
 
 US_STATES = (
@@ -49,6 +52,7 @@ class RoutingRuleForm(forms.ModelForm):
         model = RoutingRule
         fields = [
             "name",
+            "team",
             "is_active",
             "strategy",
             "base_strategy",
@@ -60,6 +64,7 @@ class RoutingRuleForm(forms.ModelForm):
             "cascade_offer_minutes",
         ]
         labels = {
+            "team": "Team (its loan officers only)",
             "is_active": "Active (a paused rule is skipped)",
             "strategy": "How to choose",
             "base_strategy": "If the returning or referred borrower's officer cannot take it",
@@ -75,11 +80,20 @@ class RoutingRuleForm(forms.ModelForm):
             "fallback_users": forms.CheckboxSelectMultiple,
         }
 
-    def __init__(self, *args, organisation, **kwargs):
+    def __init__(self, *args, organisation, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         officers = User.objects.filter(
             organisation=organisation, role=User.Role.LOAN_OFFICER, is_active=True
         ).order_by("first_name", "last_name", "username")
+        teams = access.rule_teams(user)
+        self.fields["team"].queryset = teams
+        if access.may_edit_org_wide_rules(user):
+            self.fields["team"].empty_label = "Whole organisation"
+        else:
+            self.fields["team"].required = True
+            self.fields["team"].empty_label = None
+            officers = officers.filter(teams__in=teams).distinct()
         self.fields["candidates"].queryset = officers
         self.fields["fallback_users"].queryset = officers
         self.fields["sources"].queryset = LeadSource.objects.filter(organisation=organisation).order_by(
@@ -114,11 +128,22 @@ class RoutingRuleForm(forms.ModelForm):
             raise forms.ValidationError("Between 1 and 120 minutes.")
         return minutes
 
+    def clean(self):
+        data = super().clean()
+        if not self.errors:
+            problem = access.rule_scope_problem(
+                self.user, data.get("team"), list(data["candidates"]), list(data["fallback_users"])
+            )
+            if problem:
+                raise forms.ValidationError(problem)
+        return data
+
     def rule_values(self) -> dict:
         """The cleaned values in the shape the rule stores them."""
         data = self.cleaned_data
         return {
             "name": data["name"],
+            "team_id": data["team"].pk if data["team"] else None,
             "is_active": data["is_active"],
             "strategy": data["strategy"],
             "base_strategy": data["base_strategy"],

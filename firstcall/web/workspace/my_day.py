@@ -99,13 +99,16 @@ def _replies_waiting(user: User, leads, now: datetime):
         .exclude(purpose=Message.Purpose.ALERT)
         .exclude(status__in=[Message.Status.FAILED, Message.Status.SUPPRESSED])
     )
+    # The visible-lead check is a correlated EXISTS on the lead's key, so the database reads the organisation's
+    # recent messages (message_org_recent) and checks each one's lead, rather than probing the messages of
+    # every lead the person may see (50,000 for an admin); docs/benchmarks.md.
     return (
         Message.objects.filter(
             organisation_id=user.organisation_id,
             direction=Message.Direction.INBOUND,
             created_at__gte=now - REPLY_WINDOW,
-            lead_id__in=leads.values("pk"),
         )
+        .filter(Exists(leads.filter(pk=OuterRef("lead_id"))))
         .exclude(keyword__in=KEYWORD_REPLIES)
         .filter(~Exists(answered_later))
     )

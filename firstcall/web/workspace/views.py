@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q, Sum
-from django.http import HttpResponse, JsonResponse, QueryDict, StreamingHttpResponse
+from django.http import Http404, HttpResponse, JsonResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -39,12 +39,12 @@ from firstcall.pipeline.forms import (
     LeadFilterForm,
     MoveStageForm,
     SavedViewForm,
-    clean_query_string,
     officers_of,
 )
 from firstcall.pipeline.services import StageMoveRefused, move_stage
 from firstcall.routing.access import can_manage_routing
 from firstcall.routing.services import RoutingError
+from firstcall.web import services
 from firstcall.web.models import SavedView
 
 LIST_PAGE_SIZE = 50
@@ -464,19 +464,18 @@ def saved_view_create(request):
     if not form.is_valid():
         messages.error(request, "Give the view a name (up to 80 characters).")
         return redirect(_safe_next(request, reverse("lead_list")))
-    query = clean_query_string(form.cleaned_data.get("query", ""), request.user)
-    SavedView.objects.update_or_create(
-        user=request.user, name=form.cleaned_data["name"].strip(), defaults={"query_string": query}
-    )
-    messages.success(request, f"Saved view “{form.cleaned_data['name'].strip()}”.")
+    saved = services.save_view(request.user, form.cleaned_data["name"], form.cleaned_data.get("query", ""))
+    messages.success(request, f"Saved view “{saved.name}”.")
+    query = saved.query_string
     return redirect(f"{reverse('lead_list')}?{query}" if query else reverse("lead_list"))
 
 
 @login_required
 @require_POST
 def saved_view_delete(request, view_id: int):
-    saved = get_object_or_404(SavedView, pk=view_id, user=request.user)
-    saved.delete()
+    saved = services.delete_view(request.user, view_id)
+    if saved is None:
+        raise Http404
     messages.success(request, f"Deleted view “{saved.name}”.")
     return redirect("lead_list")
 
