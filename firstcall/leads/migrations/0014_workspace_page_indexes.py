@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0005_organisation_public_notice"),
-        ("leads", "0012_merge_20261207_2221"),
+        ("leads", "0013_lead_verified_assets"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
