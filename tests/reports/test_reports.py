@@ -226,3 +226,27 @@ def test_new_leads_reach_the_rollups_through_the_recent_days_refresh(organisatio
         assert rebuild_stale() == 0  # not again within five minutes
     report = queries.funnel_report(None, month_filters(organisation))
     assert report["groups"][0]["steps"][0]["count"] == 7
+
+
+def test_the_digest_lists_the_same_stalled_leads_as_the_activity_report(
+    organisation, manager, book, smtp_server
+):
+    manager.email = "morgan@acme.test"
+    manager.save(update_fields=["email"])
+    DigestSubscription.objects.create(user=manager, weekday=0, hour=8)
+    # Edited last week but still in New since November 2nd: stalled, because stalling is waiting in one stage.
+    edited = Lead.objects.get(first_human_contact_at__isnull=True)
+    Lead.objects.filter(pk=edited.pk).update(updated_at=datetime(2026, 11, 20, 15, 0, tzinfo=UTC))
+    monday_9am = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+    with time_machine.travel(monday_9am, tick=False):
+        activity = queries.activity_report(manager, month_filters(organisation))
+        assert send_due_digests() == 1
+    # Open on the 23rd: the three leads still in New and the one at Clear to close; not the won or the lost one.
+    assert sum(row["stalled"] for row in activity["velocity"]) == 4
+    [message] = smtp_server.messages()
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert "Stalled leads: 4" in text
+    assert "4 open leads waiting in the same stage for over 14 days" in html
+    assert f"/leads/{edited.pk}/" in html
+    assert "in Clear to close since Nov 2" in html
