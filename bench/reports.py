@@ -302,7 +302,9 @@ def main() -> None:
     parser.add_argument("--leads", type=int)
     parser.add_argument("--requests", type=int)
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--profile", action="store_true", help="after timing, profile one request of each page")
+    parser.add_argument(
+        "--profile", action="store_true", help="after timing, profile one request of each page"
+    )
     arguments = parser.parse_args()
     lead_count = arguments.leads or (20_000 if arguments.quick else 200_000)
     repeats = arguments.requests or (8 if arguments.quick else 30)

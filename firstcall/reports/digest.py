@@ -68,10 +68,16 @@ def digest_for(user, today) -> dict:
         "stalled_count": stalled.count(),
         "stalled_after_days": queries.STALLED_AFTER.days,
         "stalled": [
-            {"pk": stay["lead_id"], "first_name": stay["lead__first_name"], "last_name": stay["lead__last_name"],
-             "stage": stay["stage__name"], "since": stay["entered_at"]}
-            for stay in stalled.values("lead_id", "lead__first_name", "lead__last_name", "stage__name",
-                                       "entered_at")[:5]
+            {
+                "pk": stay["lead_id"],
+                "first_name": stay["lead__first_name"],
+                "last_name": stay["lead__last_name"],
+                "stage": stay["stage__name"],
+                "since": stay["entered_at"],
+            }
+            for stay in stalled.values(
+                "lead_id", "lead__first_name", "lead__last_name", "stage__name", "entered_at"
+            )[:5]
         ],  # fmt: skip
         "site_url": settings.SITE_URL,
     }

@@ -424,6 +424,9 @@ def rebuild(organisation: Organisation, since: date | None = None) -> int:
     if first is None:
         DailyRollup.objects.filter(organisation=organisation).delete()
         PeriodRollup.objects.filter(organisation=organisation).delete()
+        ReportSettings.objects.update_or_create(
+            organisation=organisation, defaults={"rollups_version": ROLLUPS_VERSION}
+        )
         return 0
     day = max(arrival_day(organisation, first), since) if since else arrival_day(organisation, first)
     last = arrival_day(organisation, datetime.now(tz=zone_of(organisation)))
@@ -435,6 +438,9 @@ def rebuild(organisation: Organisation, since: date | None = None) -> int:
         rebuild_days(organisation, day, chunk_end)
         rebuilt += (chunk_end - day).days + 1
         day = chunk_end + timedelta(days=1)
+    ReportSettings.objects.update_or_create(
+        organisation=organisation, defaults={"rollups_version": ROLLUPS_VERSION}
+    )
     return rebuilt
 
 
@@ -467,10 +473,39 @@ def refresh_recent_days(now: datetime | None = None) -> int:
     return marked
 
 
+# The shape of the rollups: raised whenever a change of their tables or of what they count needs every
+# organisation's rollups built again (2: campaign, hour and activity rollups; 3: the period rollups). The sweep
+# rebuilds each organisation whose rollups are older once, so a deployment needs no `firstcall report rebuild`.
+ROLLUPS_VERSION = 3
+
+
+def rebuild_outdated_organisation() -> int:
+    """For the worker's sweep: rebuild the rollups of one organisation built for an older shape (or never), claimed
+    by raising its version first so two workers never rebuild it together; put back if the rebuild fails, for the
+    next sweep to try again. Returns the days rebuilt (0 when every organisation is current)."""
+    current = ReportSettings.objects.filter(rollups_version__gte=ROLLUPS_VERSION).values("organisation_id")
+    organisation = Organisation.objects.exclude(pk__in=current).order_by("pk").first()
+    if organisation is None:
+        return 0
+    settings_row, _ = ReportSettings.objects.get_or_create(organisation=organisation)
+    before = settings_row.rollups_version
+    claimed = ReportSettings.objects.filter(pk=settings_row.pk, rollups_version=before).update(
+        rollups_version=ROLLUPS_VERSION
+    )
+    if not claimed:
+        return 0
+    try:
+        return rebuild(organisation)
+    except Exception:
+        ReportSettings.objects.filter(pk=settings_row.pk).update(rollups_version=before)
+        raise
+
+
 def rebuild_stale(limit: int = 50) -> int:
-    """For the worker's sweep: refresh the recent days, then rebuild the days marked stale, oldest mark first."""
+    """For the worker's sweep: build the rollups of an organisation whose rollups are of an older shape, refresh
+    the recent days, then rebuild the days marked stale, oldest mark first."""
+    done = rebuild_outdated_organisation()
     refresh_recent_days()
-    done = 0
     for stale in StaleDay.objects.select_related("organisation").order_by("marked_at")[:limit]:
         # Claimed by deleting the mark: a change during the rebuild marks the day again, to be rebuilt again.
         claimed, _ = StaleDay.objects.filter(pk=stale.pk).delete()

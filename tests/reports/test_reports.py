@@ -21,13 +21,15 @@ from firstcall.reports import queries
 from firstcall.reports.digest import send_due_digests
 from firstcall.reports.filters import filters_from
 from firstcall.reports.models import (
+    DailyRollup,
     DigestSubscription,
     FundedLoan,
+    PeriodRollup,
     ReportSettings,
     SourceMonthlyFee,
     StaleDay,
 )
-from firstcall.reports.rollups import mark_lead_stale, rebuild, rebuild_stale
+from firstcall.reports.rollups import ROLLUPS_VERSION, mark_lead_stale, rebuild, rebuild_stale
 from tests.conftest import make_user
 
 DAY = date(2026, 11, 2)  # a Monday
@@ -250,3 +252,37 @@ def test_the_digest_lists_the_same_stalled_leads_as_the_activity_report(
     assert "4 open leads waiting in the same stage for over 14 days" in html
     assert f"/leads/{edited.pk}/" in html
     assert "in Clear to close since Nov 2" in html
+
+
+def test_the_sweep_builds_rollups_never_built_once_without_a_command(organisation, owner, sources):
+    zillow, _ = sources
+    add_lead(organisation, owner, zillow, contact_after=30)
+    add_lead(organisation, owner, zillow, stage_name="Closed", contact_after=90)
+    # As after a deployment: leads, and no rollups built for the organisation's current shape.
+    assert not ReportSettings.objects.filter(organisation=organisation, rollups_version__gt=0).exists()
+    a_month_later = NOON + timedelta(days=30)  # the leads are no longer among the recent days
+    with time_machine.travel(a_month_later, tick=False):
+        assert rebuild_stale() >= 31  # every day from the first lead's to today
+        funnel = queries.funnel_report(None, month_filters(organisation))
+        steps = {step["name"]: step["count"] for step in funnel["groups"][0]["steps"]}
+        assert (steps["Leads"], steps["Funded"]) == (2, 1)
+        assert ReportSettings.objects.get(organisation=organisation).rollups_version == ROLLUPS_VERSION
+        # Once only: a later sweep leaves the organisation's rollups to the stale days and the recent refresh.
+        DailyRollup.objects.filter(organisation=organisation).delete()
+        PeriodRollup.objects.filter(organisation=organisation).delete()
+        assert rebuild_stale() == 0
+    assert queries.funnel_report(None, month_filters(organisation))["groups"] == []
+
+
+def test_rollups_of_an_older_shape_are_rebuilt_by_the_sweep(organisation, owner, sources):
+    zillow, _ = sources
+    add_lead(organisation, owner, zillow)
+    # Built before the period rollups existed: daily rows only.
+    with time_machine.travel(NOON + timedelta(days=1), tick=False):
+        rebuild(organisation)
+    PeriodRollup.objects.filter(organisation=organisation).delete()
+    ReportSettings.objects.filter(organisation=organisation).update(rollups_version=2)
+    assert queries.funnel_report(None, month_filters(organisation))["groups"] == []
+    with time_machine.travel(NOON + timedelta(days=30), tick=False):
+        assert rebuild_stale() >= 31
+    assert queries.funnel_report(None, month_filters(organisation))["groups"][0]["steps"][0]["count"] == 1
