@@ -286,3 +286,21 @@ def test_rollups_of_an_older_shape_are_rebuilt_by_the_sweep(organisation, owner,
     with time_machine.travel(NOON + timedelta(days=30), tick=False):
         assert rebuild_stale() >= 31
     assert queries.funnel_report(None, month_filters(organisation))["groups"][0]["steps"][0]["count"] == 1
+
+
+def test_undefined_ratios_show_a_dash_on_the_pages_and_an_empty_period_divides_by_nothing(
+    client, organisation, admin_user, book
+):
+    client.force_login(admin_user)
+    page = client.get("/reports/roi/?from=2026-11-01&to=2026-11-30&by=source").content.decode()
+    # Website: free leads (cost $0) and nothing funded: no cost per funded loan and no return, shown as "—".
+    row = page.index('<th scope="row">Website')
+    website = page[row : page.index("</tr>", row)]
+    assert website.count("\u2014") == 2 and "$0.00" in website
+    for name in ("funnel", "speed", "roi", "cadences", "activity"):
+        assert client.get(f"/reports/{name}/?from=2025-01-01&to=2025-01-31&by=source").status_code == 200, (
+            name
+        )
+        assert client.get(f"/reports/{name}/?from=2025-01-01&to=2025-01-31&format=csv").status_code == 200
+    empty = client.get("/reports/roi/?from=2025-01-01&to=2025-01-31").content.decode()
+    assert "No leads arrived in this period." in empty
