@@ -8,7 +8,6 @@ from django.test import Client
 
 from firstcall.accounts.models import AuditEvent
 from firstcall.leads.sources import create_source
-from firstcall.reports.services import ReportSettingsWanted, update_report_settings
 from firstcall.reports.models import (
     DailyRollup,
     DigestSubscription,
@@ -16,6 +15,7 @@ from firstcall.reports.models import (
     SourceMonthlyFee,
     StaleDay,
 )
+from firstcall.reports.services import ReportSettingsWanted, update_report_settings
 
 
 def form_data(page) -> dict:
