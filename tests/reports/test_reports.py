@@ -95,7 +95,9 @@ def test_the_funnel_by_hand(organisation, book):
 def test_money_by_source_with_a_prorated_monthly_fee(organisation, sources, book):
     zillow, website = sources
     SourceMonthlyFee.objects.create(source=website, month=date(2026, 11, 1), amount=Decimal("300"))
-    ReportSettings.objects.create(organisation=organisation, revenue_bps=Decimal("100"))
+    ReportSettings.objects.update_or_create(
+        organisation=organisation, defaults={"revenue_bps": Decimal("100")}
+    )
     # Half of November: the fee counts for 15 of its 30 days.
     report = queries.roi_report(None, filters_from({"from": "2026-11-01", "to": "2026-11-15", "by": "source"},
                                                    organisation.pk))  # fmt: skip
