@@ -14,13 +14,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
-from firstcall.leads.access import visible_leads
 from firstcall.reports import queries
 from firstcall.reports.models import DigestSubscription
 from firstcall.reports.queries import Filters
 
 logger = logging.getLogger(__name__)
-STALLED_AFTER = timedelta(days=14)
 
 
 def _zone(user) -> ZoneInfo:
@@ -57,11 +55,8 @@ def digest_for(user, today) -> dict:
     roi = [group for group in queries.roi_report(user, by_source)["groups"] if group["cost_per_funded_loan"]]
     roi.sort(key=lambda group: group["cost_per_funded_loan"])
     leads_by_source = [(group["label"], group["leads"]) for group in queries.grouped(user, by_source)]
-    stalled = (
-        visible_leads(user)
-        .filter(stage__outcome="open", updated_at__lt=timezone.now() - STALLED_AFTER, is_test=False)
-        .order_by("updated_at")
-    )
+    # The same stalled leads as the Activity report's (queries.stalled_stays): open stage, waiting over two weeks.
+    stalled = queries.stalled_stays(user, filters, timezone.now())
     return {
         "user": user,
         "filters": filters,
@@ -71,7 +66,19 @@ def digest_for(user, today) -> dict:
         "worst_sources": list(reversed(roi[-3:])) if len(roi) > 3 else [],
         "leads_by_source": leads_by_source,
         "stalled_count": stalled.count(),
-        "stalled": list(stalled.values("pk", "first_name", "last_name", "updated_at")[:5]),
+        "stalled_after_days": queries.STALLED_AFTER.days,
+        "stalled": [
+            {
+                "pk": stay["lead_id"],
+                "first_name": stay["lead__first_name"],
+                "last_name": stay["lead__last_name"],
+                "stage": stay["stage__name"],
+                "since": stay["entered_at"],
+            }
+            for stay in stalled.values(
+                "lead_id", "lead__first_name", "lead__last_name", "stage__name", "entered_at"
+            )[:5]
+        ],  # fmt: skip
         "site_url": settings.SITE_URL,
     }
 

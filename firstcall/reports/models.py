@@ -50,6 +50,57 @@ for _column in HISTOGRAM_COLUMNS + CONVERSION_COLUMNS:
     DailyRollup.add_to_class(_column, models.PositiveIntegerField(default=0))
 
 
+class PeriodRollup(models.Model):
+    """The daily rollups summed again per day, week (from Monday) and month, along three narrower sets of keys, so a
+    year of reports sums a few thousand rows instead of one per lead: `main` keeps source, loan officer, team and
+    loan type (every filter and every grouping but campaign and hour); `campaign` keeps the campaign, source, loan
+    officer and team; `hour` keeps the hour of arrival, loan officer and team. Rebuilt from the daily rows
+    whenever their days are (firstcall/reports/rollups.py, refresh_periods); a report that filters on a key a set
+    lacks reads the daily rows instead."""
+
+    class Grain(models.TextChoices):
+        DAY = "day"
+        WEEK = "week"
+        MONTH = "month"
+
+    class Keys(models.TextChoices):
+        MAIN = "main"
+        CAMPAIGN = "campaign"
+        HOUR = "hour"
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    grain = models.CharField(max_length=5, choices=Grain.choices)
+    keys = models.CharField(max_length=8, choices=Keys.choices)
+    day = models.DateField(
+        help_text="The first day of the day, week or month, in the organisation's time zone"
+    )
+    source_id = models.BigIntegerField(null=True)
+    owner_id = models.BigIntegerField(null=True)
+    team_id = models.BigIntegerField(null=True)
+    loan_type = models.CharField(max_length=20, blank=True)
+    campaign = models.CharField(max_length=120, blank=True)
+    hour = models.PositiveSmallIntegerField(default=0)
+    leads = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    contacted = models.PositiveIntegerField(default=0)
+    applied = models.PositiveIntegerField(default=0)
+    approved = models.PositiveIntegerField(default=0)
+    funded = models.PositiveIntegerField(default=0)
+    lost = models.PositiveIntegerField(default=0)
+    funded_amount = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    lead_cost = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["organisation", "keys", "grain", "day"], name="periodrollup_lookup")]
+
+    def __str__(self):
+        return f"{self.grain} of {self.day} rollup ({self.keys})"
+
+
+for _column in HISTOGRAM_COLUMNS + CONVERSION_COLUMNS:
+    PeriodRollup.add_to_class(_column, models.PositiveIntegerField(default=0))
+
+
 class StaleDay(models.Model):
     """A day whose rollup must be rebuilt because one of its leads changed (new, moved, assigned, funded)."""
 
@@ -91,6 +142,9 @@ class ReportSettings(models.Model):
     # pipeline kind -> {"applied": stage name, "approved": stage name}: which stage counts as each funnel step.
     funnel_stages = models.JSONField(default=dict, blank=True)
     recent_refreshed_at = models.DateTimeField(null=True, blank=True, help_text="Last refresh of recent days")
+    rollups_version = models.PositiveSmallIntegerField(
+        default=0, help_text="The shape of rollups last built whole for the organisation (0: never)"
+    )
 
     def __str__(self):
         return f"Report settings for {self.organisation}"

@@ -24,9 +24,11 @@ from firstcall.reports.models import (
     CONVERSION_COLUMNS,
     HISTOGRAM_COLUMNS,
     DailyRollup,
+    PeriodRollup,
     ReportSettings,
     SourceMonthlyFee,
 )
+from firstcall.reports.rollups import PERIOD_KEYS, month_end
 
 GROUPINGS = ("source", "campaign", "lo", "loan_type", "week", "team", "hour")
 MEASURES = (
@@ -82,11 +84,58 @@ def scope(user: User | None, organisation_id: int, field: str = "owner_id") -> Q
     raise ReportRefused("Reports are for loan officers, managers and admins.")
 
 
-def rollups(user: User | None, filters: Filters) -> QuerySet[DailyRollup]:
-    rows = DailyRollup.objects.filter(
-        Q(organisation_id=filters.organisation_id, day__gte=filters.date_from, day__lte=filters.date_to)
-        & scope(user, filters.organisation_id)
-    )
+def _period_keys(filters: Filters) -> str | None:
+    """The set of period rows (PeriodRollup) that answers this grouping and these filters, or None when only the
+    daily rows keep every key asked for."""
+    if filters.by == "hour":
+        keys = PeriodRollup.Keys.HOUR
+    elif filters.by == "campaign":
+        keys = PeriodRollup.Keys.CAMPAIGN
+    else:
+        keys = PeriodRollup.Keys.MAIN
+    kept = PERIOD_KEYS[keys]
+    if (filters.source_ids and "source_id" not in kept) or (filters.loan_types and "loan_type" not in kept):
+        return None
+    return keys
+
+
+def periods(date_from: date, date_to: date, *, months: bool = True) -> dict[str, list[date]]:
+    """The fewest whole months, weeks (from Monday) and single days that cover `date_from` to `date_to`: a year is
+    some twelve months, a few weeks and a few days. Without months (a grouping by week), weeks and days."""
+    chosen: dict[str, list[date]] = {"day": [], "week": [], "month": []}
+    day = date_from
+    while day <= date_to:
+        next_month = month_end(day) + timedelta(days=1)
+        if months and day.day == 1 and month_end(day) <= date_to:
+            chosen["month"].append(day)
+            day = next_month
+        elif (day.weekday() == 0 and day + timedelta(days=6) <= date_to
+              and not (months and day + timedelta(days=6) >= next_month and month_end(next_month) <= date_to)):  # fmt: skip
+            chosen["week"].append(day)
+            day += timedelta(days=7)
+        else:
+            chosen["day"].append(day)
+            day += timedelta(days=1)
+    return chosen
+
+
+def rollups(user: User | None, filters: Filters) -> QuerySet:
+    """The rollup rows behind a report: whole months, weeks and days of the period rows when they keep every key
+    the grouping and filters need, else the daily rows."""
+    keys = _period_keys(filters)
+    if keys is None:
+        rows = DailyRollup.objects.filter(
+            organisation_id=filters.organisation_id, day__gte=filters.date_from, day__lte=filters.date_to
+        )
+    else:
+        # Each branch names the whole index (organisation, keys, grain, day), so both databases read the rows
+        # asked for through it; with organisation and keys outside the OR, SQLite read every day row of the year.
+        spans = Q()
+        for grain, days in periods(filters.date_from, filters.date_to, months=filters.by != "week").items():
+            if days:
+                spans |= Q(organisation_id=filters.organisation_id, keys=keys, grain=grain, day__in=days)
+        rows = PeriodRollup.objects.filter(spans)
+    rows = rows.filter(scope(user, filters.organisation_id))
     if filters.source_ids:
         rows = rows.filter(source_id__in=filters.source_ids)
     if filters.owner_ids:
@@ -351,7 +400,32 @@ def _jsonable(key):
     return key.isoformat() if isinstance(key, date) else key
 
 
+# A lead stalls when it has waited in the same open stage for longer than this (docs/reports.md, "stalled"): the
+# Activity report's stalls and the weekly digest's stalled leads are both this one figure.
 STALLED_AFTER = timedelta(days=14)
+
+
+def waiting_stays(user, filters: Filters):
+    """Each lead's current stay in an open stage (not won, not lost), as the person may see it, with the report's
+    filters (source, loan officer, team, loan type). Now, whatever the period."""
+    from firstcall.leads.models import Stage
+    from firstcall.reports.models import StageVisit
+
+    return StageVisit.objects.filter(
+        scope(user, filters.organisation_id) & _lead_filters(filters, ""),
+        organisation_id=filters.organisation_id, left_at__isnull=True, stage__outcome=Stage.Outcome.OPEN,
+    )  # fmt: skip
+
+
+def is_stalled(now) -> Q:
+    """The condition on a waiting stay (waiting_stays) that makes its lead stalled."""
+    return Q(entered_at__lte=now - STALLED_AFTER)
+
+
+def stalled_stays(user, filters: Filters, now):
+    """The stalled leads' current stays, longest waiting first: what the digest lists and the Activity report
+    counts per stage."""
+    return waiting_stays(user, filters).filter(is_stalled(now)).order_by("entered_at", "lead_id")
 
 
 def _activity_scope(user, filters: Filters) -> Q:
@@ -483,9 +557,9 @@ def activity_report(user, filters: Filters, now=None) -> dict:
     }  # fmt: skip
     waiting = {
         row["stage_id"]: row
-        for row in visits.filter(left_at__isnull=True, stage__outcome=Stage.Outcome.OPEN)
+        for row in waiting_stays(user, filters)
         .values("stage_id")
-        .annotate(now_in=Count("pk"), stalled=Count("pk", filter=Q(entered_at__lte=now - STALLED_AFTER)))
+        .annotate(now_in=Count("pk"), stalled=Count("pk", filter=is_stalled(now)))
         .order_by()
     }  # fmt: skip
     stages = Stage.objects.filter(pk__in=set(left) | set(waiting)).select_related("pipeline").order_by(

@@ -8,7 +8,8 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import Exists, Min, OuterRef, Q
+from django.db.models import Exists, F, Min, OuterRef, Q, Sum
+from django.db.models.functions import TruncMonth, TruncWeek
 
 from firstcall.accounts.models import Organisation, User
 from firstcall.leads.models import Inquiry, Lead, Stage, TimelineEvent
@@ -21,6 +22,7 @@ from firstcall.reports.models import (
     ActivityRollup,
     DailyRollup,
     FundedLoan,
+    PeriodRollup,
     ReportSettings,
     StageVisit,
     StaleDay,
@@ -222,9 +224,57 @@ def rebuild_days(organisation: Organisation, first: date, last: date) -> int:
             "pk", flat=True
         ).first()
         DailyRollup.objects.filter(organisation=organisation, day__gte=first, day__lte=last).delete()
-        _insert(list(rows.values()))
+        _insert(DailyRollup, list(rows.values()))
+        refresh_periods(organisation, first, last)
         ActivityRollup.objects.filter(organisation=organisation, day__gte=first, day__lte=last).delete()
         ActivityRollup.objects.bulk_create(activity, batch_size=1000)
+    return len(rows)
+
+
+# The keys each set of period rows keeps (PeriodRollup): the rest are summed away.
+PERIOD_KEYS = {
+    PeriodRollup.Keys.MAIN: ("source_id", "owner_id", "team_id", "loan_type"),
+    PeriodRollup.Keys.CAMPAIGN: ("campaign", "source_id", "owner_id", "team_id"),
+    PeriodRollup.Keys.HOUR: ("hour", "owner_id", "team_id"),
+}
+
+
+def monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def refresh_periods(organisation: Organisation, first: date, last: date) -> int:
+    """Sum the daily rows again into the day, week and month rows that hold any day from `first` to `last`, each
+    in one GROUP BY per set of keys (the weeks and months are summed whole, from their days' current rows)."""
+    spans = {
+        PeriodRollup.Grain.DAY: (first, last, F("day")),
+        PeriodRollup.Grain.WEEK: (monday(first), monday(last) + timedelta(days=6), TruncWeek("day")),
+        PeriodRollup.Grain.MONTH: (month_start(first), month_end(last), TruncMonth("day")),
+    }
+    sums = {column: Sum(column) for column in ROLLUP_MEASURES}
+    rows = []
+    for grain, (start, end, period) in spans.items():
+        daily = DailyRollup.objects.filter(organisation=organisation, day__gte=start, day__lte=end)
+        for keys, fields in PERIOD_KEYS.items():
+            for row in daily.annotate(period=period).values("period", *fields).annotate(**sums).order_by():
+                rows.append({
+                    "organisation_id": organisation.pk, "grain": grain, "keys": keys, "day": row["period"],
+                    "source_id": row.get("source_id"), "owner_id": row["owner_id"], "team_id": row["team_id"],
+                    "loan_type": row.get("loan_type", ""), "campaign": row.get("campaign", ""),
+                    "hour": row.get("hour", 0), **{column: row[column] or 0 for column in ROLLUP_MEASURES},
+                })  # fmt: skip
+        PeriodRollup.objects.filter(
+            organisation=organisation, grain=grain, day__gte=start, day__lte=end
+        ).delete()
+    _insert(PeriodRollup, rows)
     return len(rows)
 
 
@@ -297,13 +347,17 @@ COUNTERS = {
 }  # fmt: skip
 
 
-def _insert(rows: list[dict]) -> None:
+ROLLUP_MEASURES = ("leads", "duplicates", "contacted", "applied", "approved", "funded", "lost", "funded_amount",
+                   "lead_cost", *HISTOGRAM_COLUMNS, *CONVERSION_COLUMNS)  # fmt: skip
+
+
+def _insert(model, rows: list[dict]) -> None:
     """One INSERT per batch of rows: a rollup row has some seventy columns, and the ORM's per-field preparation
     would cost more than building the rows."""
     if not rows:
         return
     columns = list(rows[0])
-    table = connection.ops.quote_name(DailyRollup._meta.db_table)
+    table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(column) for column in columns)
     placeholders = ", ".join(["%s"] * len(columns))
     with connection.cursor() as cursor:
@@ -369,16 +423,24 @@ def rebuild(organisation: Organisation, since: date | None = None) -> int:
     first = Lead.objects.filter(organisation=organisation).aggregate(first=Min("created_at"))["first"]
     if first is None:
         DailyRollup.objects.filter(organisation=organisation).delete()
+        PeriodRollup.objects.filter(organisation=organisation).delete()
+        ReportSettings.objects.update_or_create(
+            organisation=organisation, defaults={"rollups_version": ROLLUPS_VERSION}
+        )
         return 0
     day = max(arrival_day(organisation, first), since) if since else arrival_day(organisation, first)
     last = arrival_day(organisation, datetime.now(tz=zone_of(organisation)))
     DailyRollup.objects.filter(organisation=organisation, day__lt=day).delete()
+    PeriodRollup.objects.filter(organisation=organisation, day__lt=month_start(day)).delete()
     rebuilt = 0
     while day <= last:
         chunk_end = min(day + timedelta(days=30), last)
         rebuild_days(organisation, day, chunk_end)
         rebuilt += (chunk_end - day).days + 1
         day = chunk_end + timedelta(days=1)
+    ReportSettings.objects.update_or_create(
+        organisation=organisation, defaults={"rollups_version": ROLLUPS_VERSION}
+    )
     return rebuilt
 
 
@@ -411,10 +473,39 @@ def refresh_recent_days(now: datetime | None = None) -> int:
     return marked
 
 
+# The shape of the rollups: raised whenever a change of their tables or of what they count needs every
+# organisation's rollups built again (2: campaign, hour and activity rollups; 3: the period rollups). The sweep
+# rebuilds each organisation whose rollups are older once, so a deployment needs no `firstcall report rebuild`.
+ROLLUPS_VERSION = 3
+
+
+def rebuild_outdated_organisation() -> int:
+    """For the worker's sweep: rebuild the rollups of one organisation built for an older shape (or never), claimed
+    by raising its version first so two workers never rebuild it together; put back if the rebuild fails, for the
+    next sweep to try again. Returns the days rebuilt (0 when every organisation is current)."""
+    current = ReportSettings.objects.filter(rollups_version__gte=ROLLUPS_VERSION).values("organisation_id")
+    organisation = Organisation.objects.exclude(pk__in=current).order_by("pk").first()
+    if organisation is None:
+        return 0
+    settings_row, _ = ReportSettings.objects.get_or_create(organisation=organisation)
+    before = settings_row.rollups_version
+    claimed = ReportSettings.objects.filter(pk=settings_row.pk, rollups_version=before).update(
+        rollups_version=ROLLUPS_VERSION
+    )
+    if not claimed:
+        return 0
+    try:
+        return rebuild(organisation)
+    except Exception:
+        ReportSettings.objects.filter(pk=settings_row.pk).update(rollups_version=before)
+        raise
+
+
 def rebuild_stale(limit: int = 50) -> int:
-    """For the worker's sweep: refresh the recent days, then rebuild the days marked stale, oldest mark first."""
+    """For the worker's sweep: build the rollups of an organisation whose rollups are of an older shape, refresh
+    the recent days, then rebuild the days marked stale, oldest mark first."""
+    done = rebuild_outdated_organisation()
     refresh_recent_days()
-    done = 0
     for stale in StaleDay.objects.select_related("organisation").order_by("marked_at")[:limit]:
         # Claimed by deleting the mark: a change during the rebuild marks the day again, to be rebuilt again.
         claimed, _ = StaleDay.objects.filter(pk=stale.pk).delete()

@@ -24,6 +24,7 @@ from firstcall.accounts.services import record_audit
 from firstcall.compliance import services as compliance
 from firstcall.leads.models import Channel, LeadSource
 from firstcall.leads.sources import create_source, intake_url
+from firstcall.reports.services import update_report_settings
 from firstcall.reports.settings_form import ReportSettingsForm
 from firstcall.web.settings_forms import (
     ComplianceForm,
@@ -443,15 +444,9 @@ def settings_reports(request):
     month = timezone.localdate()
     form = ReportSettingsForm(organisation, month, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        changes = form.save()
-        if changes:
-            record_audit(
-                organisation,
-                "settings.reports.updated",
-                actor=request.user,
-                ip_address=client_ip(request),
-                detail={"changes": changes},
-            )
+        changes = update_report_settings(
+            organisation, form.wanted(), actor=request.user, ip_address=client_ip(request)
+        )
         messages.success(request, "Saved." if changes else "Nothing changed.")
         return redirect("settings_reports")
     return _render(

@@ -96,8 +96,8 @@ def test_the_funnel_by_vendor_campaign(organisation, campaigns):
 
 
 def test_a_stage_chosen_as_funded_counts_as_funded(organisation, campaigns):
-    ReportSettings.objects.create(
-        organisation=organisation, funnel_stages={"purchase": {"funded": "Application"}}
+    ReportSettings.objects.update_or_create(
+        organisation=organisation, defaults={"funnel_stages": {"purchase": {"funded": "Application"}}}
     )
     with time_machine.travel(at_ny(4, 9), tick=False):
         rebuild(organisation)

@@ -66,3 +66,24 @@ def test_speed_percentiles_from_histograms():
     assert share_within(histogram, 300) == (8, 10)
     assert histogram_percentile({}, 0.5) is None
     assert histogram_percentile({"never": 4}, 0.9) is None
+
+
+def test_a_period_is_covered_by_the_fewest_whole_months_weeks_and_days():
+    from datetime import date, timedelta
+
+    from firstcall.reports.queries import periods
+
+    # 10 Oct 2026 (a Saturday) to 5 Jan 2027 (a Tuesday): Nov and Dec whole; Oct's tail as days and weeks.
+    chosen = periods(date(2026, 10, 10), date(2027, 1, 5))
+    assert chosen["month"] == [date(2026, 11, 1), date(2026, 12, 1)]
+    assert chosen["week"] == [date(2026, 10, 12), date(2026, 10, 19)]
+    assert chosen["day"] == [date(2026, 10, 10), date(2026, 10, 11), *(date(2026, 10, d) for d in range(26, 32)),
+                             *(date(2027, 1, d) for d in range(1, 6))]  # fmt: skip
+    # Every day once, none outside.
+    covered = set(chosen["day"])
+    covered |= {week + timedelta(days=n) for week in chosen["week"] for n in range(7)}
+    covered |= {date(2026, 11, d) for d in range(1, 31)} | {date(2026, 12, d) for d in range(1, 32)}
+    assert covered == {date(2026, 10, 10) + timedelta(days=n) for n in range(88)}
+    # Grouped by week: no months, so each week stays whole.
+    by_week = periods(date(2026, 10, 10), date(2027, 1, 5), months=False)
+    assert by_week["month"] == [] and by_week["week"][0] == date(2026, 10, 12) and len(by_week["week"]) == 12

@@ -15,6 +15,7 @@ from firstcall.reports.models import (
     SourceMonthlyFee,
     StaleDay,
 )
+from firstcall.reports.services import ReportSettingsWanted, update_report_settings
 
 
 def form_data(page) -> dict:
@@ -82,3 +83,30 @@ def test_a_negative_revenue_is_refused(client, organisation, admin_user):
     data = form_data(client.get("/settings/reports/"))
     data["revenue_bps"] = "-5"
     assert client.post("/settings/reports/", data).status_code == 422
+
+
+def test_opening_the_page_writes_nothing(client, organisation, admin_user):
+    client.force_login(admin_user)
+    assert client.get("/settings/reports/").status_code == 200
+    assert not ReportSettings.objects.filter(organisation=organisation).exists()
+    assert not AuditEvent.objects.filter(action="settings.reports.updated").exists()
+
+
+def test_the_service_saves_and_audits_what_changed_only(organisation, admin_user, manager):
+    zillow, _ = create_source(organisation, channel="api", name="Zillow")
+    wanted = ReportSettingsWanted(
+        revenue_bps=Decimal("100"), revenue_flat=Decimal("0"), month=date(2026, 11, 17),
+        funnel_stages={"purchase": {"contacted": "Contacted", "applied": "Application",
+                                    "approved": "Clear to close", "funded": ""}},
+        fees={zillow.pk: Decimal("250")}, digests={manager.pk: (False, 0, 8)},
+    )  # fmt: skip
+    changes = update_report_settings(organisation, wanted, actor=admin_user)
+    # The stages asked for are the defaults and the manager had no digest: neither is a change.
+    assert changes == {"revenue_bps": ["0.00", "100"], "fee Zillow 2026-11": ["", "250"]}
+    assert SourceMonthlyFee.objects.get(source=zillow).month == date(2026, 11, 1)
+    assert not DigestSubscription.objects.filter(user=manager).exists()
+    assert not StaleDay.objects.filter(organisation=organisation).exists()
+    event = AuditEvent.objects.get(action="settings.reports.updated")
+    assert (event.actor, event.detail["changes"]) == (admin_user, changes)
+    assert update_report_settings(organisation, wanted, actor=admin_user) == {}
+    assert AuditEvent.objects.filter(action="settings.reports.updated").count() == 1

@@ -21,13 +21,15 @@ from firstcall.reports import queries
 from firstcall.reports.digest import send_due_digests
 from firstcall.reports.filters import filters_from
 from firstcall.reports.models import (
+    DailyRollup,
     DigestSubscription,
     FundedLoan,
+    PeriodRollup,
     ReportSettings,
     SourceMonthlyFee,
     StaleDay,
 )
-from firstcall.reports.rollups import mark_lead_stale, rebuild, rebuild_stale
+from firstcall.reports.rollups import ROLLUPS_VERSION, mark_lead_stale, rebuild, rebuild_stale
 from tests.conftest import make_user
 
 DAY = date(2026, 11, 2)  # a Monday
@@ -93,7 +95,9 @@ def test_the_funnel_by_hand(organisation, book):
 def test_money_by_source_with_a_prorated_monthly_fee(organisation, sources, book):
     zillow, website = sources
     SourceMonthlyFee.objects.create(source=website, month=date(2026, 11, 1), amount=Decimal("300"))
-    ReportSettings.objects.create(organisation=organisation, revenue_bps=Decimal("100"))
+    ReportSettings.objects.update_or_create(
+        organisation=organisation, defaults={"revenue_bps": Decimal("100")}
+    )
     # Half of November: the fee counts for 15 of its 30 days.
     report = queries.roi_report(None, filters_from({"from": "2026-11-01", "to": "2026-11-15", "by": "source"},
                                                    organisation.pk))  # fmt: skip
@@ -228,19 +232,77 @@ def test_new_leads_reach_the_rollups_through_the_recent_days_refresh(organisatio
     assert report["groups"][0]["steps"][0]["count"] == 7
 
 
+def test_the_digest_lists_the_same_stalled_leads_as_the_activity_report(
+    organisation, manager, book, smtp_server
+):
+    manager.email = "morgan@acme.test"
+    manager.save(update_fields=["email"])
+    DigestSubscription.objects.create(user=manager, weekday=0, hour=8)
+    # Edited last week but still in New since November 2nd: stalled, because stalling is waiting in one stage.
+    edited = Lead.objects.get(first_human_contact_at__isnull=True)
+    Lead.objects.filter(pk=edited.pk).update(updated_at=datetime(2026, 11, 20, 15, 0, tzinfo=UTC))
+    monday_9am = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+    with time_machine.travel(monday_9am, tick=False):
+        activity = queries.activity_report(manager, month_filters(organisation))
+        assert send_due_digests() == 1
+    # Open on the 23rd: the three leads still in New and the one at Clear to close; not the won or the lost one.
+    assert sum(row["stalled"] for row in activity["velocity"]) == 4
+    [message] = smtp_server.messages()
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert "Stalled leads: 4" in text
+    assert "4 open leads waiting in the same stage for over 14 days" in html
+    assert f"/leads/{edited.pk}/" in html
+    assert "in Clear to close since Nov 2" in html
+
+
+def test_the_sweep_builds_rollups_never_built_once_without_a_command(organisation, owner, sources):
+    zillow, _ = sources
+    add_lead(organisation, owner, zillow, contact_after=30)
+    add_lead(organisation, owner, zillow, stage_name="Closed", contact_after=90)
+    # As after a deployment: leads, and no rollups built for the organisation's current shape.
+    assert not ReportSettings.objects.filter(organisation=organisation, rollups_version__gt=0).exists()
+    a_month_later = NOON + timedelta(days=30)  # the leads are no longer among the recent days
+    with time_machine.travel(a_month_later, tick=False):
+        assert rebuild_stale() >= 31  # every day from the first lead's to today
+        funnel = queries.funnel_report(None, month_filters(organisation))
+        steps = {step["name"]: step["count"] for step in funnel["groups"][0]["steps"]}
+        assert (steps["Leads"], steps["Funded"]) == (2, 1)
+        assert ReportSettings.objects.get(organisation=organisation).rollups_version == ROLLUPS_VERSION
+        # Once only: a later sweep leaves the organisation's rollups to the stale days and the recent refresh.
+        DailyRollup.objects.filter(organisation=organisation).delete()
+        PeriodRollup.objects.filter(organisation=organisation).delete()
+        assert rebuild_stale() == 0
+    assert queries.funnel_report(None, month_filters(organisation))["groups"] == []
+
+
+def test_rollups_of_an_older_shape_are_rebuilt_by_the_sweep(organisation, owner, sources):
+    zillow, _ = sources
+    add_lead(organisation, owner, zillow)
+    # Built before the period rollups existed: daily rows only.
+    with time_machine.travel(NOON + timedelta(days=1), tick=False):
+        rebuild(organisation)
+    PeriodRollup.objects.filter(organisation=organisation).delete()
+    ReportSettings.objects.filter(organisation=organisation).update(rollups_version=2)
+    assert queries.funnel_report(None, month_filters(organisation))["groups"] == []
+    with time_machine.travel(NOON + timedelta(days=30), tick=False):
+        assert rebuild_stale() >= 31
+    assert queries.funnel_report(None, month_filters(organisation))["groups"][0]["steps"][0]["count"] == 1
+
+
 def test_undefined_ratios_show_a_dash_on_the_pages_and_an_empty_period_divides_by_nothing(
     client, organisation, admin_user, book
 ):
     client.force_login(admin_user)
     page = client.get("/reports/roi/?from=2026-11-01&to=2026-11-30&by=source").content.decode()
     # Website: free leads (cost $0) and nothing funded: no cost per funded loan and no return, shown as "—".
-    website = page[page.index(">Website") : page.index("</tr>", page.index(">Website"))]
+    row = page.index('<th scope="row">Website')
+    website = page[row : page.index("</tr>", row)]
     assert website.count("\u2014") == 2 and "$0.00" in website
     for name in ("funnel", "speed", "roi", "cadences", "activity"):
-        empty = client.get(f"/reports/{name}/?from=2025-01-01&to=2025-01-31&by=source")
-        assert empty.status_code == 200, name
+        assert client.get(f"/reports/{name}/?from=2025-01-01&to=2025-01-31&by=source").status_code == 200, (
+            name
+        )
         assert client.get(f"/reports/{name}/?from=2025-01-01&to=2025-01-31&format=csv").status_code == 200
-    assert (
-        "No leads arrived in this period."
-        in client.get("/reports/roi/?from=2025-01-01&to=2025-01-31").content.decode()
-    )
+    empty = client.get("/reports/roi/?from=2025-01-01&to=2025-01-31").content.decode()
+    assert "No leads arrived in this period." in empty

@@ -10,6 +10,18 @@ from firstcall.web.demo.borrowers import LOST_REASONS
 from firstcall.web.demo.capturing import _backdate
 from firstcall.web.demo.cast import FRESH_WINDOW
 
+# How fast each loan officer makes the first call (weights of: within 5 minutes, 6-40 minutes, 1-6 hours) and how
+# their leads fund compared with the others': Olivia calls at once and funds more, Daniel calls late and funds less,
+# so the speed-to-lead report shows the lender's own "answer within minutes" story.
+OFFICER_SPEED = {"olivia": ([92, 6, 2], 1.3), "daniel": ([30, 40, 30], 0.6), None: ([72, 20, 8], 1.0)}
+# Per source (firstcall/web/demo/sources.py): how much likelier its leads are to fund and to be lost. The free website
+# and open-house leads convert best; the cheap social leads and the dear exchange leads worst, so cost per funded
+# loan differs from cost per lead.
+SOURCE_OUTCOMES = {
+    "website": (1.4, 0.8), "open_house": (1.5, 0.7), "marketplace": (1.0, 1.0), "google": (0.9, 1.0),
+    "meta": (0.45, 1.4), "exchange": (0.7, 1.2),
+}  # fmt: skip
+
 
 class PipelineWork:
     def _work_the_pipeline(self) -> None:
@@ -21,6 +33,7 @@ class PipelineWork:
             stages_by_pipeline.setdefault(stage.pipeline_id, []).append(stage)
         processor = self.users["processor"]
         events: list[TimelineEvent] = []
+        source_keys = {source.pk: key for key, source in self.sources.items()}
         leads = list(
             Lead.objects.filter(organisation=self.organisation)
             .select_related("stage", "owner")
@@ -59,8 +72,13 @@ class PipelineWork:
             steps = open_stages[1 : reach + 1]
             target = open_stages[reach]
             roll = rng.random()
-            lost_chance = min(0.32, age_days / 90 * 0.4)
-            won_chance = 0.0 if age_days < 24 else min(0.35, (age_days - 24) / 66 * 0.45)
+            # The reports' story: sources differ in what their leads become, and the fast officer closes more.
+            won_more, lost_more = SOURCE_OUTCOMES.get(source_keys.get(lead.source_id), (1.0, 1.0))
+            speed = OFFICER_SPEED.get(owner.username, OFFICER_SPEED[None])
+            lost_chance = min(0.32, age_days / 90 * 0.4) * lost_more
+            won_chance = (
+                (0.0 if age_days < 24 else min(0.35, (age_days - 24) / 66 * 0.45)) * won_more * speed[1]
+            )
             if roll < lost_chance and age_days > 2:
                 steps.append(lost)
                 target = lost
@@ -70,7 +88,7 @@ class PipelineWork:
             if steps:
                 # Most first calls land within the five-minute SLA; some do not (the reports show which).
                 delay = rng.choices(
-                    [rng.uniform(0.5, 4.5), rng.uniform(6, 40), rng.uniform(60, 360)], [72, 20, 8]
+                    [rng.uniform(0.5, 4.5), rng.uniform(6, 40), rng.uniform(60, 360)], speed[0]
                 )[0]
                 contacted_at = lead.created_at + timedelta(minutes=delay)
                 started = timezone.now()
@@ -101,7 +119,12 @@ class PipelineWork:
                         actor=owner,
                         created_at=moved_at,
                         summary=summary,
-                        data={"from": previous.name, "to": stage.name},
+                        data={
+                            "from": previous.name,
+                            "to": stage.name,
+                            "from_stage_id": previous.pk,
+                            "to_stage_id": stage.pk,
+                        },
                     )
                 )
                 previous = stage
