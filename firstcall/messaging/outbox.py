@@ -251,12 +251,14 @@ def _delivery_batch_for_transaction() -> list[int] | None:
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         return None
-    level = set(connection.savepoint_ids)
+    # A block opened with savepoint=False (routing inside capture) marks its level with None: it has no
+    # savepoint to roll back on its own, so it is the same level as the block around it.
+    level = set(connection.savepoint_ids) - {None}
     current = getattr(_batches, "current", None)
     if (
         current is not None
         and current[0] is connection
-        and any(hook[1] is current[1] and hook[0] == level for hook in connection.run_on_commit)
+        and any(hook[1] is current[1] and hook[0] - {None} == level for hook in connection.run_on_commit)
     ):
         return current[2]
     message_ids: list[int] = []
