@@ -99,9 +99,10 @@ def queue_message(
     _check_request(lead, channel, purpose, organisation)
     key = idempotency_key or f"msg:{uuid.uuid4().hex}"
     if idempotency_key is not None:
-        existing = Message.objects.filter(idempotency_key=key).first()
-        if existing is not None:
-            return existing
+        # The id first (a narrow indexed read): most keys are new, and a message row is wide to read.
+        existing = Message.objects.filter(idempotency_key=key).values_list("pk", flat=True)[:1]
+        if existing:
+            return Message.objects.get(pk=existing[0])
     message = _new_message(
         lead, channel, body, subject=subject, html_body=html_body, purpose=purpose, is_marketing=is_marketing,
         sent_by=sent_by, key=key, to_address=to_address, from_address=from_address,
