@@ -22,6 +22,7 @@ def notify(user: User, *, kind: str, title: str, body: str = "", lead=None, url:
             lead_id=notification.lead_id,
             by_sms=bool(by_sms),
             by_email=bool(by_email),
+            loaded={"notification": notification},
         )
     return notification
 

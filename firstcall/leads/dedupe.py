@@ -63,18 +63,22 @@ def find_possible_duplicate(
     organisation: Organisation, lead: NormalisedLead, *, exclude_pk=None
 ) -> Match | None:
     """A lead that may be the same person, with nothing verified in common: same name and ZIP code, or same
-    name and an email address that differs only in punctuation, a +tag or a typo."""
+    name and an email address that differs only in punctuation, a +tag or a typo.
+
+    The lookups read the id and the email only (on the organisation+name+ZIP index); the lead that wins is
+    loaded once, so the usual case (nobody alike) reads no full lead at all."""
     if not lead.name_key:
         return None
     same_name = Lead.objects.filter(organisation=organisation, name_key=lead.name_key).exclude(pk=exclude_pk)
     if lead.zip_code:
-        found = same_name.filter(zip_code=lead.zip_code).order_by("-created_at", "-id").first()
-        if found is not None:
-            return Match(found, SAME_NAME_AND_ZIP)
+        found = same_name.filter(zip_code=lead.zip_code).order_by("-created_at", "-id").values_list("pk")[:1]
+        if found:
+            return Match(Lead.objects.get(pk=found[0][0]), SAME_NAME_AND_ZIP)
     if lead.email:
-        for candidate in same_name.exclude(email="").order_by("-created_at", "-id")[:20]:
-            if emails_look_alike(candidate.email, lead.email):
-                return Match(candidate, SAME_NAME_SIMILAR_EMAIL)
+        recent = same_name.exclude(email="").order_by("-created_at", "-id").values_list("pk", "email")[:20]
+        for pk, email in recent:
+            if emails_look_alike(email, lead.email):
+                return Match(Lead.objects.get(pk=pk), SAME_NAME_SIMILAR_EMAIL)
     return None
 
 

@@ -308,6 +308,9 @@ class Lead(models.Model):
             ),
             models.Index(fields=["organisation", "owner", "-created_at"], name="lead_org_owner_recent"),
             models.Index(fields=["source", "-created_at"], name="lead_source_recent"),
+            # The vendor's lead id is a verified identity for dedupe (leads/dedupe.py find_match); without
+            # this index the lookup walked every lead of the source (newest first, as the lookup reads them).
+            models.Index(fields=["source", "vendor_lead_id", "-created_at"], name="lead_source_vendor_id"),
             models.Index(fields=["owner", "stage"], name="lead_owner_stage"),
             models.Index(fields=["owner", "assigned_at"], name="lead_owner_assigned"),
         ]

@@ -32,8 +32,11 @@ def send_staff_alert(user, notification, *, by_sms: bool = False, by_email: bool
     call_line = calling.call_line(lead) if borrower_phone else ""
     may_call = call_line.startswith("Call ")
     sent: list[Message] = []
+    # The lead's organisation is the officer's (alerts never cross organisations) and is usually in memory.
+    same_organisation = lead is not None and lead.organisation_id == user.organisation_id
+    organisation = lead.organisation if same_organisation else user.organisation
     common = dict(
-        purpose=Message.Purpose.ALERT, is_marketing=False, recipient_user=user, organisation=user.organisation
+        purpose=Message.Purpose.ALERT, is_marketing=False, recipient_user=user, organisation=organisation
     )
     if by_sms:
         if user.phone:

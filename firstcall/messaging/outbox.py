@@ -99,9 +99,10 @@ def queue_message(
     _check_request(lead, channel, purpose, organisation)
     key = idempotency_key or f"msg:{uuid.uuid4().hex}"
     if idempotency_key is not None:
-        existing = Message.objects.filter(idempotency_key=key).first()
-        if existing is not None:
-            return existing
+        # The id first (a narrow indexed read): most keys are new, and a message row is wide to read.
+        existing = Message.objects.filter(idempotency_key=key).values_list("pk", flat=True)[:1]
+        if existing:
+            return Message.objects.get(pk=existing[0])
     message = _new_message(
         lead, channel, body, subject=subject, html_body=html_body, purpose=purpose, is_marketing=is_marketing,
         sent_by=sent_by, key=key, to_address=to_address, from_address=from_address,
@@ -251,12 +252,14 @@ def _delivery_batch_for_transaction() -> list[int] | None:
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         return None
-    level = set(connection.savepoint_ids)
+    # A block opened with savepoint=False (routing inside capture) marks its level with None: it has no
+    # savepoint to roll back on its own, so it is the same level as the block around it.
+    level = set(connection.savepoint_ids) - {None}
     current = getattr(_batches, "current", None)
     if (
         current is not None
         and current[0] is connection
-        and any(hook[1] is current[1] and hook[0] == level for hook in connection.run_on_commit)
+        and any(hook[1] is current[1] and hook[0] - {None} == level for hook in connection.run_on_commit)
     ):
         return current[2]
     message_ids: list[int] = []

@@ -8,9 +8,11 @@ def queue_staff_alert(event) -> dict:
     """The text and/or email copy of a person's in-app notification, queued through the outbox in the transaction
     that made the notification (so it commits or rolls back with it); once per notification and channel."""
     payload = event.payload
-    notification = (
-        Notification.objects.select_related("user", "lead").filter(pk=payload["notification_id"]).first()
-    )
+    notification = getattr(event, "loaded", {}).get("notification")  # the row notify() just wrote
+    if notification is None or notification.pk != payload["notification_id"]:
+        notification = (
+            Notification.objects.select_related("user", "lead").filter(pk=payload["notification_id"]).first()
+        )
     if notification is None:
         return {"queued": 0, "why": "the notification no longer exists"}
     sent = send_staff_alert(

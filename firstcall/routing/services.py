@@ -59,6 +59,13 @@ def _working_hours(user: User) -> dict | None:
 def candidates_for(
     organisation: Organisation, now: datetime, *, rules: list[engine.Rule] | None = None
 ) -> list[engine.Candidate]:
+    """Every loan officer who takes leads, as the routing engine sees them (see _officers_and_candidates)."""
+    return _officers_and_candidates(organisation, now, rules=rules)[1]
+
+
+def _officers_and_candidates(
+    organisation: Organisation, now: datetime, *, rules: list[engine.Rule] | None = None
+) -> tuple[dict[int, User], list[engine.Candidate]]:
     """Every loan officer who takes leads, with today's assignments and open leads counted in grouped queries.
 
     Open leads are counted only when something will read them: a least-busy rule or an officer with a
@@ -89,6 +96,7 @@ def candidates_for(
         .values("owner").annotate(total=Count("id")).values_list("owner", "total")
     )  # fmt: skip
     for officer in officers:
+        officer.organisation = organisation  # the same row: an alert to the officer reads it from here
         officer.open_count = open_counts.get(officer.pk, 0)
         officer.recent_count = recent_counts.get(officer.pk, 0)
     candidates = []
@@ -118,7 +126,7 @@ def candidates_for(
                 active=officer.accepts_leads,
             )
         )
-    return candidates
+    return {officer.pk: officer for officer in officers}, candidates
 
 
 def _zone(name: str):
@@ -214,7 +222,9 @@ def preview_route(lead: Lead, *, drafts: bool = False, now: datetime | None = No
     )
 
 
-@transaction.atomic
+# No savepoint of its own inside a caller's transaction (capture's): nobody recovers from a failed routing and
+# goes on, and the officer's alerts then join the first touch in one delivery task (first touch first).
+@transaction.atomic(savepoint=False)
 def route_lead(lead: Lead, *, trigger: str = "capture", now: datetime | None = None,
                exclude_user_ids: frozenset = frozenset()) -> engine.RoutingDecision:  # fmt: skip
     """Decide and apply. The organisation's routing state row is locked, so concurrent captures take turns
@@ -226,9 +236,8 @@ def route_lead(lead: Lead, *, trigger: str = "capture", now: datetime | None = N
         RoutingState.objects.get_or_create(organisation=organisation)
         row = RoutingState.objects.select_for_update().get(organisation=organisation)
     rules = rules_for(organisation)
-    candidates = [
-        c for c in candidates_for(organisation, now, rules=rules) if c.user_id not in exclude_user_ids
-    ]
+    officers, candidates = _officers_and_candidates(organisation, now, rules=rules)
+    candidates = [c for c in candidates if c.user_id not in exclude_user_ids]
     decision = engine.decide_route(lead_facts(lead), rules, candidates, _state_from_row(row), now)
     row.cursors = {name: user_id for name, user_id in decision.next_state.cursors.items()}
     row.assigned_counts = {
@@ -249,14 +258,16 @@ def route_lead(lead: Lead, *, trigger: str = "capture", now: datetime | None = N
         candidates=[asdict(verdict) for verdict in decision.candidates],
         rules_considered=decision.rules_considered,
     )
-    _apply_decision(lead, decision, now, trigger)
+    _apply_decision(lead, decision, now, trigger, officers)
     return decision
 
 
-def _apply_decision(lead: Lead, decision: engine.RoutingDecision, now: datetime, trigger: str) -> None:
+def _apply_decision(lead: Lead, decision: engine.RoutingDecision, now: datetime, trigger: str,
+                    officers: dict[int, User]) -> None:  # fmt: skip
     outcome = decision.outcome
     if outcome == "assigned":
-        assign_lead(lead, User.objects.get(pk=decision.chosen_user_id), reason=decision.reason, now=now,
+        chosen = officers.get(decision.chosen_user_id) or User.objects.get(pk=decision.chosen_user_id)
+        assign_lead(lead, chosen, reason=decision.reason, now=now,
                     via=f"{decision.strategy} ({decision.rule_name})")  # fmt: skip
     elif outcome == "claim":
         LeadOffer.objects.filter(lead=lead, status=LeadOffer.Status.OPEN).update(
