@@ -9,6 +9,7 @@ mobile)."""
 import base64
 import http.client
 import json
+import os
 import socket
 import ssl
 import threading
@@ -38,8 +39,9 @@ def _connection(scheme: str, host: str, port: int | None) -> tuple[http.client.H
     """(connection, reused) for the origin, kept per thread."""
     global _tls_context
     connections = getattr(_local, "connections", None)
-    if connections is None:
+    if connections is None or _local.pid != os.getpid():  # never share a socket with a forked parent
         connections = _local.connections = {}
+        _local.pid = os.getpid()
     key = (scheme, host, port)
     connection = connections.get(key)
     seconds = float(getattr(settings, "SMS_API_TIMEOUT_SECONDS", 10))
