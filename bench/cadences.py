@@ -303,6 +303,15 @@ def _timestamp(value) -> float:
     return value.timestamp()
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a running process so far (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _start_standin(port: int, log: Path) -> subprocess.Popen:
     process = subprocess.Popen(  # noqa: S603
         [
@@ -384,6 +393,7 @@ def run_one(
                     )
                 time.sleep(3)  # let the workers start
                 load = os.getloadavg()[0]
+                cpu_before = {p.pid: _cpu_seconds(p.pid) for p in [*processes, standin]}
                 _common.say(f"   load average {load:.2f} when the steps fall due")
                 armed = json.loads(
                     _common.run_python([__file__, "--phase", "arm", "--delay", "3"], env)
@@ -414,6 +424,7 @@ def run_one(
                     f"   {db.scalar(sent_sql)} of {leads} texts sent {time.time() - due_at:.1f} s after T0"
                 )
                 time.sleep(1)  # let a send in flight finish
+                cpu_used = {p.pid: _cpu_seconds(p.pid) - cpu_before[p.pid] for p in [*processes, standin]}
             finally:
                 for process in processes:
                     _common.stop_process(process)
@@ -475,6 +486,11 @@ def run_one(
         "pacing_lateness_p99_s": round(0.99 * leads / pace, 2),
         "pacing_seconds": round(leads / pace, 2),
         "bare_sends_per_second": baseline["per_second"],
+        # CPU from T0 to the last text, per text: every worker process together, and the stand-in.
+        "worker_cpu_ms_per_message": round(
+            sum(cpu_used[p.pid] for p in processes) / max(len(lateness), 1) * 1000, 2
+        ),
+        "standin_cpu_ms_per_message": round(cpu_used[standin.pid] / max(len(lateness), 1) * 1000, 2),
     }
     sends = result["sends_per_second"]
     result["ratio_to_bare"] = round(sends / baseline["per_second"], 2) if baseline["per_second"] else None
@@ -490,6 +506,10 @@ def run_one(
         f"   pacing {pace:g}/s: floor lateness p50 {result['pacing_lateness_p50_s']} s, "
         f"p99 {result['pacing_lateness_p99_s']} s ({result['share_of_pace']:.0%} of the pace reached); "
         f"bare insert+send {baseline['per_second']}/s in one process, ratio {result['ratio_to_bare']}"
+    )
+    _common.say(
+        f"   CPU per text: workers {result['worker_cpu_ms_per_message']} ms, "
+        f"SMS stand-in {result['standin_cpu_ms_per_message']} ms"
     )
     return result
 
@@ -556,6 +576,7 @@ def main(argv=None) -> int:
         "bare_sends_per_second": headline["bare_sends_per_second"] if headline else None,
         "ratio_to_bare": headline["ratio_to_bare"] if headline else None,
         "pacing_lateness_p99_s": headline["pacing_lateness_p99_s"] if headline else None,
+        "worker_cpu_ms_per_message": headline["worker_cpu_ms_per_message"] if headline else None,
         "target_p99_s": TARGET_P99_S,
         "meets_target": bool(headline and headline["lateness_p99_s"] < TARGET_P99_S),
         "duplicates": sum(run["duplicates"] for run in runs),

@@ -154,8 +154,9 @@ class _Batch:
     """Reads shared by the steps of one transaction, and the writes they produce, applied in bulk: a batch of
     steps costs a handful of queries plus one message insert each, instead of a dozen queries per step."""
 
-    def __init__(self, now: datetime):
+    def __init__(self, now: datetime, *, caller_delivers: bool = False):
         self.now = now
+        self.caller_delivers = caller_delivers  # the sweep sends the messages itself after the commit
         self._calendars: dict[int, object] = {}
         self._limits: dict[int, CadenceSettings | None] = {}
         self._steps: dict[int, list[CadenceStep]] = {}
@@ -260,7 +261,9 @@ class _Batch:
 
         if not self.queued:
             return
-        messages = queue_messages([request for _run, request, _label in self.queued])
+        messages = queue_messages(
+            [request for _run, request, _label in self.queued], caller_delivers=self.caller_delivers
+        )
         for (run, _request, label), message in zip(self.queued, messages, strict=True):
             run.message_id = message.pk
             run.notes = f"{label} queued (message {message.pk})"[:500]
@@ -404,12 +407,15 @@ def execute_claimed(step_run_id: int, token: str) -> ExecutionResult:
     return execute_claimed_batch([step_run_id], token)[step_run_id]
 
 
-def execute_claimed_batch(run_ids: list[int], token: str) -> dict[int, ExecutionResult]:
+def execute_claimed_batch(
+    run_ids: list[int], token: str, *, caller_delivers: bool = False
+) -> dict[int, ExecutionResult]:
     """Run claimed steps in one transaction. If any step raises, the batch rolls back and each step is run on
-    its own, so the others still go and only the failing one is retried."""
+    its own, so the others still go and only the failing one is retried. ``caller_delivers``: the caller sends
+    the batch's messages itself once this returns (outbox.queue_messages)."""
     try:
         with transaction.atomic():
-            return _execute_locked(run_ids, token)
+            return _execute_locked(run_ids, token, caller_delivers=caller_delivers)
     except Exception as error:  # a bug or an outage: retried with backoff, then the cadence moves on
         if len(run_ids) > 1:
             logger.warning("A cadence batch of %s steps failed; running them one by one", len(run_ids))
@@ -418,7 +424,9 @@ def execute_claimed_batch(run_ids: list[int], token: str) -> dict[int, Execution
         return {run_ids[0]: _retry_or_fail(run_ids[0], token, f"{type(error).__name__}: {error}"[:500])}
 
 
-def _execute_locked(run_ids: list[int], token: str) -> dict[int, ExecutionResult]:
+def _execute_locked(
+    run_ids: list[int], token: str, *, caller_delivers: bool = False
+) -> dict[int, ExecutionResult]:
     results = {run_id: ExecutionResult("lost claim") for run_id in run_ids}
     enrolment_ids = sorted(set(StepRun.objects.filter(pk__in=run_ids).values_list("enrolment_id", flat=True)))
     # Lock order everywhere: enrolments (by id), then their runs. A stop holds the same lock, so it is either
@@ -437,7 +445,7 @@ def _execute_locked(run_ids: list[int], token: str) -> dict[int, ExecutionResult
         .order_by("pk")
     )
     now = timezone.now()
-    batch = _Batch(now)
+    batch = _Batch(now, caller_delivers=caller_delivers)
     cancelled = [run for run in runs if enrolments[run.enrolment_id].status != Enrolment.Status.ACTIVE]
     for run in cancelled:
         status = enrolments[run.enrolment_id].status
@@ -777,6 +785,7 @@ def run_due_steps(*, budget_seconds: float | None = None, batch_size: int | None
     size = batch_size or sweep_batch_size()
     chunk = max(1, int(getattr(settings, "CADENCE_EXECUTION_CHUNK", 50)))
     deadline = clock.monotonic() + budget
+    inline = bool(getattr(settings, "CADENCE_DELIVER_INLINE", True))
     executed = 0
     while clock.monotonic() < deadline:
         token, ids = claim_due_step_runs(size)
@@ -786,7 +795,7 @@ def run_due_steps(*, budget_seconds: float | None = None, batch_size: int | None
             if clock.monotonic() >= deadline:
                 release_claims(token, ids[start:])
                 return executed
-            results = execute_claimed_batch(ids[start : start + chunk], token)
+            results = execute_claimed_batch(ids[start : start + chunk], token, caller_delivers=inline)
             executed += len(results)
             _deliver_now([result.message_id for result in results.values() if result.message_id])
             for result in results.values():

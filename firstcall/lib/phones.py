@@ -1,5 +1,7 @@
 """Phone numbers: parse anything a person types into E.164, and find the time zones an area code implies."""
 
+from functools import lru_cache
+
 import phonenumbers
 from phonenumbers import timezone as phone_timezones
 
@@ -60,7 +62,9 @@ def time_zones_for_phone(e164: str) -> list[str]:
     return zones if len(zones) <= 4 else []
 
 
+@lru_cache(maxsize=4096)
 def display_phone(e164: str) -> str:
+    """The national form; cached, as every cadence text renders its loan officer's number."""
     try:
         parsed = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:

@@ -539,22 +539,26 @@ def on_messages_sent(messages: list[Message]) -> None:
             first_touch.setdefault(message.sent_at, []).append(message.lead_id)
     for sent_at, lead_ids in first_touch.items():
         Lead.objects.filter(pk__in=lead_ids, first_touch_at__isnull=True).update(first_touch_at=sent_at)
-    attempts = [
-        compliance_services.attempt_row(
+    # Rows name their lead by id: a Lead instance per row (even a bare one) costs more than the row itself.
+    attempts = []
+    for message in borrower:
+        if message.channel != SMS:
+            continue
+        row = compliance_services.attempt_row(
             message.organisation,
-            _lead_ref(message),
+            None,
             SMS,
             message.to_address,
             kind=message_kind(message),
             at=message.sent_at,
-        )  # fmt: skip
-        for message in borrower
-        if message.channel == SMS
-    ]
-    ContactAttempt.objects.bulk_create([row for row in attempts if row is not None])
+        )
+        if row is not None:
+            row.lead_id = message.lead_id
+            attempts.append(row)
+    ContactAttempt.objects.bulk_create(attempts)
     TimelineEvent.objects.bulk_create(
         TimelineEvent(
-            lead=_lead_ref(message),
+            lead_id=message.lead_id,
             kind=TimelineEvent.Kind.MESSAGE,
             summary=f"{message.get_purpose_display()} {message.get_channel_display().lower()} sent"[:300],
             actor=message.sent_by,

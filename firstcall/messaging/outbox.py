@@ -9,7 +9,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import partial
+from functools import lru_cache, partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -65,9 +65,16 @@ def normalise_address(channel: str, raw: str | None) -> str:
     if not text:
         return ""
     try:
-        return normalise_phone(text) if channel == SMS else normalise_email(text)
+        return _normal_phone(text) if channel == SMS else normalise_email(text)
     except (InvalidPhone, InvalidEmail):
         return text.lower() if channel == EMAIL else text
+
+
+@lru_cache(maxsize=8192)
+def _normal_phone(text: str) -> str:
+    """Cached: a text's number is normalised when it is queued, gated and logged, and parsing is the slow part
+    (an invalid number raises and is not cached)."""
+    return normalise_phone(text)
 
 
 # ------------------------------------------------------------------------------------------------ queueing
@@ -176,10 +183,15 @@ def _new_message(
     )
 
 
-def queue_messages(requests: list[dict]) -> list[Message]:
+def queue_messages(requests: list[dict], *, caller_delivers: bool = False) -> list[Message]:
     """queue_message() for many messages (each a dict of its keyword arguments, with ``lead``, ``channel``,
     ``body`` and an ``idempotency_key``): one read for the keys already used and one insert for the rest.
-    Same messages, same idempotency, same delivery on commit; returned in the order asked."""
+    Same messages, same idempotency, same delivery on commit; returned in the order asked.
+
+    ``caller_delivers``: the caller sends the messages due now itself right after its transaction commits (the
+    cadence sweep, services.deliver_many), so no delivery task is enqueued for them: a task row per batch that
+    would only find them sent. Should the caller not get to one (it crashed, or raised), the message is still
+    queued and the outbox sweep enqueues it once the sweep grace has passed: a delay, never a loss."""
     for request in requests:
         _check_request(
             request.get("lead"), request["channel"], request["purpose"], request.get("organisation")
@@ -205,8 +217,11 @@ def queue_messages(requests: list[dict]) -> list[Message]:
                 Message.objects.bulk_create(list(fresh.values()))
         except IntegrityError:  # a concurrent writer used one of the keys: one by one, each idempotent
             return [queue_message(**request) for request in requests]
-        batch = _delivery_batch_for_transaction()
+        due_now = [message for message in fresh.values() if message.next_attempt_at is None]
+        batch = None if caller_delivers or not due_now else _delivery_batch_for_transaction()
         for message in fresh.values():
+            if message.next_attempt_at is None and caller_delivers:
+                continue
             if message.next_attempt_at is None and batch is not None:
                 batch.append(message.pk)
             else:

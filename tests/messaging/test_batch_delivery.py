@@ -171,3 +171,31 @@ def test_a_batch_names_both_nmls_ids_on_a_marketing_text_and_refuses_one_without
     assert outcomes[unnamed.pk] != "sent" and unnamed.status not in ("sent", "delivered")
     assert "NMLS" in " ".join(SendDecision.objects.get(message=unnamed).reasons)
     assert len(standin.created_messages()) == 1
+
+
+@time_machine.travel(MORNING, tick=False)
+def test_a_text_that_fails_in_a_batch_is_retried_alone_and_the_others_are_not_sent_again(
+    twilio_settings, standin, organisation, owner
+):
+    leads = [make_lead(organisation, owner=owner, phone=f"+1813555019{index}") for index in range(3)]
+    messages = [queued(lead, f"batch:{index}") for index, lead in enumerate(leads)]
+    # The provider takes the second text but its answer is lost (a 500 after creating it).
+    standin.fail_next("", "accept_then_500")
+    outcomes = services.deliver_many([message.pk for message in messages])
+    assert [outcomes[message.pk] for message in messages] == ["sent", "queued", "sent"]
+    retried = Message.objects.get(idempotency_key="batch:1")
+    assert retried.status == Message.Status.QUEUED and retried.next_attempt_at > MORNING
+    assert retried.last_error.startswith("HTTP 500")
+
+    with time_machine.travel(retried.next_attempt_at + timedelta(seconds=1), tick=False):
+        again = services.deliver_many([message.pk for message in messages])
+    assert again == {messages[0].pk: "not claimed", messages[1].pk: "sent", messages[2].pk: "not claimed"}
+    tokens = [request.idempotency_token for request in standin.create_requests()]
+    assert tokens == ["batch:0", "batch:1", "batch:2", "batch:1"]  # only the failed one went again
+    assert standin.create_requests()[-1].is_duplicate  # and its key kept the provider from a second text
+    assert len(standin.created_messages()) == 3
+    retried.refresh_from_db()
+    assert retried.status == Message.Status.SENT and retried.attempts == 2
+    assert retried.provider_message_id == standin.create_requests()[1].sid
+    assert ContactAttempt.objects.filter(channel="sms").count() == 3
+    assert TimelineEvent.objects.filter(summary__endswith=" sent").count() == 3
