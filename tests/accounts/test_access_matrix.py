@@ -501,7 +501,9 @@ def test_access_matrix(world, endpoint, role):
         endpoint.effect(world, person)
     elif role in PARTNERS:
         # The only thing a partner's request leaves behind is the audit of their portal sign-in.
-        assert {**_state(world), "audit": 0} == {**before, "audit": 0}, "a partner's request changed something"
+        assert {**_state(world), "audit": 0} == {**before, "audit": 0}, (
+            "a partner's request changed something"
+        )
         assert AuditEvent.objects.count() == before["audit"] + 1
         assert AuditEvent.objects.latest("pk").action == "portal.sign_in"
     elif endpoint.method != "GET" or not allowed:

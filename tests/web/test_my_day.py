@@ -5,7 +5,6 @@ import re
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
-import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
