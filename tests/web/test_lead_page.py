@@ -149,6 +149,7 @@ def test_referral_partner_cannot_post_a_note_or_read_the_timeline(organisation, 
     client = signed_in(partner)
 
     posted = client.post(reverse("lead_add_note", args=[lead.pk]), {"body": "hello"})
+    client = signed_in(partner)  # a partner's Django session ends on its first request
     timeline = client.get(reverse("lead_timeline", args=[lead.pk]), headers={"HX-Request": "true"})
 
     assert posted.status_code == 403 and timeline.status_code == 403

@@ -219,7 +219,7 @@ def test_partners_have_no_my_day_and_are_sent_to_the_partner_portal(client, orga
     make_new_lead(organisation, owner=owner, first_name="Theirfile", referral_partner=partner)
     client.force_login(partner)
 
-    response = client.get(reverse("my_day"))
+    response = client.get(reverse("home"))
 
     assert response.status_code == 302 and response.url == "/portal/partner/"
     assert "Theirfile" not in response.content.decode()
