@@ -98,6 +98,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "firstcall.accounts.middleware.IdleTimeoutMiddleware",
     "firstcall.accounts.middleware.TwoFactorRequiredMiddleware",
+    "firstcall.web.partner_gate.PartnerToPortalMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "firstcall.web.middleware.ViewerTimeZoneMiddleware",

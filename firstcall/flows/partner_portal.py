@@ -2,9 +2,12 @@
 
 - refer a borrower: the referral enters through the one door every lead uses (flows.lead_arrives: capture,
   score, route, first touch, cadences), from the organisation's "Referral partners" source, with the partner as
-  the lead's referral partner. Consent is recorded only when the partner ticks that the borrower gave it, with
-  the words ticked, the time, the partner's IP address, browser and page as its proof; without it the lead is
-  captured and nobody texts or emails it automatically (messaging.first_touch and the outbox's gate).
+  the lead's referral partner. A referral never records consent: a partner's word is not the borrower's prior
+  express written consent, which is a written agreement signed by the person called (47 CFR 64.1200(f)(9);
+  ../shared/domain/REFERENCE.md 4.1). The lead is captured like any lead without consent: nobody texts or emails
+  it automatically (messaging.first_touch and the outbox's gate) and its loan officer, alerted on assignment,
+  makes the first contact in person. The partner's "the borrower expects a call" is kept on the referral as a
+  note for the loan officer (portals.partners.record_referral).
 - the partner's referred borrowers (sent by the portal, or attributed to the partner by any channel): a name, the date referred and, only where the borrower authorised sharing
   with this partner (portals.partners.is_shared), five milestones in plain words (portals.partner.milestones).
   A row is built from an allow-list of fields; nothing else of the lead reaches the page.
@@ -23,7 +26,7 @@ from firstcall.integrations.models import LoanApplication
 from firstcall.leads.models import Channel, IntakeRecord, Lead, LeadSource
 from firstcall.leads.services import REJECTED, CaptureResult
 from firstcall.leads.sources import create_source
-from firstcall.leads.submission import ConsentInput, LeadSubmission
+from firstcall.leads.submission import LeadSubmission
 from firstcall.portals import branding, partners
 from firstcall.portals import partner as words
 from firstcall.portals.models import PreApprovalLetter
@@ -43,8 +46,8 @@ def referral_source(organisation) -> LeadSource:
     return source
 
 
-def consent_text(organisation) -> str:
-    return words.referral_consent_text(branding.for_organisation(organisation).name)
+def expects_call_text(organisation) -> str:
+    return words.expects_call_text(branding.for_organisation(organisation).name)
 
 
 @dataclass
@@ -56,7 +59,7 @@ class Referral:
     purpose: str = "purchase"
     zip: str = ""
     notes: str = ""
-    borrower_agreed: bool = False
+    borrower_expects_call: bool = False
 
 
 def submit_referral(partner, referral: Referral, *, ip_address=None, user_agent: str = "",
@@ -71,16 +74,13 @@ def submit_referral(partner, referral: Referral, *, ip_address=None, user_agent:
         errors["purpose"] = ["Choose what the borrower needs."]
     if errors:
         return CaptureResult(outcome=REJECTED, intake_record=None, errors=errors)
-    consent = None
-    if referral.borrower_agreed:
-        consent = ConsentInput(
-            sms=bool(referral.phone.strip()), email=bool(referral.email.strip()), calls=bool(referral.phone.strip()),
-            text=consent_text(organisation), ip=ip_address, user_agent=user_agent, page_url=page_url,
-        )  # fmt: skip
+    # No consent, whatever the partner ticks: prior express written consent is an agreement signed by the
+    # borrower (47 CFR 64.1200(f)(9); REFERENCE.md 4.1), which a partner cannot give on their behalf. The borrower
+    # can give it themselves later (the borrower portal's preferences page, or a web form they fill in).
     submission = LeadSubmission(
         first_name=referral.first_name, last_name=referral.last_name, email=referral.email or None,
         phone=referral.phone or None, purpose=referral.purpose, zip=referral.zip or None,
-        notes=referral.notes or None, referral_partner_email=partner.email or None, consent=consent,
+        notes=referral.notes or None, referral_partner_email=partner.email or None, consent=None,
         has_real_estate_agent=True,
     )  # fmt: skip
     source = referral_source(organisation)
@@ -91,7 +91,8 @@ def submit_referral(partner, referral: Referral, *, ip_address=None, user_agent:
         )  # fmt: skip
         result = lead_arrives(submission, organisation=organisation, intake_record=record, source=source)
         if result.is_accepted and not result.is_replay:
-            partners.record_referral(partner, result.lead, intake_record=record)
+            partners.record_referral(partner, result.lead, intake_record=record,
+                                     borrower_expects_call=referral.borrower_expects_call)  # fmt: skip
     return result
 
 

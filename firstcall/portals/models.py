@@ -64,6 +64,9 @@ class PartnerReferral(models.Model):
         "leads.IntakeRecord", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField()
+    # The partner's word that the borrower expects a call: a note for the loan officer, never consent (only the
+    # borrower can give prior express written consent, 47 CFR 64.1200(f)(9); REFERENCE.md 4.1).
+    borrower_expects_call = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

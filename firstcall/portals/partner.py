@@ -87,11 +87,9 @@ def sharing_text(organisation_name: str, partner_name: str) -> str:
     )
 
 
-def referral_consent_text(organisation_name: str) -> str:
-    """What the partner confirms the borrower agreed to, stored as the consent's proof with the partner named."""
+def expects_call_text(organisation_name: str) -> str:
+    """What the partner ticks on the referral form: a note for the loan officer, not the borrower's consent."""
     return (
-        f"The borrower asked me to pass their details to {organisation_name} and agreed that {organisation_name} "
-        f"and its loan officers may contact them about a home loan at the number and email above, including by "
-        f"text messages and calls that may be sent by automated means. Agreeing is not a condition of any "
-        f"purchase. Msg & data rates may apply; reply STOP to opt out."
+        f"The borrower knows I am passing their details to {organisation_name} and expects a call from a loan "
+        f"officer."
     )

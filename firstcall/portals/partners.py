@@ -84,13 +84,20 @@ def partner_name(user: User) -> str:
 # --- Referrals --------------------------------------------------------------------------------------------------
 
 
-def record_referral(partner: User, lead: Lead, *, intake_record=None) -> PartnerReferral:
+def record_referral(partner: User, lead: Lead, *, intake_record=None,
+                    borrower_expects_call: bool = False) -> PartnerReferral:  # fmt: skip
+    """The referral and a note on the lead's timeline. The partner's "the borrower expects a call" is kept as a
+    note for the loan officer, never as consent (47 CFR 64.1200(f)(9): only the borrower can sign it)."""
     referral = PartnerReferral.objects.create(
         organisation_id=lead.organisation_id, partner=partner, lead=lead, intake_record=intake_record,
-        created_at=timezone.now(),
+        created_at=timezone.now(), borrower_expects_call=borrower_expects_call,
     )  # fmt: skip
-    record_event(lead, TimelineEvent.Kind.NOTE, f"Referred by {partner_name(partner)} through the partner portal",
-                 data={"partner_id": partner.pk, "referral_id": referral.pk})  # fmt: skip
+    summary = f"Referred by {partner_name(partner)} through the partner portal"
+    if borrower_expects_call:
+        summary += "; the partner says the borrower expects a call"
+    record_event(lead, TimelineEvent.Kind.NOTE, summary,
+                 data={"partner_id": partner.pk, "referral_id": referral.pk,
+                       "borrower_expects_call": borrower_expects_call})  # fmt: skip
     return referral
 
 

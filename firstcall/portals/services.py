@@ -166,6 +166,29 @@ def redeem(token: str, *, ip_address=None) -> Redemption:
     return Redemption(True, identity=identity, organisation_id=link.organisation_id)
 
 
+def partner_signed_in_with_password(user: User, *, ip_address=None) -> dict | None:
+    """The portal identity for a referral partner who signed in with a password at /login/: the same identity a
+    partner's sign-in link gives (see `redeem`), so a partner always lands on the partner portal and never on the
+    staff workspace. None for anyone who is not an active partner account (staff are never given a portal)."""
+    if user.role != User.Role.PARTNER or user.is_staff or user.is_superuser or not user.is_active:
+        return None
+    identity = {
+        "party": SignInLink.Party.PARTNER.value,
+        "lead_id": None,
+        "user_id": user.pk,
+        "organisation_id": user.organisation_id,
+        "link_id": None,
+    }
+    record_audit(
+        _organisation(identity) if user.organisation_id else None,
+        PORTAL_SIGN_IN,
+        actor=user,
+        ip_address=ip_address,
+        detail={"party": identity["party"], "link_id": None, "lead_id": None, "method": "password"},
+    )
+    return identity
+
+
 def _failed(reason: str, token: str, ip_address, *, link: SignInLink | None = None) -> Redemption:
     record_audit(
         link.organisation if link else None,

@@ -14,6 +14,7 @@ urlpatterns = [
     path("portal/preferences/", portal_views.preferences, name="portal_preferences"),
     path("portal/letters/<int:letter_id>/", portal_views.borrower_letter, name="portal_letter"),
     path("portal/sharing/", portal_views.borrower_sharing, name="portal_sharing"),
+    path("portal/partner/", portal_views.partner_home, name="portal_partner_home"),
     path("portal/partner/refer/", portal_views.partner_refer, name="portal_partner_refer"),
     path(
         "portal/partner/borrowers/<int:lead_id>/letters/<int:letter_id>/",

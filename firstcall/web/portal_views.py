@@ -393,7 +393,7 @@ def partner_refer(request, partner):
     elif request.method == "POST":
         values = {name: (request.POST.get(name) or "").strip()[:500] for name in REFERRAL_FIELDS}
         referral = partner_portal.Referral(
-            **values, borrower_agreed=request.POST.get("borrower_agreed") == "yes"
+            **values, borrower_expects_call=request.POST.get("borrower_expects_call") == "yes"
         )
         result = partner_portal.submit_referral(
             partner,
@@ -414,7 +414,7 @@ def partner_refer(request, partner):
             values=values,
             errors=errors,
             purposes=partner_portal.PURPOSES,
-            consent_text=partner_portal.consent_text(partner.organisation),
+            expects_call_text=partner_portal.expects_call_text(partner.organisation),
         ),
         status=status,
     )

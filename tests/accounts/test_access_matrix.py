@@ -54,19 +54,20 @@ ROLES = [
     SUPERUSER,
     ANONYMOUS,
 ]
-SIGNED_IN = frozenset(ROLES) - {ANONYMOUS}
-LEAD_VIEWERS = frozenset(
-    {ADMIN, MANAGER_OF_TEAM, OWNER, SHARED_WITH, PROCESSOR_ASSIGNED, PARTNER_WHO_REFERRED}
-)
+# Referral partners have no staff workspace at all: every page sends them to the partner portal, everything
+# else (fragments, posts, the API) answers 403, whether or not they referred the lead.
+PARTNERS = frozenset({PARTNER_WHO_REFERRED, PARTNER_WHO_DID_NOT})
+SIGNED_IN = frozenset(ROLES) - {ANONYMOUS} - PARTNERS
+LEAD_VIEWERS = frozenset({ADMIN, MANAGER_OF_TEAM, OWNER, SHARED_WITH, PROCESSOR_ASSIGNED})
 ROUTING_MANAGERS = frozenset({ADMIN, MANAGER_OF_TEAM, MANAGER_OF_OTHER_TEAM, OTHER_ORG_ADMIN})
 # Everyone with a workspace: signed in and belonging to an organisation.
 IN_AN_ORGANISATION = SIGNED_IN - {SUPERUSER}
-# Staff who see the lead may work it (calls, notes, messages, tasks, edits); its referral partner only looks.
-LEAD_WORKERS = LEAD_VIEWERS - {PARTNER_WHO_REFERRED}
+# Staff who see the lead may work it (calls, notes, messages, tasks, edits).
+LEAD_WORKERS = LEAD_VIEWERS
 # Moving it along the pipeline is narrower still: the owner, a manager who sees it, an admin.
 LEAD_MOVERS = frozenset({ADMIN, MANAGER_OF_TEAM, OWNER})
 ENROLLERS = frozenset({ADMIN, MANAGER_OF_TEAM, OWNER, SHARED_WITH})
-TASK_USERS = IN_AN_ORGANISATION - {PARTNER_WHO_REFERRED, PARTNER_WHO_DID_NOT}
+TASK_USERS = IN_AN_ORGANISATION
 ORG_ADMINS = frozenset({ADMIN, OTHER_ORG_ADMIN})
 # Who invites referral partners: loan officers, managers and admins of an organisation.
 PARTNER_INVITERS = frozenset({ADMIN, MANAGER_OF_TEAM, MANAGER_OF_OTHER_TEAM, OWNER, TEAMMATE, SHARED_WITH,
@@ -483,7 +484,12 @@ def test_access_matrix(world, endpoint, role):
     body = b"".join(response.streaming_content) if response.streaming else response.content
     content = body.decode(errors="replace")
     allowed = role in endpoint.allowed
-    if role == ANONYMOUS:
+    if role in PARTNERS:
+        if endpoint.method == "GET" and not endpoint.url(world).startswith("/api/"):
+            assert response.status_code == 302 and response["Location"] == "/portal/partner/"
+        else:
+            assert response.status_code == 403, f"{role} got {response.status_code}"
+    elif role == ANONYMOUS:
         assert response.status_code == endpoint.anonymous_status
         if response.status_code == 302:
             assert response["Location"].startswith(("/login/?next=", "/admin/login/?next="))
@@ -493,6 +499,13 @@ def test_access_matrix(world, endpoint, role):
         assert response.status_code in endpoint.denied_status, f"{role} got {response.status_code}"
     if allowed and endpoint.effect is not None:
         endpoint.effect(world, person)
+    elif role in PARTNERS:
+        # The only thing a partner's request leaves behind is the audit of their portal sign-in.
+        assert {**_state(world), "audit": 0} == {**before, "audit": 0}, (
+            "a partner's request changed something"
+        )
+        assert AuditEvent.objects.count() == before["audit"] + 1
+        assert AuditEvent.objects.latest("pk").action == "portal.sign_in"
     elif endpoint.method != "GET" or not allowed:
         assert _state(world) == before, "a denied request changed something"
     for marker, viewers in MARKER_VIEWERS.items():
@@ -502,11 +515,13 @@ def test_access_matrix(world, endpoint, role):
         assert (LEAD_MARKER in content) == (role in endpoint.lists_lead_to)
 
 
-def test_referral_partner_sees_only_partner_fields_on_the_lead_page(world):
+def test_referral_partner_is_sent_from_the_lead_page_to_the_partner_portal(world):
     client = Client()
     client.force_login(world.people[PARTNER_WHO_REFERRED])
 
     response = client.get(f"/leads/{world.lead.pk}/")
 
-    assert response.status_code == 200
-    assert "721" not in response.content.decode()
+    assert response.status_code == 302 and response["Location"] == "/portal/partner/"
+    assert "721" not in response.content.decode() and LEAD_MARKER not in response.content.decode()
+    # The Django session is gone: the next workspace request is a stranger's, sent to sign in.
+    assert client.get("/leads/")["Location"].startswith("/login/")

@@ -1,4 +1,4 @@
-"""A referral partner on a 375 px phone against the real server: signs in by link, refers a borrower, sees the
+"""A referral partner on a 375 px phone against the real server: signs in by link, refers a borrower (no consent is recorded for them), sees the
 milestones of a borrower who shares them (and nothing of one who does not), and downloads the pre-approval
 letter, read back from the PDF."""
 
@@ -79,13 +79,16 @@ def test_partner_refers_follows_milestones_and_downloads_the_letter_on_a_phone(p
     phone_page.get_by_label("Mobile number").fill("(813) 555-0190")
     phone_page.get_by_label("Email address").fill("maya.brooks@example.com")
     phone_page.get_by_label("They need").select_option("purchase")
-    phone_page.get_by_role("checkbox").check()
+    phone_page.get_by_role("checkbox", name=re.compile("expects a call")).check()
     assert _fits_the_phone(phone_page)
     screenshot(phone_page, "partner-portal-refer-375")
     phone_page.get_by_role("button", name="Send referral").click()
     phone_page.get_by_text("your referral is in").wait_for()
     maya = Lead.objects.get(first_name="Maya")
-    assert maya.referral_partner == rita and maya.consent_sms
-    assert PartnerReferral.objects.filter(partner=rita, lead=maya).exists()
+    # The tick is a note for the loan officer, never the borrower's consent (47 CFR 64.1200(f)(9)).
+    assert maya.referral_partner == rita and not (
+        maya.consent_sms or maya.consent_email or maya.consent_calls
+    )
+    assert PartnerReferral.objects.get(partner=rita, lead=maya).borrower_expects_call
     phone_page.get_by_role("region", name="Maya B.").wait_for()
     assert _fits_the_phone(phone_page)

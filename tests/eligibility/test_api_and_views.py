@@ -329,16 +329,23 @@ def test_panel_without_htmx_is_a_whole_page_that_links_back_to_the_lead(client, 
     assert f'href="/leads/{lead.pk}/"' in html
 
 
-def test_panel_is_404_for_an_outsider_another_officer_and_a_partner_and_saves_nothing(
+def test_panel_is_404_for_an_outsider_and_another_officer_403_for_a_partner_and_saves_nothing(
     client, organisation, lead, outsider, teammate
 ):
     partner = make_user(organisation, "pat", role=User.Role.PARTNER)
     Lead.objects.filter(pk=lead.pk).update(referral_partner=partner)
-    for user in (outsider, teammate, partner):
+    for user in (outsider, teammate):
         client.force_login(user)
         assert client.get(f"/leads/{lead.pk}/assessment/", headers=HTMX).status_code == 404
         assert client.post(f"/leads/{lead.pk}/assessment/", what_if(), headers=HTMX).status_code == 404
         assert client.post(f"/leads/{lead.pk}/assessment/save/", what_if(), headers=HTMX).status_code == 404
+    for ask in (
+        lambda: client.get(f"/leads/{lead.pk}/assessment/", headers=HTMX),
+        lambda: client.post(f"/leads/{lead.pk}/assessment/", what_if(), headers=HTMX),
+        lambda: client.post(f"/leads/{lead.pk}/assessment/save/", what_if(), headers=HTMX),
+    ):
+        client.force_login(partner)  # a partner's Django session ends on its first request
+        assert ask().status_code == 403
     assert not Assessment.objects.exists()
     assert not LeadScore.objects.exists()
 

@@ -376,8 +376,8 @@ def test_save_stores_the_mapping_keeps_the_hidden_token_and_is_audited(client, a
 
 
 @pytest.mark.parametrize(
-    "role", [User.Role.MANAGER, User.Role.LOAN_OFFICER, User.Role.PROCESSOR, User.Role.PARTNER]
-)
+    "role", [User.Role.MANAGER, User.Role.LOAN_OFFICER, User.Role.PROCESSOR]
+)  # partners: tests/web/test_partner_has_no_workspace.py
 def test_only_org_admins_may_see_or_change_a_mapping(client, organisation, vendor_source, role):
     user = User.objects.create_user(
         username=f"u-{role}", password="pw-123456789", organisation=organisation, role=role

@@ -26,7 +26,9 @@ def row_of(html: str, name: str) -> list[str]:
     return re.findall(r'<td class="num[^"]*">([^<]*)</td>', row.group(1))
 
 
-@pytest.mark.parametrize("role", [User.Role.LOAN_OFFICER, User.Role.PROCESSOR, User.Role.PARTNER])
+@pytest.mark.parametrize(
+    "role", [User.Role.LOAN_OFFICER, User.Role.PROCESSOR]
+)  # partners: tests/web/test_partner_has_no_workspace.py
 def test_only_managers_and_admins_see_the_team_view(role, client, organisation):
     assert team_page(client, make_user(organisation, "someone", role=role)).status_code == 403
 

@@ -1,5 +1,5 @@
-"""The referral partner portal: a partner signs in by link, refers a borrower through the one intake door with
-consent recorded only when the borrower gave it, and sees their referred borrowers' milestones (and letter) only
+"""The referral partner portal: a partner signs in by link, refers a borrower through the one intake door (never
+with consent: only the borrower can give it), and sees their referred borrowers' milestones (and letter) only
 where the borrower authorised sharing with them; never credit, income, assets, a score or why a file was lost.
 Every page answers 404 to anyone else and every POST needs the CSRF token."""
 
@@ -143,10 +143,12 @@ def test_referral_needs_the_csrf_token(organisation, rita):
 # --- Referral ---------------------------------------------------------------------------------------------------
 
 
-def test_referral_with_the_borrowers_consent_enters_through_the_one_door(organisation, rita, owner):
+def test_referral_enters_through_the_one_door_and_the_partners_tick_is_a_note_not_consent(
+    organisation, rita, owner
+):
     client = partner_client(rita)
     response = client.post(
-        "/portal/partner/refer/", {**REFERRAL, "borrower_agreed": "yes"}, HTTP_USER_AGENT="Phone Safari"
+        "/portal/partner/refer/", {**REFERRAL, "borrower_expects_call": "yes"}, HTTP_USER_AGENT="Phone Safari"
     )
     assert response.status_code == 302 and response.url == "/portal/?referred=1"
     lead = Lead.objects.get(first_name="Maya")
@@ -154,24 +156,37 @@ def test_referral_with_the_borrowers_consent_enters_through_the_one_door(organis
     assert lead.referral_partner == rita
     assert lead.phone == "+18135550190" and lead.zip_code == "33602" and lead.purpose == "purchase"
     assert lead.score is not None  # scored like every lead: lead_arrives ran
-    assert lead.consent_sms and lead.consent_email and lead.consent_calls
-    proof = Consent.objects.get(lead=lead, channel="sms")
-    assert proof.disclosure_text == partner_portal.consent_text(organisation)
-    assert proof.ip_address == "127.0.0.1" and proof.user_agent == "Phone Safari"
-    assert proof.page_url == "http://testserver/portal/partner/refer/" and proof.address == "+18135550190"
-    assert PartnerReferral.objects.get(lead=lead).partner == rita
+    # A partner's word is not the borrower's prior express written consent (47 CFR 64.1200(f)(9)): no consent,
+    # no automated first touch; the tick is kept on the referral and the timeline for the loan officer.
+    assert not (lead.consent_sms or lead.consent_email or lead.consent_calls)
+    assert not Consent.objects.filter(lead=lead).exists()
+    assert not Message.objects.filter(lead=lead, recipient_user__isnull=True, direction="outbound").exists()
+    referral = PartnerReferral.objects.get(lead=lead)
+    assert referral.partner == rita and referral.borrower_expects_call
     assert lead.timeline.filter(summary__contains="Referred by Rita Realtor").exists()
+    assert lead.timeline.filter(summary__contains="the borrower expects a call").exists()
+    assert lead.timeline.filter(summary__contains="No first touch sent").exists()
+    # The loan officer it was routed to is alerted to make the first contact in person.
+    assert lead.owner is not None
+    assert Message.objects.filter(recipient_user=lead.owner).exists()
     page = client.get("/portal/?referred=1").content.decode()
     assert "your referral is in" in page and "Maya B." in page
 
 
-def test_referral_without_consent_is_captured_and_not_texted(organisation, rita, owner):
+def test_the_referral_form_asks_for_no_consent(organisation, rita):
+    html = partner_client(rita).get("/portal/partner/refer/").content.decode()
+    assert 'name="borrower_agreed"' not in html and "automated means" not in html
+    assert 'name="borrower_expects_call"' in html and "expects a call" in html
+
+
+def test_referral_without_the_tick_is_captured_and_not_texted(organisation, rita, owner):
     client = partner_client(rita)
     assert client.post("/portal/partner/refer/", REFERRAL).status_code == 302
     lead = Lead.objects.get(first_name="Maya")
     assert not (lead.consent_sms or lead.consent_email or lead.consent_calls)
     assert not Consent.objects.filter(lead=lead).exists()
     assert not Message.objects.filter(lead=lead, recipient_user__isnull=True, direction="outbound").exists()
+    assert not PartnerReferral.objects.get(lead=lead).borrower_expects_call
 
 
 def test_referral_with_missing_details_is_refused_with_a_reason(organisation, rita):

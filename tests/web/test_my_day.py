@@ -5,7 +5,6 @@ import re
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
-import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -205,16 +204,25 @@ def test_a_manager_sees_the_teams_new_leads_with_their_owners(client, organisati
     assert "Nobodys" in new and "Unassigned" in new
 
 
-@pytest.mark.parametrize("role", [User.Role.PROCESSOR, User.Role.PARTNER])
-def test_processors_and_partners_get_a_my_day_of_their_own_files(role, client, organisation, owner):
-    person = make_user(organisation, "pat", role=role)
-    field = "processor" if role == User.Role.PROCESSOR else "referral_partner"
-    make_new_lead(organisation, owner=owner, first_name="Theirfile", **{field: person})
+def test_processors_get_a_my_day_of_their_own_files(client, organisation, owner):
+    person = make_user(organisation, "pat", role=User.Role.PROCESSOR)
+    make_new_lead(organisation, owner=owner, first_name="Theirfile", processor=person)
     make_new_lead(organisation, owner=owner, first_name="Notours")
 
     html = my_day(client, person)
 
     assert "Theirfile" in html and "Notours" not in html
+
+
+def test_partners_have_no_my_day_and_are_sent_to_the_partner_portal(client, organisation, owner):
+    partner = make_user(organisation, "rita", role=User.Role.PARTNER)
+    make_new_lead(organisation, owner=owner, first_name="Theirfile", referral_partner=partner)
+    client.force_login(partner)
+
+    response = client.get(reverse("home"))
+
+    assert response.status_code == 302 and response.url == "/portal/partner/"
+    assert "Theirfile" not in response.content.decode()
 
 
 def test_live_refresh_is_204_until_a_new_lead_arrives(client, organisation, owner):

@@ -78,7 +78,9 @@ def test_the_profile_changes_only_the_person_signed_in(owner, teammate, signed_i
     assert client.get(reverse("settings_user_edit", args=[teammate.pk])).status_code == 403
 
 
-@pytest.mark.parametrize("role", [User.Role.PROCESSOR, User.Role.PARTNER])
+@pytest.mark.parametrize(
+    "role", [User.Role.PROCESSOR]
+)  # partners: tests/web/test_partner_has_no_workspace.py
 def test_roles_that_do_not_originate_loans_have_no_profile_page(organisation, signed_in, role):
     person = make_user(organisation, "pat", role=role)
     client = signed_in(person)

@@ -173,7 +173,9 @@ def test_reorder_and_pause_are_audited_and_change_what_routing_uses(organisation
     assert len(rules_for(organisation)) == 2
 
 
-@pytest.mark.parametrize("role", ["olivia", "partner", "processor"])
+@pytest.mark.parametrize(
+    "role", ["olivia", "processor"]
+)  # partners: tests/web/test_partner_has_no_workspace.py
 def test_people_who_do_not_manage_routing_get_403_and_change_nothing(organisation, team, role):
     rule = _rule(organisation, "Everyone", 10, team["olivia"])
     client = _client(team[role])

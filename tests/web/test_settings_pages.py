@@ -97,8 +97,8 @@ def world(organisation, other_organisation, owner, manager, team):
 
 
 @pytest.mark.parametrize(
-    "who", ["manager", "loan officer", "processor", "partner", "superuser without an organisation"]
-)
+    "who", ["manager", "loan officer", "processor", "superuser without an organisation"]
+)  # partners: tests/web/test_partner_has_no_workspace.py
 def test_everyone_but_the_organisations_admins_gets_403_and_changes_nothing(world, who):
     client = Client()
     client.force_login(world["people"][who])

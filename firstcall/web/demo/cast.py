@@ -129,7 +129,7 @@ PEOPLE = [
         "Alvarez",
         User.Role.PARTNER,
         PARTNER_PASSWORD,
-        "Referral partner (real-estate agent)",
+        "Referral partner (real-estate agent; lands on the partner portal)",
         phone="+18135550160",
     ),
 ]
