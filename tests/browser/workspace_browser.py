@@ -84,8 +84,16 @@ def seed_pipeline(organisation, owner) -> dict[str, Lead]:
     return leads
 
 
+WIDER_THAN_THE_SCREEN = """(width) => [...document.querySelectorAll("body *")]
+    .filter((element) => element.getBoundingClientRect().right > width + 0.5)
+    .slice(0, 5)
+    .map((element) => `${element.tagName.toLowerCase()}.${element.className}: ${element.outerHTML.slice(0, 160)}`)"""
+
+
 def assert_no_sideways_scroll(page, width=375) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    # The message names the elements that stick out, so a failure says what to fix.
+    assert scroll_width <= width, (scroll_width, page.evaluate(WIDER_THAN_THE_SCREEN, width))
 
 
 # The two widths every workspace defect is checked at: a common laptop and a phone.
