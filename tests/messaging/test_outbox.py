@@ -509,8 +509,18 @@ def test_a_worker_process_killed_mid_send_is_recovered_without_a_second_text(
     """A real `firstcall worker` process is SIGKILLed while the provider call is in flight; the provider
     accepts the text anyway. The sweep reclaims the message and the idempotency token stops a second text."""
     borrower = make_lead(organisation, owner=owner)
+    owner.phone = "+18135550110"
+    owner.save(update_fields=["phone"])
     with transaction.atomic():
-        message = queue_text(borrower, idempotency_key="first-touch:killed")
+        # The officer's alert copy: the worker process keeps the real clock, and a text to the borrower would be
+        # held for their quiet hours when the suite runs in the evening. Staff alerts are never held.
+        message = queue_text(
+            borrower,
+            idempotency_key="first-touch:killed",
+            purpose=Message.Purpose.ALERT,
+            recipient_user=owner,
+        )
+    assert message.status == Message.Status.QUEUED
     standin.fail_next("slow:2")  # the provider is slow to answer; the worker dies while it waits
 
     database = connection.settings_dict
