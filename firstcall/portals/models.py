@@ -138,9 +138,22 @@ class PreApprovalLetter(models.Model):
     company_address = models.CharField(max_length=300, blank=True)
     issued_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # A copy at a lower price, asked for by a partner or the loan officer: the letter as the officer issued it
+    # (its amount is the approved ceiling), and who asked. Empty on a letter the officer issued.
+    original = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="lower_price_copies"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-issued_at", "-id"]
 
     def __str__(self) -> str:
         return f"Pre-approval letter {self.pk}"
+
+    @property
+    def approved_amount(self):
+        """The most any letter for this approval may show: the amount of the letter the officer issued."""
+        return self.original.amount if self.original_id else self.amount

@@ -276,12 +276,68 @@ def issue_letter(lead: Lead, request: LetterRequest, *, officer: User, ip_addres
     return letter
 
 
+def parse_lower_amount(raw) -> Decimal | None:
+    text = str(raw or "").replace(",", "").replace("$", "").strip()
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        return None
+    return amount.quantize(Decimal("0.01")) if amount.is_finite() else None
+
+
+def letter_at_lower_price(letter: PreApprovalLetter, raw_amount, *, requested_by: User, party: str,
+                          ip_address=None) -> PreApprovalLetter:  # fmt: skip
+    """A copy of a valid letter at a lower purchase price, for an offer on a cheaper home. Never above the amount
+    the loan officer approved (the issued letter's); the program, expiry, names, NMLS IDs and disclaimers are the
+    issued letter's. The copy is a new letter linked to the one the officer issued, on the timeline and audited.
+    Who may ask (the loan officer, or a partner the borrower shares with) is checked by the caller."""
+    issued = letter.original or letter
+    if (
+        letter.revoked_at is not None
+        or issued.revoked_at is not None
+        or letter.expires_on < timezone.localdate()
+    ):
+        raise PartnerRefused(
+            "This letter has been withdrawn or has expired; ask the loan officer for a new one."
+        )
+    amount = parse_lower_amount(raw_amount)
+    if amount is None or amount < Decimal("10000"):
+        raise PartnerRefused("Enter the purchase price for the letter (at least $10,000).")
+    if amount > issued.amount:
+        raise PartnerRefused(
+            f"The letter cannot show more than the approved ${issued.amount:,.2f}. "
+            "Ask the loan officer about a higher amount."
+        )
+    with transaction.atomic():
+        copy = PreApprovalLetter.objects.create(
+            organisation_id=issued.organisation_id, lead_id=issued.lead_id, issued_by_id=issued.issued_by_id,
+            borrower_name=issued.borrower_name, amount=amount, program=issued.program,
+            property_address=issued.property_address, expires_on=issued.expires_on,
+            officer_name=issued.officer_name, officer_nmls_id=issued.officer_nmls_id,
+            officer_phone=issued.officer_phone, company_name=issued.company_name,
+            company_nmls_id=issued.company_nmls_id, company_address=issued.company_address,
+            issued_at=timezone.now(), original=issued, requested_by=requested_by,
+        )  # fmt: skip
+        asked = "the loan officer" if party == "staff" else f"{partner_name(requested_by)} (referral partner)"
+        record_event(issued.lead, TimelineEvent.Kind.NOTE,
+                     f"Pre-approval letter {copy.pk} made from letter {issued.pk} at ${amount:,.2f} "
+                     f"(approved up to ${issued.amount:,.2f}), asked for by {asked}",
+                     actor=requested_by if party == "staff" else None,
+                     data={"letter_id": copy.pk, "original_id": issued.pk, "party": party})  # fmt: skip
+        record_audit(issued.organisation, "letter.lower_price", actor=requested_by, ip_address=ip_address,
+                     detail={"letter_id": copy.pk, "original_id": issued.pk, "lead_id": issued.lead_id,
+                             "party": party})  # fmt: skip
+    return copy
+
+
 def revoke_letter(letter: PreApprovalLetter, *, actor=None, ip_address=None) -> None:
+    """Withdrawing a letter the officer issued withdraws its lower-price copies with it."""
     if letter.revoked_at is not None:
         return
     with transaction.atomic():
         letter.revoked_at = timezone.now()
         letter.save(update_fields=["revoked_at"])
+        letter.lower_price_copies.filter(revoked_at__isnull=True).update(revoked_at=letter.revoked_at)
         record_event(letter.lead, TimelineEvent.Kind.NOTE, f"Pre-approval letter {letter.pk} withdrawn",
                      actor=actor, data={"letter_id": letter.pk})  # fmt: skip
         record_audit(letter.organisation, "letter.revoked", actor=actor, ip_address=ip_address,
