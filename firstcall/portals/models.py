@@ -157,3 +157,35 @@ class PreApprovalLetter(models.Model):
     def approved_amount(self):
         """The most any letter for this approval may show: the amount of the letter the officer issued."""
         return self.original.amount if self.original_id else self.amount
+
+
+class PartnerAlertPreference(models.Model):
+    """How a referral partner wants to hear that a borrower who shares with them reached a milestone. Without a
+    row, or with both off, the partner is not told (they opt in on their portal)."""
+
+    partner = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    by_text = models.BooleanField(default=False)
+    by_email = models.BooleanField(default=False)
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Milestone alerts of partner {self.partner_id}"
+
+
+class PartnerMilestoneNotice(models.Model):
+    """A partner was told that a borrower reached a milestone: at most once per (borrower, partner, milestone)."""
+
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="partner_milestone_notices")
+    partner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    milestone = models.CharField(max_length=30)  # portals.partner milestone key
+    notified_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lead", "partner", "milestone"], name="portal_milestone_notice_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Partner {self.partner_id} told of {self.milestone} on lead {self.lead_id}"

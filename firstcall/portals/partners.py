@@ -23,7 +23,14 @@ from firstcall.lib.phones import InvalidPhone, normalise_phone
 from firstcall.portals import branding
 from firstcall.portals import letter_pdf as pdf
 from firstcall.portals import partner as words
-from firstcall.portals.models import PartnerReferral, PreApprovalLetter, SharingAuthorisation, UnderContract
+from firstcall.portals.models import (
+    PartnerAlertPreference,
+    PartnerMilestoneNotice,
+    PartnerReferral,
+    PreApprovalLetter,
+    SharingAuthorisation,
+    UnderContract,
+)
 
 # --- Partners ---------------------------------------------------------------------------------------------------
 
@@ -184,6 +191,49 @@ def revoke_sharing(lead: Lead, partner: User, *, how: str, recorded_by=None) -> 
                      f"Sharing milestones with {partner_name(partner)} withdrawn ({how})",
                      actor=recorded_by, data={"partner_id": partner.pk, "sharing_id": row.pk})  # fmt: skip
     return row
+
+
+# --- Milestone alerts -------------------------------------------------------------------------------------------
+
+
+def alert_preference(partner: User) -> PartnerAlertPreference:
+    """The partner's choice (unsaved and all off when they never chose)."""
+    return PartnerAlertPreference.objects.filter(partner=partner).first() or PartnerAlertPreference(
+        partner=partner, by_text=False, by_email=False
+    )
+
+
+def set_alert_preference(
+    partner: User, *, by_text: bool, by_email: bool, ip_address=None
+) -> PartnerAlertPreference:
+    """Texts need a mobile number on the partner's account; a choice without one is refused."""
+    if by_text and not partner.phone:
+        raise PartnerRefused(
+            "We have no mobile number for you: ask your loan officer to add it, or choose email."
+        )
+    with transaction.atomic():
+        row, _ = PartnerAlertPreference.objects.update_or_create(
+            partner=partner, defaults={"by_text": by_text, "by_email": by_email, "updated_at": timezone.now()}
+        )
+        record_audit(partner.organisation, "partner.alerts_changed", actor=partner, ip_address=ip_address,
+                     detail={"partner_id": partner.pk, "by_text": by_text, "by_email": by_email})  # fmt: skip
+    return row
+
+
+def claim_milestone_notices(lead: Lead, partner: User, keys: list[str]) -> list[str]:
+    """Record that the partner is being told of these milestones; returns only the ones never told before, so a
+    milestone is announced at most once (the unique constraint holds it under a race)."""
+    told = set(
+        PartnerMilestoneNotice.objects.filter(lead=lead, partner=partner, milestone__in=keys).values_list(
+            "milestone", flat=True
+        )
+    )
+    fresh = [key for key in keys if key not in told]
+    now = timezone.now()
+    PartnerMilestoneNotice.objects.bulk_create(
+        [PartnerMilestoneNotice(lead=lead, partner=partner, milestone=key, notified_at=now) for key in fresh]
+    )
+    return fresh
 
 
 # --- Under contract ---------------------------------------------------------------------------------------------

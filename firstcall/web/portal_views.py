@@ -455,6 +455,27 @@ def partner_letter_lower_price(request, partner, lead_id: int, letter_id: int):
     return redirect(reverse("portal_partner_letter", args=[lead_id, copy.pk]))
 
 
+@require_http_methods(["GET", "POST"])
+@partner_page("partner_alerts")
+def partner_alerts(request, partner):
+    """Whether the partner hears of their sharing borrowers' milestones, by text and/or email."""
+    error, status = "", 200
+    if request.method == "POST":
+        try:
+            partners.set_alert_preference(
+                partner,
+                by_text=request.POST.get("by_text") == "yes",
+                by_email=request.POST.get("by_email") == "yes",
+                ip_address=client_ip(request),
+            )
+        except partners.PartnerRefused as refusal:
+            error, status = str(refusal), 400
+        else:
+            return redirect(reverse("portal_partner_alerts") + "?saved=1")
+    context = _partner_context(partner, "alerts", preference=partners.alert_preference(partner), error=error)
+    return render(request, "web/portal/partner_alerts.html", context, status=status)
+
+
 def organisation_logo(request, org_slug):
     """The organisation's logo for its portal pages (public, like its name)."""
     organisation = get_object_or_404(Organisation, slug=org_slug)
