@@ -1,6 +1,7 @@
 """A referred borrower reaches a milestone: the referral partners who asked to hear about it get one short note.
 
-On `lead.stage_changed` and `loan.milestone` (after the commit, on the worker), for each partner who referred the
+On `lead.stage_changed`, `loan.milestone` and `portal.milestone_recorded` (a letter issued, a contract date
+recorded; after the commit, on the worker), for each partner who referred the
 borrower:
 1. only while the borrower shares milestones with that partner (portals.partners.is_shared), and only if the
    partner opted in on their portal (text and/or email, portals.partners.alert_preference);

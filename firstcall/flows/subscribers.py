@@ -28,4 +28,5 @@ SUBSCRIBERS: dict = {
     # Tell the referral partners who opted in (and with whom the borrower shares) of a milestone, once.
     "lead.stage_changed": [partner_milestones.on_milestone],
     "loan.milestone": [partner_milestones.on_milestone],
+    "portal.milestone_recorded": [partner_milestones.on_milestone],
 }

@@ -16,6 +16,7 @@ from django.utils.text import slugify
 
 from firstcall.accounts.models import User
 from firstcall.accounts.services import record_audit
+from firstcall.events.outbox import emit
 from firstcall.leads.models import Lead, TimelineEvent
 from firstcall.leads.timeline import record_event
 from firstcall.lib.emails import InvalidEmail, normalise_email
@@ -255,6 +256,8 @@ def set_under_contract(lead: Lead, contract_date: date | None, *, actor=None) ->
         )
         record_event(lead, TimelineEvent.Kind.NOTE, f"Under contract since {contract_date:%b %d, %Y}",
                      actor=actor, data={"contract_date": contract_date.isoformat()})  # fmt: skip
+        emit("portal.milestone_recorded", organisation_id=lead.organisation_id, lead_id=lead.pk,
+             milestone="under_contract")  # fmt: skip
 
 
 # --- Pre-approval letters ---------------------------------------------------------------------------------------
@@ -323,6 +326,12 @@ def issue_letter(lead: Lead, request: LetterRequest, *, officer: User, ip_addres
                      data={"letter_id": letter.pk})  # fmt: skip
         record_audit(organisation, "letter.issued", actor=officer, ip_address=ip_address,
                      detail={"letter_id": letter.pk, "lead_id": lead.pk})  # fmt: skip
+        emit(
+            "portal.milestone_recorded",
+            organisation_id=organisation.pk,
+            lead_id=lead.pk,
+            milestone="pre_approved",
+        )
     return letter
 
 

@@ -6,7 +6,8 @@ stage move's event goes through the real worker, the text to the SMS stand-in an
 server."""
 
 # ruff: noqa: F811
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -147,3 +148,26 @@ def test_texts_need_a_mobile_number(organisation, paul):
     response = client.post("/portal/partner/alerts/", {"by_text": "yes"})
     assert response.status_code == 400 and "no mobile number" in response.content.decode()
     assert not partners.alert_preference(paul).by_text
+
+
+def test_a_letter_issued_and_a_contract_recorded_are_announced_at_once(
+    organisation, owner, rita, twilio_settings, standin, work, django_capture_on_commit_callbacks
+):
+    partners.set_alert_preference(rita, by_text=True, by_email=False)
+    lead = referred(organisation, rita, owner, stage_name="Qualified")
+    share(lead, rita)
+    request = partners.LetterRequest(Decimal("400000"), "FHA", date(2027, 1, 30), "")
+    with django_capture_on_commit_callbacks(execute=True):
+        letter = partners.issue_letter(lead, request, officer=owner)
+    work()
+    with django_capture_on_commit_callbacks(execute=True):
+        partners.set_under_contract(lead, date(2026, 12, 8), actor=owner)
+    work()
+    # A lower-price copy of the letter is not a new milestone.
+    with django_capture_on_commit_callbacks(execute=True):
+        partners.letter_at_lower_price(letter, "350000", requested_by=rita, party="partner")
+    work()
+    assert [m.body for m in standin.created_messages()] == [
+        "Acme Home Loans: Ana L. reached Pre-approved.",
+        "Acme Home Loans: Ana L. reached Under contract.",
+    ]
