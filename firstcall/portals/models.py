@@ -153,11 +153,6 @@ class PreApprovalLetter(models.Model):
     def __str__(self) -> str:
         return f"Pre-approval letter {self.pk}"
 
-    @property
-    def approved_amount(self):
-        """The most any letter for this approval may show: the amount of the letter the officer issued."""
-        return self.original.amount if self.original_id else self.amount
-
 
 class PartnerAlertPreference(models.Model):
     """How a referral partner wants to hear that a borrower who shares with them reached a milestone. Without a
