@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portals', '0002_partner_portal_letters_branding'),
+        ('portals', '0003_partner_referral_expects_call'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('leads', '0015_lead_vendor_id_index'),
-        ('portals', '0003_preapproval_letter_lower_price_copies'),
+        ('portals', '0004_preapproval_letter_lower_price_copies'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
