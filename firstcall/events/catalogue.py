@@ -79,6 +79,11 @@ CATALOGUE: dict[str, EventType] = _catalogue(
         {"lead_id": int, "los_event_id": int, "milestone": str, "stage_name": str, "lost_reason": str},
     ),
     EventType(
+        "portal.milestone_recorded",
+        "a loan officer issued a pre-approval letter or recorded a purchase contract date (portals.partners)",
+        {"lead_id": int, "milestone": str},
+    ),
+    EventType(
         "loan.funded",
         "the loan origination system reported a lead's loan funded, with the amount and date",
         {"lead_id": int, "los_event_id": int, "funded_amount": str, "funded_on": str},

@@ -8,6 +8,7 @@ from firstcall.flows import (
     borrower_replies,
     human_contact,
     lead_changes_hands,
+    partner_milestones,
     reply_understood,
     stage_changes,
 )
@@ -24,4 +25,8 @@ IN_TRANSACTION = {
 SUBSCRIBERS: dict = {
     # Read the reply, do the obvious next thing, draft the answer (the assistant; after the commit, on the worker).
     "message.received": [reply_understood.on_message_received],
+    # Tell the referral partners who opted in (and with whom the borrower shares) of a milestone, once.
+    "lead.stage_changed": [partner_milestones.on_milestone],
+    "loan.milestone": [partner_milestones.on_milestone],
+    "portal.milestone_recorded": [partner_milestones.on_milestone],
 }

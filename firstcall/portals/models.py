@@ -138,9 +138,49 @@ class PreApprovalLetter(models.Model):
     company_address = models.CharField(max_length=300, blank=True)
     issued_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # A copy at a lower price, asked for by a partner or the loan officer: the letter as the officer issued it
+    # (its amount is the approved ceiling), and who asked. Empty on a letter the officer issued.
+    original = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="lower_price_copies"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-issued_at", "-id"]
 
     def __str__(self) -> str:
         return f"Pre-approval letter {self.pk}"
+
+
+class PartnerAlertPreference(models.Model):
+    """How a referral partner wants to hear that a borrower who shares with them reached a milestone. Without a
+    row, or with both off, the partner is not told (they opt in on their portal)."""
+
+    partner = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    by_text = models.BooleanField(default=False)
+    by_email = models.BooleanField(default=False)
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Milestone alerts of partner {self.partner_id}"
+
+
+class PartnerMilestoneNotice(models.Model):
+    """A partner was told that a borrower reached a milestone: at most once per (borrower, partner, milestone)."""
+
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="partner_milestone_notices")
+    partner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    milestone = models.CharField(max_length=30)  # portals.partner milestone key
+    notified_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lead", "partner", "milestone"], name="portal_milestone_notice_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Partner {self.partner_id} told of {self.milestone} on lead {self.lead_id}"

@@ -16,6 +16,7 @@ from django.utils.text import slugify
 
 from firstcall.accounts.models import User
 from firstcall.accounts.services import record_audit
+from firstcall.events.outbox import emit
 from firstcall.leads.models import Lead, TimelineEvent
 from firstcall.leads.timeline import record_event
 from firstcall.lib.emails import InvalidEmail, normalise_email
@@ -23,7 +24,14 @@ from firstcall.lib.phones import InvalidPhone, normalise_phone
 from firstcall.portals import branding
 from firstcall.portals import letter_pdf as pdf
 from firstcall.portals import partner as words
-from firstcall.portals.models import PartnerReferral, PreApprovalLetter, SharingAuthorisation, UnderContract
+from firstcall.portals.models import (
+    PartnerAlertPreference,
+    PartnerMilestoneNotice,
+    PartnerReferral,
+    PreApprovalLetter,
+    SharingAuthorisation,
+    UnderContract,
+)
 
 # --- Partners ---------------------------------------------------------------------------------------------------
 
@@ -186,6 +194,49 @@ def revoke_sharing(lead: Lead, partner: User, *, how: str, recorded_by=None) -> 
     return row
 
 
+# --- Milestone alerts -------------------------------------------------------------------------------------------
+
+
+def alert_preference(partner: User) -> PartnerAlertPreference:
+    """The partner's choice (unsaved and all off when they never chose)."""
+    return PartnerAlertPreference.objects.filter(partner=partner).first() or PartnerAlertPreference(
+        partner=partner, by_text=False, by_email=False
+    )
+
+
+def set_alert_preference(
+    partner: User, *, by_text: bool, by_email: bool, ip_address=None
+) -> PartnerAlertPreference:
+    """Texts need a mobile number on the partner's account; a choice without one is refused."""
+    if by_text and not partner.phone:
+        raise PartnerRefused(
+            "We have no mobile number for you: ask your loan officer to add it, or choose email."
+        )
+    with transaction.atomic():
+        row, _ = PartnerAlertPreference.objects.update_or_create(
+            partner=partner, defaults={"by_text": by_text, "by_email": by_email, "updated_at": timezone.now()}
+        )
+        record_audit(partner.organisation, "partner.alerts_changed", actor=partner, ip_address=ip_address,
+                     detail={"partner_id": partner.pk, "by_text": by_text, "by_email": by_email})  # fmt: skip
+    return row
+
+
+def claim_milestone_notices(lead: Lead, partner: User, keys: list[str]) -> list[str]:
+    """Record that the partner is being told of these milestones; returns only the ones never told before, so a
+    milestone is announced at most once (the unique constraint holds it under a race)."""
+    told = set(
+        PartnerMilestoneNotice.objects.filter(lead=lead, partner=partner, milestone__in=keys).values_list(
+            "milestone", flat=True
+        )
+    )
+    fresh = [key for key in keys if key not in told]
+    now = timezone.now()
+    PartnerMilestoneNotice.objects.bulk_create(
+        [PartnerMilestoneNotice(lead=lead, partner=partner, milestone=key, notified_at=now) for key in fresh]
+    )
+    return fresh
+
+
 # --- Under contract ---------------------------------------------------------------------------------------------
 
 
@@ -205,6 +256,8 @@ def set_under_contract(lead: Lead, contract_date: date | None, *, actor=None) ->
         )
         record_event(lead, TimelineEvent.Kind.NOTE, f"Under contract since {contract_date:%b %d, %Y}",
                      actor=actor, data={"contract_date": contract_date.isoformat()})  # fmt: skip
+        emit("portal.milestone_recorded", organisation_id=lead.organisation_id, lead_id=lead.pk,
+             milestone="under_contract")  # fmt: skip
 
 
 # --- Pre-approval letters ---------------------------------------------------------------------------------------
@@ -273,15 +326,77 @@ def issue_letter(lead: Lead, request: LetterRequest, *, officer: User, ip_addres
                      data={"letter_id": letter.pk})  # fmt: skip
         record_audit(organisation, "letter.issued", actor=officer, ip_address=ip_address,
                      detail={"letter_id": letter.pk, "lead_id": lead.pk})  # fmt: skip
+        emit(
+            "portal.milestone_recorded",
+            organisation_id=organisation.pk,
+            lead_id=lead.pk,
+            milestone="pre_approved",
+        )
     return letter
 
 
+def parse_lower_amount(raw) -> Decimal | None:
+    text = str(raw or "").replace(",", "").replace("$", "").strip()
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        return None
+    return amount.quantize(Decimal("0.01")) if amount.is_finite() else None
+
+
+def letter_at_lower_price(letter: PreApprovalLetter, raw_amount, *, requested_by: User, party: str,
+                          ip_address=None) -> PreApprovalLetter:  # fmt: skip
+    """A copy of a valid letter at a lower purchase price, for an offer on a cheaper home. Never above the amount
+    the loan officer approved (the issued letter's); the program, expiry, names, NMLS IDs and disclaimers are the
+    issued letter's. The copy is a new letter linked to the one the officer issued, on the timeline and audited.
+    Who may ask (the loan officer, or a partner the borrower shares with) is checked by the caller."""
+    issued = letter.original or letter
+    if (
+        letter.revoked_at is not None
+        or issued.revoked_at is not None
+        or letter.expires_on < timezone.localdate()
+    ):
+        raise PartnerRefused(
+            "This letter has been withdrawn or has expired; ask the loan officer for a new one."
+        )
+    amount = parse_lower_amount(raw_amount)
+    if amount is None or amount < Decimal("10000"):
+        raise PartnerRefused("Enter the purchase price for the letter (at least $10,000).")
+    if amount > issued.amount:
+        raise PartnerRefused(
+            f"The letter cannot show more than the approved ${issued.amount:,.2f}. "
+            "Ask the loan officer about a higher amount."
+        )
+    with transaction.atomic():
+        copy = PreApprovalLetter.objects.create(
+            organisation_id=issued.organisation_id, lead_id=issued.lead_id, issued_by_id=issued.issued_by_id,
+            borrower_name=issued.borrower_name, amount=amount, program=issued.program,
+            property_address=issued.property_address, expires_on=issued.expires_on,
+            officer_name=issued.officer_name, officer_nmls_id=issued.officer_nmls_id,
+            officer_phone=issued.officer_phone, company_name=issued.company_name,
+            company_nmls_id=issued.company_nmls_id, company_address=issued.company_address,
+            issued_at=timezone.now(), original=issued, requested_by=requested_by,
+        )  # fmt: skip
+        asked = "the loan officer" if party == "staff" else f"{partner_name(requested_by)} (referral partner)"
+        record_event(issued.lead, TimelineEvent.Kind.NOTE,
+                     f"Pre-approval letter {copy.pk} made from letter {issued.pk} at ${amount:,.2f} "
+                     f"(approved up to ${issued.amount:,.2f}), asked for by {asked}",
+                     actor=requested_by if party == "staff" else None,
+                     data={"letter_id": copy.pk, "original_id": issued.pk, "party": party})  # fmt: skip
+        record_audit(issued.organisation, "letter.lower_price", actor=requested_by, ip_address=ip_address,
+                     detail={"letter_id": copy.pk, "original_id": issued.pk, "lead_id": issued.lead_id,
+                             "party": party})  # fmt: skip
+    return copy
+
+
 def revoke_letter(letter: PreApprovalLetter, *, actor=None, ip_address=None) -> None:
+    """Withdrawing a letter the officer issued withdraws its lower-price copies with it."""
     if letter.revoked_at is not None:
         return
     with transaction.atomic():
         letter.revoked_at = timezone.now()
         letter.save(update_fields=["revoked_at"])
+        letter.lower_price_copies.filter(revoked_at__isnull=True).update(revoked_at=letter.revoked_at)
         record_event(letter.lead, TimelineEvent.Kind.NOTE, f"Pre-approval letter {letter.pk} withdrawn",
                      actor=actor, data={"letter_id": letter.pk})  # fmt: skip
         record_audit(letter.organisation, "letter.revoked", actor=actor, ip_address=ip_address,

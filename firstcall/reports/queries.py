@@ -9,8 +9,9 @@ from decimal import Decimal
 
 from django.db.models import Q, QuerySet, Sum
 
-from firstcall.accounts.models import Team, User
-from firstcall.leads.models import Inquiry, IntakeRecord, LeadSource
+from firstcall.accounts.models import Organisation, Team, User
+from firstcall.leads.models import Inquiry, IntakeRecord, Lead, LeadSource
+from firstcall.portals.models import PartnerReferral
 from firstcall.reports.engine.figures import (
     CONVERSION_LABELS,
     SPEED_KEYS,
@@ -28,7 +29,7 @@ from firstcall.reports.models import (
     ReportSettings,
     SourceMonthlyFee,
 )
-from firstcall.reports.rollups import PERIOD_KEYS, month_end
+from firstcall.reports.rollups import PERIOD_KEYS, applied_and_funded, day_bounds, month_end
 
 GROUPINGS = ("source", "campaign", "lo", "loan_type", "week", "team", "hour")
 MEASURES = (
@@ -584,8 +585,66 @@ def activity_report(user, filters: Filters, now=None) -> dict:
             "velocity": velocity, "cadence_steps": cadence_steps, "groups": velocity}  # fmt: skip
 
 
+def partners_report(user, filters: Filters) -> dict:
+    """Each referral partner with the borrowers attributed to them who arrived in the period (through the partner
+    portal, or naming the partner as their referral partner by any channel), how many applied and funded (the
+    rollups' rules, reports.rollups.applied_and_funded) and the conversion (funded of referred). For admins and
+    managers (a manager: their teams' leads and unassigned ones). Counts and conversion in the order of the
+    partners' names: nothing is paid, credited or ranked for a referral (RESPA section 8, 12 U.S.C. 2607(a);
+    REFERENCE.md 4.7)."""
+    if user is not None and not (user.is_org_admin or user.role == User.Role.MANAGER):
+        raise ReportRefused("The referral partner report is for managers and admins.")
+    organisation = Organisation.objects.get(pk=filters.organisation_id)
+    start, _ = day_bounds(organisation, filters.date_from)
+    _, end = day_bounds(organisation, filters.date_to)
+    partner_users = list(
+        User.objects.filter(organisation=organisation, role=User.Role.PARTNER).order_by(
+            "first_name", "last_name", "pk"
+        )
+    )
+    leads = Lead.objects.filter(
+        scope(user, organisation.pk), organisation=organisation, created_at__gte=start, created_at__lt=end,
+        is_test=False,
+    )  # fmt: skip
+    if filters.source_ids:
+        leads = leads.filter(source_id__in=filters.source_ids)
+    if filters.owner_ids:
+        leads = leads.filter(owner_id__in=filters.owner_ids)
+    if filters.team_ids:
+        members = User.teams.through.objects.filter(team_id__in=filters.team_ids).values("user_id")
+        leads = leads.filter(owner_id__in=members)
+    if filters.loan_types:
+        leads = leads.filter(loan_type__in=filters.loan_types)
+    referred: dict[int, set[int]] = defaultdict(set)
+    for lead_id, partner_id in leads.filter(referral_partner__isnull=False).values_list(
+        "pk", "referral_partner_id"
+    ):
+        referred[partner_id].add(lead_id)
+    for lead_id, partner_id in PartnerReferral.objects.filter(lead__in=leads).values_list(
+        "lead_id", "partner_id"
+    ):
+        referred[partner_id].add(lead_id)
+    rows = list(
+        leads.filter(pk__in={lead_id for ids in referred.values() for lead_id in ids}).values(
+            "pk", "pipeline_id", "stage__position", "stage__outcome"
+        )
+    )
+    outcome = applied_and_funded(organisation, rows)
+    groups = []
+    for partner in partner_users:
+        ids = referred.get(partner.pk, set())
+        applied = sum(outcome[lead_id][0] for lead_id in ids if lead_id in outcome)
+        funded = sum(outcome[lead_id][1] for lead_id in ids if lead_id in outcome)
+        groups.append({
+            "key": partner.pk, "label": partner.get_full_name() or partner.email, "is_active": partner.is_active,
+            "referrals": len(ids), "applications": applied, "funded": funded,
+            "application_percent": percent(applied, len(ids)), "conversion_percent": percent(funded, len(ids)),
+        })  # fmt: skip
+    return {"report": "partners", "groups": groups}
+
+
 REPORTS = {"funnel": funnel_report, "speed": speed_report, "roi": roi_report, "cadences": cadences_report,
-           "activity": activity_report}  # fmt: skip
+           "activity": activity_report, "partners": partners_report}  # fmt: skip
 
 
 def monthly_fee_total(filters: Filters) -> Decimal:

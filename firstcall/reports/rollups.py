@@ -103,6 +103,35 @@ def _furthest_positions(lead_ids: list[int]) -> dict[int, int]:
     }
 
 
+def _reached_and_won(lead: dict, furthest: dict, funded_lead_ids, positions: dict) -> tuple[int, bool]:
+    """How far the lead got (its furthest stage position; a lost lead keeps how far it got) and whether it funded:
+    a won stage, the loan system's word, or the stage the organisation chose as funded (if any)."""
+    reached = max(
+        furthest.get(lead["pk"], -1), lead["stage__position"] if lead["stage__outcome"] != "lost" else -1
+    )
+    won = (
+        lead["stage__outcome"] == Stage.Outcome.WON
+        or lead["pk"] in funded_lead_ids
+        or reached >= positions.get("funded", 10**6)
+    )
+    return reached, won
+
+
+def applied_and_funded(organisation, leads: list[dict]) -> dict[int, tuple[bool, bool]]:
+    """Whether each lead applied and funded, by the same rules as the rollups' counts (for reports read from the
+    leads themselves). Each lead is a dict with pk, pipeline_id, stage__position and stage__outcome."""
+    ids = [lead["pk"] for lead in leads]
+    furthest = _furthest_positions(ids)
+    funded_ids = set(FundedLoan.objects.filter(lead_id__in=ids).values_list("lead_id", flat=True))
+    steps = _step_positions(organisation)
+    result = {}
+    for lead in leads:
+        positions = steps.get(lead["pipeline_id"], {})
+        reached, won = _reached_and_won(lead, furthest, funded_ids, positions)
+        result[lead["pk"]] = (won or reached >= positions.get("applied", 10**6), won)
+    return result
+
+
 def _vendor_cost(data: dict) -> Decimal | None:
     for key in VENDOR_COST_KEYS:
         value = (data or {}).get(key)
@@ -176,16 +205,8 @@ def rebuild_days(organisation: Organisation, first: date, last: date) -> int:
         arrived = lead["created_at"].astimezone(zone)
         row = row_for(arrived.date(), lead["source_id"], lead["owner_id"], lead["loan_type"], lead["pipeline__kind"],
                       lead["utm_campaign"], arrived.hour)  # fmt: skip
-        reached = max(
-            furthest.get(lead["pk"], -1), lead["stage__position"] if lead["stage__outcome"] != "lost" else -1
-        )
         positions = steps.get(lead["pipeline_id"], {})
-        # Funded: a won stage, the loan system's word, or the stage the organisation chose as funded (if any).
-        won = (
-            lead["stage__outcome"] == Stage.Outcome.WON
-            or lead["pk"] in funded_loans
-            or reached >= positions.get("funded", 10**6)
-        )
+        reached, won = _reached_and_won(lead, furthest, funded_loans, positions)
         contacted = lead["first_human_contact_at"] is not None or reached >= positions.get("contacted", 10**6)
         applied = won or reached >= positions.get("applied", 10**6)
         approved = won or reached >= positions.get("approved", 10**6)

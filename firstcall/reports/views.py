@@ -23,7 +23,8 @@ from firstcall.reports.metrics import bar_chart, speed_rows
 
 PERIODS = {"7": 7, "30": 30, "90": 90}
 REPORT_TITLES = {"funnel": "Funnel", "speed": "Speed to lead", "roi": "Cost and return by source",
-                 "cadences": "Follow-up results", "activity": "Activity"}  # fmt: skip
+                 "cadences": "Follow-up results", "activity": "Activity",
+                 "partners": "Referral partners"}  # fmt: skip
 
 
 def _may_report(user) -> bool:
@@ -65,7 +66,10 @@ def speed_to_lead(request):
 def reports_home(request):
     if not _may_report(request.user):
         raise PermissionDenied
-    return render(request, "reports/home.html", {"titles": REPORT_TITLES})
+    user = request.user
+    return render(request, "reports/home.html", {
+        "titles": REPORT_TITLES, "sees_partners": user.is_org_admin or user.role == User.Role.MANAGER,
+    })  # fmt: skip
 
 
 def _choices(user):
@@ -102,7 +106,7 @@ def report_page(request, name: str):
             f'attachment; filename="{name}-{filters.date_from}-{filters.date_to}.csv"'
         )
         return response
-    for group in report["groups"] if name != "activity" else []:
+    for group in report["groups"] if name not in ("activity", "partners") else []:
         group["leads_url"] = _leads_url(filters, group["key"])
     context = {"name": name, "title": REPORT_TITLES[name], "report": report, "filters": filters,
                "query": filters.as_query(), **_choices(request.user)}  # fmt: skip
@@ -116,6 +120,8 @@ def report_page(request, name: str):
         context["chart"] = bars([(g["label"], g["contacted_within_5_min_percent"]) for g in report["groups"]])
     elif name == "activity":
         context.update(_activity_context(report))
+    elif name == "partners":
+        context["one_grouping"] = True
     elif name == "roi":
         context["chart"] = bars([(g["label"], g["cost_per_funded_loan"]) for g in report["groups"]])
     return render(request, f"reports/{name}.html", context)

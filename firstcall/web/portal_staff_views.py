@@ -105,6 +105,17 @@ def lead_portal_action(request, lead_id: int, action: str):
         except partners.PartnerRefused as refusal:
             return _panel(request, lead, errors=[str(refusal)], status=400)
         return _panel(request, lead, notice=f"Pre-approval letter {letter.pk} issued.")
+    if action == "lower-letter":
+        letter = partners.letter_for_lead(lead, request.POST.get("letter_id") or 0)
+        if letter is None:
+            raise Http404
+        try:
+            copy = partners.letter_at_lower_price(
+                letter, request.POST.get("amount"), requested_by=request.user, party="staff", ip_address=ip
+            )
+        except partners.PartnerRefused as refusal:
+            return _panel(request, lead, errors=[str(refusal)], status=400)
+        return _panel(request, lead, notice=f"Pre-approval letter {copy.pk} made at ${copy.amount:,.2f}.")
     if action == "revoke-letter":
         letter = partners.letter_for_lead(lead, request.POST.get("letter_id") or 0)
         if letter is None:

@@ -21,6 +21,12 @@ urlpatterns = [
         portal_views.partner_letter,
         name="portal_partner_letter",
     ),
+    path(
+        "portal/partner/borrowers/<int:lead_id>/letters/<int:letter_id>/lower-price/",
+        portal_views.partner_letter_lower_price,
+        name="portal_partner_letter_lower_price",
+    ),
+    path("portal/partner/alerts/", portal_views.partner_alerts, name="portal_partner_alerts"),
     path("portal/sign-out/", portal_views.sign_out, name="portal_sign_out"),
     # The loan officer's side: the lead page's portal panel, partners, and the branding settings page.
     path("leads/<int:lead_id>/portal/", portal_staff_views.lead_portal_panel, name="lead_portal_panel"),

@@ -430,6 +430,52 @@ def partner_letter(request, partner, lead_id: int, letter_id: int):
     return _pdf_response(partners.letter_pdf(letter), f"pre-approval-{letter.pk}.pdf")
 
 
+@require_POST
+@partner_page("partner_letter_lower_price")
+def partner_letter_lower_price(request, partner, lead_id: int, letter_id: int):
+    """A copy of a shared, valid letter at a lower price (never above the approved amount); the partner is sent
+    to download it. A letter the partner may not download answers 404."""
+    letter = partner_portal.shared_letter(partner, lead_id, letter_id)
+    if letter is None:
+        raise Http404
+    try:
+        copy = partners.letter_at_lower_price(
+            letter,
+            request.POST.get("amount"),
+            requested_by=partner,
+            party="partner",
+            ip_address=client_ip(request),
+        )
+    except partners.PartnerRefused as refusal:
+        context = _partner_context(
+            partner, "home", rows=partner_portal.referral_rows(partner), letter_error=str(refusal),
+            letter_error_lead=lead_id,
+        )  # fmt: skip
+        return render(request, "web/portal/partner_home.html", context, status=400)
+    return redirect(reverse("portal_partner_letter", args=[lead_id, copy.pk]))
+
+
+@require_http_methods(["GET", "POST"])
+@partner_page("partner_alerts")
+def partner_alerts(request, partner):
+    """Whether the partner hears of their sharing borrowers' milestones, by text and/or email."""
+    error, status = "", 200
+    if request.method == "POST":
+        try:
+            partners.set_alert_preference(
+                partner,
+                by_text=request.POST.get("by_text") == "yes",
+                by_email=request.POST.get("by_email") == "yes",
+                ip_address=client_ip(request),
+            )
+        except partners.PartnerRefused as refusal:
+            error, status = str(refusal), 400
+        else:
+            return redirect(reverse("portal_partner_alerts") + "?saved=1")
+    context = _partner_context(partner, "alerts", preference=partners.alert_preference(partner), error=error)
+    return render(request, "web/portal/partner_alerts.html", context, status=status)
+
+
 def organisation_logo(request, org_slug):
     """The organisation's logo for its portal pages (public, like its name)."""
     organisation = get_object_or_404(Organisation, slug=org_slug)
