@@ -422,7 +422,7 @@ def evaluate_send(facts: SendFacts, now: datetime) -> GateResult:
             gate.REFUSE,
             None,
             tuple(gate.Reason(f.rule, f.citation, f.detail, gate.REFUSE) for f in facts.content_findings),
-            {f.rule: "2026-12-07" for f in facts.content_findings},
+            {f.rule: adlint.RULES_CHECKED_ON for f in facts.content_findings},
         )
         return GateResult(SUPPRESSED, [f.detail for f in facts.content_findings], decision=decision)
     decision = gate.decide(facts.touch)
