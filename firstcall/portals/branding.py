@@ -29,6 +29,11 @@ class Brand:
     logo: bytes
     logo_type: str
     organisation_slug: str
+    # The lender's identity under every portal page, as on its public forms: the legal name and company NMLS ID
+    # (SAFE Act advertising disclosure, 12 CFR 1008) and the Equal Housing Opportunity notice (24 CFR 110).
+    legal_name: str = ""
+    nmls_id: str = ""
+    privacy_policy_url: str = ""
 
     @property
     def has_logo(self) -> bool:
@@ -37,12 +42,17 @@ class Brand:
 
 def for_organisation(organisation) -> Brand:
     row = Branding.objects.filter(organisation=organisation).first()
+    identity = {
+        "legal_name": organisation.name,
+        "nmls_id": getattr(organisation, "nmls_id", "") or "",
+        "privacy_policy_url": getattr(organisation, "privacy_policy_url", "") or "",
+    }
     if row is None:
-        return Brand(organisation.name, DEFAULT_COLOUR, b"", "", organisation.slug)
+        return Brand(organisation.name, DEFAULT_COLOUR, b"", "", organisation.slug, **identity)
     colour = row.colour if COLOUR.match(row.colour or "") else DEFAULT_COLOUR
     return Brand(
         row.display_name or organisation.name, colour.lower(), bytes(row.logo or b""), row.logo_type,
-        organisation.slug,
+        organisation.slug, **identity,
     )  # fmt: skip
 
 

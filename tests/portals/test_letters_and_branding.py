@@ -230,6 +230,10 @@ def test_branding_is_set_by_an_admin_escaped_and_shown_on_portal_and_letter(
     page = Client().get(f"/portal/{organisation.slug}/sign-in/").content.decode()
     assert "Acme &lt;script&gt;alert(1)&lt;/script&gt; Loans" in page and "<script>alert" not in page
     assert "--brand: #1756a9" in page and f"/portal/{organisation.slug}/logo/" in page
+    # Under the brand, the lender's legal identity as on its public forms: legal name, NMLS ID, Equal Housing.
+    notice = page[page.index('<footer class="lender-notice">') :]
+    assert organisation.name in notice and "Equal Housing Opportunity" in notice
+    assert (f"NMLS ID {organisation.nmls_id}" in notice) == bool(organisation.nmls_id)
     logo_response = Client().get(f"/portal/{organisation.slug}/logo/")
     assert logo_response.status_code == 200 and logo_response.content == PNG
     assert logo_response["Content-Type"] == "image/png"
