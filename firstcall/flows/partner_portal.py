@@ -20,16 +20,17 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
+from django.utils import timezone
 
 from firstcall.flows.lead_arrives import lead_arrives
 from firstcall.integrations.models import LoanApplication
-from firstcall.leads.models import Channel, IntakeRecord, Lead, LeadSource
+from firstcall.leads.models import Channel, IntakeRecord, Lead, LeadSource, Stage
 from firstcall.leads.services import REJECTED, CaptureResult
 from firstcall.leads.sources import create_source
 from firstcall.leads.submission import LeadSubmission
 from firstcall.portals import branding, partners
 from firstcall.portals import partner as words
-from firstcall.portals.models import PreApprovalLetter
+from firstcall.portals.models import PreApprovalLetter, SharingAuthorisation, UnderContract
 
 REFERRAL_SOURCE_NAME = "Referral partners"
 PURPOSES = {"purchase": "Buying a home", "rate_term_refinance": "Refinancing", "heloc": "Home equity"}
@@ -113,16 +114,22 @@ class ReferralRow:
 
 
 def milestones_for(lead: Lead) -> list[words.Milestone]:
-    stages = [(stage.name, stage.outcome) for stage in lead.pipeline.stages.order_by("position")]
-    application = LoanApplication.objects.filter(lead=lead).first()
-    letter = partners.valid_letters(lead).order_by("issued_at", "pk").first()
-    contract = partners.under_contract(lead)
+    return _milestones(
+        lead,
+        [(stage.name, stage.outcome) for stage in lead.pipeline.stages.order_by("position")],
+        LoanApplication.objects.filter(lead=lead).first(),
+        partners.valid_letters(lead).order_by("issued_at", "pk").first(),
+        partners.under_contract(lead),
+    )
+
+
+def _milestones(lead: Lead, stages, application, first_letter, contract) -> list[words.Milestone]:
     return words.milestones(
         stages,
         lead.stage.name,
         los_milestone=application.los_milestone if application else "",
         los_milestone_at=application.los_milestone_at if application else None,
-        letter_issued_at=letter.issued_at if letter else None,
+        letter_issued_at=first_letter.issued_at if first_letter else None,
         contract_date=contract.contract_date if contract else None,
     )
 
@@ -146,7 +153,56 @@ def row_for(partner, lead: Lead) -> ReferralRow:
 
 
 def referral_rows(partner) -> list[ReferralRow]:
-    return [row_for(partner, lead) for lead in partners.referred_leads(partner)[:200]]
+    """row_for() for each of the partner's newest 200 borrowers, read in a fixed number of queries: the latest
+    sharing record, the stages, applications, valid letters and contract dates of the whole list at once."""
+    leads = list(partners.referred_leads(partner)[:200])
+    lead_ids = [lead.pk for lead in leads]
+    latest_sharing: dict[int, bool] = {}
+    for lead_id, is_granted in (
+        SharingAuthorisation.objects.filter(lead_id__in=lead_ids, partner=partner)
+        .order_by("lead_id", "-recorded_at", "-pk")
+        .values_list("lead_id", "is_granted")
+    ):
+        latest_sharing.setdefault(lead_id, is_granted)
+    shared = [lead for lead in leads if latest_sharing.get(lead.pk)]
+    shared_ids = [lead.pk for lead in shared]
+    stages: dict[int, list] = {}
+    for stage in Stage.objects.filter(pipeline_id__in={lead.pipeline_id for lead in shared}).order_by(
+        "position"
+    ):
+        stages.setdefault(stage.pipeline_id, []).append((stage.name, stage.outcome))
+    applications = {row.lead_id: row for row in LoanApplication.objects.filter(lead_id__in=shared_ids)}
+    letters: dict[int, list[PreApprovalLetter]] = {}
+    for letter in PreApprovalLetter.objects.filter(
+        lead_id__in=shared_ids, revoked_at__isnull=True, expires_on__gte=timezone.localdate()
+    ).order_by("-issued_at", "-pk"):
+        letters.setdefault(letter.lead_id, []).append(letter)
+    contracts = {row.lead_id: row for row in UnderContract.objects.filter(lead_id__in=shared_ids)}
+    rows = []
+    for lead in leads:
+        is_shared = latest_sharing.get(lead.pk, False)
+        valid = letters.get(lead.pk, [])
+        rows.append(
+            ReferralRow(
+                lead_id=lead.pk,
+                borrower=_short_name(lead),
+                referred_on=lead.created_at.date(),
+                shared=is_shared,
+                milestones=tuple(
+                    _milestones(
+                        lead,
+                        stages.get(lead.pipeline_id, []),
+                        applications.get(lead.pk),
+                        min(valid, key=lambda letter: (letter.issued_at, letter.pk)) if valid else None,
+                        contracts.get(lead.pk),
+                    )
+                )
+                if is_shared
+                else (),
+                letter_id=valid[0].pk if is_shared and valid else None,
+            )
+        )
+    return rows
 
 
 def shared_letter(partner, lead_id: int, letter_id: int) -> PreApprovalLetter | None:

@@ -331,3 +331,24 @@ def test_referrals_are_rate_limited_per_partner(organisation, rita, owner, setti
     assert response.status_code == 429 and "Too many referrals" in response.content.decode()
     assert not Lead.objects.filter(first_name="Ivy").exists()
     assert 'value="Ivy"' in response.content.decode()  # what was typed is kept
+
+
+def test_the_partners_list_costs_the_same_queries_for_one_borrower_or_many(
+    organisation, rita, owner, django_assert_max_num_queries
+):
+    first = referred(organisation, rita, owner, stage_name="Clear to close")
+    share(first, rita)
+    with django_assert_max_num_queries(8):
+        [one] = partner_portal.referral_rows(rita)
+    for stage_name in ("Application", "Underwriting", "Contacted", "Clear to close"):
+        lead = tampa_borrower(organisation, owner=owner, referral_partner=rita)
+        Lead.objects.filter(pk=lead.pk).update(
+            stage=Stage.objects.get(pipeline=lead.pipeline, name=stage_name)
+        )
+        if stage_name != "Contacted":
+            share(lead, rita)
+    with django_assert_max_num_queries(8):
+        rows = partner_portal.referral_rows(rita)
+    # The list reads the same rows as one borrower's page does, a borrower at a time.
+    assert rows == [partner_portal.row_for(rita, lead) for lead in partners.referred_leads(rita)]
+    assert one == rows[-1] and sum(row.shared for row in rows) == 4
